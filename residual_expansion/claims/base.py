@@ -1,0 +1,120 @@
+"""What a claim is, what checking it returns, and how a check is timed.
+
+A :class:`Claim` pairs a one-line mathematical statement with the path of its written
+proof and a *check*: a function ``check(depth, order, seed) -> Outcome`` that computes
+the claim at that size along a route independent of the formula being checked.
+:meth:`Claim.run` times the check and returns a :class:`ClaimResult`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PASS = "PASS"
+FAIL = "FAIL"
+SKIP = "SKIP"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check found.
+
+    Attributes
+    ----------
+    method:
+        The route taken, e.g. ``"sympy series of the nested composition"``.
+    size:
+        The sizes checked, e.g. ``"n=8, K=3"``.
+    status:
+        ``"PASS"``, ``"FAIL"``, or ``"SKIP"`` (the claim does not apply at this size;
+        ``evidence["reason"]`` says why).
+    evidence:
+        Ordered facts backing the status: terms compared, largest residual, instances,
+        tolerance (numeric claims always carry the tolerance they were held to).
+    """
+
+    method: str
+    size: str
+    status: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in (PASS, FAIL, SKIP):
+            raise ValueError(f"status must be PASS, FAIL or SKIP, got {self.status!r}")
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+
+def verdict(ok: bool) -> str:
+    """``"PASS"`` when ``ok`` else ``"FAIL"``."""
+    return PASS if ok else FAIL
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim's outcome at one size, with its id and the wall time of the check."""
+
+    claim: str
+    method: str
+    size: str
+    status: str
+    evidence: Mapping[str, Any]
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "method": self.method,
+            "size": self.size,
+            "status": self.status,
+            "evidence": dict(self.evidence),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A registered claim.
+
+    Attributes
+    ----------
+    id:
+        Short upper-case identifier, e.g. ``"REX"``.
+    statement:
+        The claim in one line.
+    hypotheses:
+        When it holds (module smoothness, scale regime, weight law).
+    proof:
+        Path of its written proof, relative to the repository root (``proofs/...md``).
+    check:
+        ``check(depth, order, seed) -> Outcome``.
+    """
+
+    id: str
+    statement: str
+    hypotheses: str
+    proof: str
+    check: Callable[[int, int, int], Outcome]
+
+    def run(self, depth: int, order: int, seed: int) -> ClaimResult:
+        """Run the check at ``(depth, order, seed)`` and time it."""
+        start = time.perf_counter()
+        outcome = self.check(depth, order, seed)
+        seconds = time.perf_counter() - start
+        return ClaimResult(
+            claim=self.id,
+            method=outcome.method,
+            size=outcome.size,
+            status=outcome.status,
+            evidence=outcome.evidence,
+            seconds=seconds,
+        )

@@ -1,0 +1,57 @@
+"""Command line: ``python -m residual_expansion <command> ...`` (same as ``residual-expansion``).
+
+The CLI only parses, calls the library and prints. Each command lives in its own module
+of this package with two functions: ``register(subparsers)`` adds its parser (and must
+not import heavy libraries), ``run(args) -> int`` does the work and returns the exit
+status. Bad input, from argparse or from the library (:class:`UsageError`), becomes one
+line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from residual_expansion.errors import UsageError
+
+PROG = "residual-expansion"
+
+# Command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "verify",
+    "expand",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (no usage block) and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Symbolic-numeric verifier for the Residual Expansion Theorem of deep residual networks.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"residual_expansion.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the command, return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except UsageError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0

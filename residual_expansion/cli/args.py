@@ -1,0 +1,59 @@
+"""Argument types shared by the commands: each rejects bad input with one line naming the rule."""
+
+from __future__ import annotations
+
+import argparse
+from fractions import Fraction
+
+
+def positive_int(text: str) -> int:
+    """A strictly positive integer (``--depth``, ``--order``, ``--samples``, ...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; a positive integer is required") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not positive; a positive integer is required")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer >= 0 (``--seed``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; an integer >= 0 is required") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; an integer >= 0 is required")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """A finite real number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not finite; a finite number is required")
+    return value
+
+
+def rational(text: str) -> Fraction:
+    """An exact rational such as ``1/3``, ``0.25`` or ``2``."""
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rational number like 1/3 or 0.25") from None
+
+
+def comma_list(item_type):
+    """A comma-separated list whose items each pass ``item_type``."""
+
+    def parse(text: str) -> tuple:
+        items = [s for s in (p.strip() for p in text.split(",")) if s]
+        if not items:
+            raise argparse.ArgumentTypeError("empty list; give comma-separated values like 1,2,3")
+        return tuple(item_type(s) for s in items)
+
+    return parse

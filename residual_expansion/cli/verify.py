@@ -1,0 +1,37 @@
+"""``verify``: run every registered claim at one depth and print a row per claim."""
+
+from __future__ import annotations
+
+import argparse
+
+from residual_expansion.cli.args import nonnegative_int, positive_int
+
+DEFAULT_ORDER = 4
+DEFAULT_SEED = 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="check every registered claim at one depth",
+        description="Check every registered claim at depth N. Exit status 0 when all pass, 1 when any fails.",
+    )
+    p.add_argument("--depth", type=positive_int, required=True, help="depth n of the residual stack")
+    p.add_argument(
+        "--order", type=positive_int, default=DEFAULT_ORDER,
+        help=f"highest order K of the expansion (default {DEFAULT_ORDER})",
+    )
+    p.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
+    p.add_argument("--seed", type=nonnegative_int, default=DEFAULT_SEED, help="seed of every random draw (default 0)")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion.claims import run_claims, select
+    from residual_expansion.render.claims import render_results
+
+    claims = select(args.claims)
+    results = run_claims(claims, args.depth, args.order, args.seed)
+    print(render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed))
+    return 1 if any(r.status == "FAIL" for r in results) else 0

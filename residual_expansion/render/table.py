@@ -1,0 +1,150 @@
+"""Tables as plain text, Markdown and LaTeX (booktabs), and JSON encoding of results.
+
+A :class:`Table` is data: a caption, column headers and rows of strings. Every command
+that prints a table builds one and hands it to :func:`render_table`, so the four output
+formats behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+TABLE_FORMATS = ("text", "markdown", "latex")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rectangular table.
+
+    ``headers`` are plain text; cells are plain text, except that ``latex_rows`` (same
+    shape as ``rows``) may give cells already in LaTeX (math), used by the LaTeX renderer.
+    ``align`` holds one of ``l``/``r``/``c`` per column.
+    """
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+    align: str = ""
+    latex_rows: tuple[tuple[str, ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        width = len(self.headers)
+        for row in self.rows:
+            if len(row) != width:
+                raise ValueError(f"row {row!r} has {len(row)} cells, table has {width} columns")
+        if self.align and len(self.align) != width:
+            raise ValueError(f"align {self.align!r} must give one of l/r/c per column ({width})")
+
+    def alignment(self) -> str:
+        return self.align or "l" * len(self.headers)
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters in plain text."""
+    out = []
+    for ch in text:
+        if ch in "&%$#_{}":
+            out.append("\\" + ch)
+        elif ch == "~":
+            out.append(r"\textasciitilde{}")
+        elif ch == "^":
+            out.append(r"\textasciicircum{}")
+        elif ch == "\\":
+            out.append(r"\textbackslash{}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def render_text(table: Table) -> str:
+    """Columns padded to their widest cell; numbers right-aligned per ``align``."""
+    cols = list(zip(table.headers, *table.rows))
+    widths = [max(len(c) for c in col) for col in cols]
+    align = table.alignment()
+
+    def line(cells: tuple[str, ...]) -> str:
+        parts = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(cells, widths, align)]
+        return "  ".join(parts).rstrip()
+
+    out = []
+    if table.caption:
+        out.append(table.caption)
+    out.append(line(table.headers))
+    out.append("  ".join("-" * w for w in widths))
+    out.extend(line(r) for r in table.rows)
+    return "\n".join(out)
+
+
+def render_markdown(table: Table) -> str:
+    """A GitHub-flavoured Markdown table, caption as a bold line above it."""
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+
+    def esc(cell: str) -> str:
+        return cell.replace("|", "\\|")
+
+    out = []
+    if table.caption:
+        out.append(f"**{esc(table.caption)}**\n")
+    out.append("| " + " | ".join(esc(h) for h in table.headers) + " |")
+    out.append("|" + "|".join(marks[a] for a in table.alignment()) + "|")
+    out.extend("| " + " | ".join(esc(c) for c in r) + " |" for r in table.rows)
+    return "\n".join(out)
+
+
+def render_latex(table: Table) -> str:
+    """A ``table`` float with a ``tabular`` in booktabs style (needs ``\\usepackage{booktabs}``)."""
+    rows = table.latex_rows if table.latex_rows is not None else tuple(
+        tuple(latex_escape(c) for c in r) for r in table.rows
+    )
+    out = [r"\begin{table}[ht]", r"\centering"]
+    if table.caption:
+        out.append(r"\caption{" + latex_escape(table.caption) + "}")
+    out.append(r"\begin{tabular}{" + table.alignment() + "}")
+    out.append(r"\toprule")
+    out.append(" & ".join(latex_escape(h) for h in table.headers) + r" \\")
+    out.append(r"\midrule")
+    out.extend(" & ".join(r) + r" \\" for r in rows)
+    out.append(r"\bottomrule")
+    out.append(r"\end{tabular}")
+    out.append(r"\end{table}")
+    return "\n".join(out)
+
+
+def render_table(table: Table, fmt: str) -> str:
+    """Render ``table`` as ``text``, ``markdown`` or ``latex``.
+
+    Raises
+    ------
+    ValueError
+        For any other format name.
+    """
+    if fmt == "text":
+        return render_text(table)
+    if fmt == "markdown":
+        return render_markdown(table)
+    if fmt == "latex":
+        return render_latex(table)
+    raise ValueError(f"unknown table format {fmt!r}; allowed: {', '.join(TABLE_FORMATS)}")
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, Fraction):
+        return str(obj)
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if hasattr(obj, "item"):  # numpy scalars
+        return obj.item()
+    if hasattr(obj, "tolist"):  # numpy arrays
+        return obj.tolist()
+    raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
+
+
+def to_json(data: Any) -> str:
+    """JSON text, keys in insertion order, Fractions as ``"p/q"`` strings, numpy as lists.
+
+    Python ints stay JSON integers, however large.
+    """
+    return json.dumps(data, indent=2, default=_default)
