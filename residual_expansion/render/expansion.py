@@ -20,7 +20,8 @@ from residual_expansion.trees import LabeledTree, RootedTree
 def _name(tree: LabeledTree | RootedTree) -> tuple[str, str]:
     """(text name, LaTeX name) of the module at the root: g3 / g_3, or g / g when tied."""
     if isinstance(tree, LabeledTree):
-        return f"g{tree.label}", f"g_{{{tree.label}}}"
+        sub = str(tree.label) if tree.label < 10 else f"{{{tree.label}}}"
+        return f"g{tree.label}", f"g_{sub}"
     return "g", "g"
 
 
