@@ -300,7 +300,8 @@ def count_labeled_trees(depth: int, order: int) -> int:
     """
     _positive("depth", depth)
     _positive("order", order)
-    return sum(_root_counts(depth, order)[r][order] for r in range(1, depth + 1))
+    counts = _root_counts(depth, order)  # once: O(n k^2), not once per root label
+    return sum(counts[r][order] for r in range(1, depth + 1))
 
 
 def _root_counts(depth: int, order: int) -> list[list[int]]:
