@@ -1,0 +1,582 @@
+"""Numeric routes to the expansion coefficients of real modules, and the remainder of the truncation.
+
+For a residual stack with uniform scale lambda, x_n(lambda) = sum_k lambda^k T_k(x). Two
+independent float64 routes compute T_0..T_K:
+
+* :func:`taylor_coefficients` (Taylor mode): push truncated power series in lambda through
+  the forward pass, ``X_i = X_{i-1} + lambda g_i(X_{i-1})``; sums and matrix products act
+  coefficient-wise, activations by their ODE recurrences (see
+  :mod:`residual_expansion.activations`). Uses no trees and no derivative formulas.
+* :func:`closed_form` (the Residual Expansion Theorem): ``T_k = sum_{|t| = k} c_t F(t)(x)``
+  over the given terms, with ``F(t) = g_r^(m)(x)[F(t_1), ..., F(t_m)]`` evaluated from the
+  exact derivative formulas, memoised by subtree. It also returns the *magnitude*
+  ``M_k = sum |c_t| |F|(t)`` (the same sum in absolute values) that scales its rounding error.
+
+:func:`coefficient_tolerance` derives the float64 tolerance of their difference;
+:func:`remainder_fit` measures ``R_K(lambda) = ||x_n(lambda) - sum_{k<=K} lambda^k T_k||`` on a
+lambda window chosen by :func:`asymptotic_window` and fits its log-log slope (K + 1 expected);
+:func:`sign_radius` certifies, for piecewise-linear activations, the lambda up to which no
+pre-activation changes sign (where the expansion is an exact polynomial identity);
+:func:`path_sum` sums Veit et al.'s 2^n computation paths of a linear or affine stack.
+
+Reference: theory.md sections 2 and 3.1; proofs/numeric.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from residual_expansion.errors import UsageError
+from residual_expansion.modules import Layer, ResidualStack
+
+#: Unit roundoff of float64 (2^-53).
+UNIT_ROUNDOFF = 2.0 ** -53
+#: Points of the lambda grid on which the remainder slope is fitted.
+FIT_POINTS = 12
+#: The window keeps the next terms below this fraction of the leading remainder term.
+ASYMPTOTIC_RATIO = 0.2
+#: The window keeps the leading remainder term at least this many times the rounding floor.
+FLOOR_MARGIN = 1e3
+#: The window must span at least this factor in lambda for a meaningful fit.
+MIN_WINDOW = 4.0
+
+
+# ---------------------------------------------------------------- Taylor mode
+
+
+def taylor_coefficients(stack: ResidualStack, order: int) -> np.ndarray:
+    """T_0..T_K of x_n(lambda) = sum_k lambda^k T_k by Taylor-mode propagation (uniform lambda).
+
+    With X_i the truncated series of x_i, ``X_i[k] = X_{i-1}[k] + G_i[k-1]`` where G_i is the
+    series of ``g_i(x_{i-1}(lambda))``: ``Z = C X + c``, ``H = phi(Z)`` by the activation's ODE
+    recurrence, ``G = B H + b``. Cost O(n K (K h + d h)).
+
+    Arguments
+    ---------
+    stack: the residual stack.
+    order: K >= 0.
+
+    Returns
+    -------
+    Array of shape (K + 1, d); row k is T_k (row 0 is x).
+
+    >>> from residual_expansion.modules import make_stack
+    >>> s = make_stack("linear", depth=2, dim=2, seed=0)
+    >>> T = taylor_coefficients(s, 2)
+    >>> a1, a2 = (l.outer for l in s.layers)
+    >>> bool(np.allclose(T[2], a2 @ a1 @ s.x))
+    True
+    """
+    if order < 0:
+        raise UsageError(f"order must be >= 0, got {order}")
+    X = np.zeros((order + 1, stack.dim))
+    X[0] = stack.x
+    if order == 0:
+        return X
+    act = stack.activation
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in stack.layers:
+            Z = X[:order] if layer.inner is None else X[:order] @ layer.inner.T
+            if layer.inner_bias is not None:
+                Z = Z.copy()
+                Z[0] += layer.inner_bias
+            H = act.series(Z)
+            G = H if layer.outer is None else H @ layer.outer.T
+            if layer.outer_bias is not None:
+                G = G.copy()
+                G[0] += layer.outer_bias
+            X[1:] += G
+    return X
+
+
+# ---------------------------------------------------------------- closed form
+
+
+@dataclass(frozen=True, eq=False)
+class ClosedFormValues:
+    """The closed form evaluated numerically.
+
+    Attributes
+    ----------
+    coefficients: shape (K + 1, d); row k = sum over the terms of order k of c_t F(t)(x), row 0 = x.
+    magnitudes: shape (K + 1, d); row k = sum |c_t| |F|(t), the absolute-value evaluation
+        (row 0 = |x|). Bounds the scale of the rounding error of row k.
+    terms: number of terms summed.
+    subtrees: number of distinct subtrees evaluated (memoised).
+    """
+
+    coefficients: np.ndarray
+    magnitudes: np.ndarray
+    terms: int
+    subtrees: int
+
+
+class _LayerPoint:
+    """A layer's data at the point x: derivative stacks phi^(j)(z), magnitudes and |weights|."""
+
+    def __init__(self, layer: Layer, act, x: np.ndarray, m_max: int) -> None:
+        self.layer = layer
+        self.abs_layer = layer.absolute()
+        z = layer.pre_activation(x)
+        z_abs = self.abs_layer.pre_activation(np.abs(x))
+        self.derivs = act.derivatives(z, m_max)
+        mags = act.magnitudes(z, m_max + 1)
+        # |phi^(m)| plus its sensitivity to a relative perturbation of z (z inherits rounding).
+        self.mags = mags[:-1] + mags[1:] * z_abs
+        self.proj: dict = {}
+
+    def project(self, tree, value: np.ndarray, magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        hit = self.proj.get(tree)
+        if hit is None:
+            hit = (self.layer.project(value), self.abs_layer.project(magnitude))
+            self.proj[tree] = hit
+        return hit
+
+
+def closed_form(stack: ResidualStack, terms: Iterable, order: int | None = None) -> ClosedFormValues:
+    """Evaluate T_k = sum_{terms of order k} coefficient * F(tree)(x) numerically.
+
+    ``F(t)(x) = g_r^(m)(x)[F(t_1)(x), ..., F(t_m)(x)] = B_r (phi^(m)(z_r) * prod_j C_r F(t_j))``
+    with r = t.label, z_r = C_r x + c_r, every derivative at the input x. Values are memoised
+    by subtree (and C_r F(t_j) by (r, t_j)), so each distinct subtree costs one matrix-vector
+    product. The magnitudes repeat the recursion with |B|, |C|, |x| and derivative
+    magnitudes.
+
+    Arguments
+    ---------
+    stack: the residual stack (its derivatives are taken at ``stack.x``).
+    terms: objects with ``order``, ``tree`` (a LabeledTree: ``label``, ``children``) and
+        ``coefficient`` (e.g. ``expand(n, K).terms``, or a corrupted copy in tests).
+    order: K (default: the largest term order); terms above K are ignored.
+
+    Returns
+    -------
+    :class:`ClosedFormValues`.
+
+    Raises
+    ------
+    UsageError
+        When a tree label exceeds the depth of the stack.
+
+    >>> from residual_expansion.expansion import expand
+    >>> from residual_expansion.modules import make_stack
+    >>> s = make_stack("mlp", depth=3, dim=4, seed=0)
+    >>> cf = closed_form(s, expand(3, 3).terms)
+    >>> bool(np.allclose(cf.coefficients, taylor_coefficients(s, 3)))
+    True
+    """
+    terms = tuple(terms)
+    K = max((t.order for t in terms), default=0) if order is None else order
+    terms = tuple(t for t in terms if t.order <= K)
+    m_max = max(max((_max_children(t.tree) for t in terms), default=0), 1)
+    act = stack.activation
+    points: dict[int, _LayerPoint] = {}
+    memo: dict = {}
+
+    def point(label: int) -> _LayerPoint:
+        if not 1 <= label <= stack.depth:
+            raise UsageError(f"tree label {label} is outside the layers 1..{stack.depth} of the stack")
+        p = points.get(label)
+        if p is None:
+            p = points[label] = _LayerPoint(stack.layers[label - 1], act, stack.x, m_max)
+        return p
+
+    def F(tree) -> tuple[np.ndarray, np.ndarray]:
+        hit = memo.get(tree)
+        if hit is not None:
+            return hit
+        p = point(tree.label)
+        m = len(tree.children)
+        if m == 0:
+            value = p.layer.output(p.derivs[0])
+            magnitude = p.abs_layer.output(p.mags[0])
+        else:
+            hidden = p.derivs[m]
+            hidden_abs = p.mags[m]
+            for child in tree.children:
+                cv, cm = F(child)
+                pv, pm = p.project(child, cv, cm)
+                hidden = hidden * pv
+                hidden_abs = hidden_abs * pm
+            value = p.layer.output(hidden, bias=False)
+            magnitude = p.abs_layer.output(hidden_abs, bias=False)
+        memo[tree] = (value, magnitude)
+        return value, magnitude
+
+    coeffs = np.zeros((K + 1, stack.dim))
+    mags = np.zeros((K + 1, stack.dim))
+    coeffs[0] = stack.x
+    mags[0] = np.abs(stack.x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for term in terms:
+            value, magnitude = F(term.tree)
+            c = float(term.coefficient)
+            coeffs[term.order] += c * value
+            mags[term.order] += abs(c) * magnitude
+    return ClosedFormValues(coeffs, mags, len(terms), len(memo))
+
+
+def _max_children(tree) -> int:
+    return max([len(tree.children)] + [_max_children(c) for c in tree.children])
+
+
+# ---------------------------------------------------------------- tolerance
+
+
+def rounding_length(stack: ResidualStack, order: int) -> int:
+    """L = n + K (max(d, h) + 2K + 4): a bound on the rounding steps behind one coefficient.
+
+    n steps carry the forward-pass error into z_r; each of the <= K nodes of a tree adds an
+    inner product of length max(d, h) (one matrix-vector product), up to K elementwise
+    products and the evaluation of phi^(m); the sum over trees and Taylor-mode recurrences
+    add O(K). See proofs/numeric.md.
+    """
+    return stack.depth + order * (max(stack.dim, stack.width) + 2 * order + 4)
+
+
+def gamma(length: int) -> float:
+    """gamma_L = L u / (1 - L u), Higham's bound on L accumulated roundings (u = 2^-53)."""
+    lu = length * UNIT_ROUNDOFF
+    if lu >= 1:
+        return float("inf")
+    return lu / (1.0 - lu)
+
+
+def coefficient_tolerance(stack: ResidualStack, order: int) -> float:
+    """The tolerance of ``||T_k(Taylor) - T_k(closed form)||_inf / ||M_k||_inf``: 2 gamma_L.
+
+    Each route's error is at most gamma_L times the magnitude M_k (proofs/numeric.md), so
+    their difference is at most 2 gamma_L M_k.
+    """
+    return 2.0 * gamma(rounding_length(stack, order))
+
+
+def relative_errors(reference: np.ndarray, other: np.ndarray, magnitudes: np.ndarray) -> tuple[float, ...]:
+    """e_k = ||reference_k - other_k||_inf / ||M_k||_inf for k = 1..K (0 where M_k = 0 and they agree)."""
+    out = []
+    for k in range(1, reference.shape[0]):
+        diff = float(np.max(np.abs(reference[k] - other[k]))) if reference.shape[1] else 0.0
+        scale = float(np.max(magnitudes[k])) if magnitudes.shape[1] else 0.0
+        if not np.isfinite(diff):
+            out.append(float("inf"))
+        elif scale == 0.0:
+            out.append(0.0 if diff == 0.0 else float("inf"))
+        else:
+            out.append(diff / scale)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- remainder
+
+
+def truncation(coefficients: np.ndarray, lam: float) -> np.ndarray:
+    """sum_{k} lambda^k T_k (Horner)."""
+    acc = np.array(coefficients[-1], dtype=float)
+    for row in coefficients[-2::-1]:
+        acc = acc * lam + row
+    return acc
+
+
+def remainder(stack: ResidualStack, coefficients: np.ndarray, lam: float) -> float:
+    """||x_n(lambda) - sum_k lambda^k T_k||_inf, the forward pass against the truncated series."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = float(np.max(np.abs(stack.forward(lam) - truncation(coefficients, lam))))
+    return r
+
+
+def absolute_forward(stack: ResidualStack, lam: float) -> np.ndarray:
+    """The forward pass in absolute values, x~_i = x~_{i-1} + |lambda| |B| phi~(|C| x~_{i-1} + |c|) + |b|.
+
+    phi~ bounds |phi| and its rounding: |z| * max slope for identity and piecewise-linear
+    activations, |phi(z)| + |z| max|phi'| otherwise. Scales the rounding error of x_n(lambda).
+    """
+    act = stack.activation
+    xa = np.abs(stack.x)
+    lam = abs(lam)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for layer in stack.layers:
+            al = layer.absolute()
+            za = al.pre_activation(xa)
+            if act.smooth and act.name != "identity":
+                mags = act.magnitudes(za, 1)
+                hidden = mags[0] + za * np.maximum(mags[1], 1.0)
+            else:
+                hidden = za * max(1.0, float(np.max(np.abs(act.derivatives(np.array([-1.0, 1.0]), 1)[1]))))
+            xa = xa + lam * al.output(hidden)
+    return xa
+
+
+def rounding_floor(stack: ResidualStack, lam: float, magnitudes: np.ndarray | None = None) -> float:
+    """A bound on the rounding error of the remainder at lambda.
+
+    ``2 gamma_L (||x~_n(lambda)||_inf + sum_k lambda^k ||M_k||_inf)`` with L = n (max(d, h) + 4)
+    for the forward pass (each layer: two inner products and a few elementwise operations).
+    """
+    length = stack.depth * (max(stack.dim, stack.width) + 4) + (0 if magnitudes is None else magnitudes.shape[0])
+    scale = float(np.max(absolute_forward(stack, lam)))
+    if magnitudes is not None:
+        scale += float(np.max(truncation(np.max(magnitudes, axis=1)[:, None], abs(lam))))
+    return 2.0 * gamma(length) * scale
+
+
+def floor_estimate(stack: ResidualStack, lam: float) -> float:
+    """The typical size of the rounding error of R_K(lambda): u (n + max(d, h)) max(||x||, ||x_n(lambda)||)_inf.
+
+    Each of the n layers adds relative errors of about u times an inner-product length to
+    x_i; this is the norm-wise (not the worst-case componentwise) estimate, used only to
+    place the fitting window, never as a pass/fail tolerance.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = max(float(np.max(np.abs(stack.x))), float(np.max(np.abs(stack.forward(lam)))))
+    return UNIT_ROUNDOFF * (stack.depth + max(stack.dim, stack.width)) * scale
+
+
+@dataclass(frozen=True)
+class Window:
+    """A lambda window for the remainder fit.
+
+    Attributes
+    ----------
+    lo, hi: the window.
+    automatic: True when chosen by :func:`asymptotic_window`.
+    reason: empty when the window is usable; else why no meaningful window exists.
+    """
+
+    lo: float
+    hi: float
+    automatic: bool
+    reason: str = ""
+
+
+def asymptotic_window(stack: ResidualStack, order: int, cap: float | None = None) -> Window:
+    """Choose [lo, hi] where R_K(lambda) ~ ||T_{K+1}|| lambda^(K+1) is neither rounding nor higher terms.
+
+    With a_j = ||T_j||_inf from Taylor mode (independent of the closed form under test):
+
+    * hi = ASYMPTOTIC_RATIO * min_{j=1..3} (a_{K+1} / a_{K+1+j})^(1/j): the next terms are at
+      most ~10% of the leading one, so the local slope stays within ~0.1 of K + 1;
+    * lo solves a_{K+1} lo^(K+1) = FLOOR_MARGIN * floor, floor the typical rounding error of
+      the remainder (:func:`floor_estimate`), so rounding moves log R by ~1e-3;
+    * ``cap`` (e.g. half the sign radius of a piecewise-linear stack) bounds hi.
+
+    The window is refused (``reason`` set) when hi < MIN_WINDOW * lo.
+    """
+    T = taylor_coefficients(stack, order + 4)
+    a = np.max(np.abs(T), axis=1)
+    lead = a[order + 1]
+    if not np.isfinite(a).all():
+        return Window(0.0, 0.0, True, f"the Taylor coefficients overflow by order {order + 4}")
+    if lead == 0.0:
+        return Window(0.0, 0.0, True, f"T_{order + 1} vanishes: the remainder has no lambda^{order + 1} term")
+    ratios = [(lead / a[order + 1 + j]) ** (1.0 / j) for j in (1, 2, 3) if a[order + 1 + j] > 0]
+    hi = ASYMPTOTIC_RATIO * min(ratios) if ratios else 1.0
+    if cap is not None:
+        hi = min(hi, cap)
+    floor = floor_estimate(stack, hi)
+    lo = (FLOOR_MARGIN * floor / lead) ** (1.0 / (order + 1))
+    if not hi >= MIN_WINDOW * lo:
+        return Window(lo, hi, True,
+                      f"no lambda window at order {order}: rounding dominates below {lo:.3g} and the series "
+                      f"stops being asymptotic above {hi:.3g}")
+    return Window(lo, hi, True)
+
+
+@dataclass(frozen=True)
+class RemainderFit:
+    """The remainder R_K(lambda) on a grid and its log-log slope.
+
+    Attributes
+    ----------
+    order: K.
+    lambdas, remainders: the grid and R_K there.
+    slope: least-squares slope of log R against log lambda (None when not fitted).
+    expected_slope: K + 1.
+    window: the lambda window.
+    exact: True when the series terminates (polynomial stack, K >= n): then R_K must vanish to
+        rounding, checked against ``tolerances``.
+    tolerances: per lambda, the rounding bound of R_K (exact case) or of the floor.
+    passed: |slope - (K + 1)| <= 0.25, or (exact) every R_K below its tolerance.
+    reason: why the fit failed or was not possible ("" otherwise).
+    """
+
+    order: int
+    lambdas: tuple[float, ...]
+    remainders: tuple[float, ...]
+    slope: float | None
+    expected_slope: int
+    window: Window
+    exact: bool
+    tolerances: tuple[float, ...]
+    passed: bool
+    reason: str = ""
+
+
+SLOPE_TOLERANCE = 0.25
+
+
+def remainder_fit(
+    stack: ResidualStack,
+    coefficients: np.ndarray,
+    order: int,
+    *,
+    window: Window,
+    magnitudes: np.ndarray | None = None,
+    points: int = FIT_POINTS,
+) -> RemainderFit:
+    """Fit the slope of log R_K(lambda) = log ||x_n(lambda) - sum_{k<=K} lambda^k T_k|| on ``window``.
+
+    ``coefficients`` holds the T_k under test (rows 0..K). When the stack's series terminates
+    at order n and K >= n the remainder must vanish to rounding instead (``exact``).
+    """
+    exact = stack.terminates and order >= stack.depth
+    if window.reason:
+        return RemainderFit(order, (), (), None, order + 1, window, exact, (), False, window.reason)
+    lams = np.geomspace(window.lo, window.hi, points)
+    rems = np.array([remainder(stack, coefficients[: order + 1], lam) for lam in lams])
+    tols = np.array([rounding_floor(stack, lam, magnitudes) for lam in lams])
+    if not np.isfinite(rems).all():
+        bad = lams[~np.isfinite(rems)][0]
+        return RemainderFit(order, tuple(lams), tuple(rems), None, order + 1, window, exact, tuple(tols), False,
+                            f"the forward pass explodes at lambda = {bad:.3g}")
+    if exact:
+        ok = bool(np.all(rems <= tols))
+        return RemainderFit(order, tuple(lams), tuple(rems), None, order + 1, window, True, tuple(tols), ok,
+                            "" if ok else "the terminating series misses the forward pass beyond rounding")
+    if np.any(rems <= 0.0):
+        return RemainderFit(order, tuple(lams), tuple(rems), None, order + 1, window, False, tuple(tols), False,
+                            "the remainder is exactly zero somewhere on the window")
+    slope = float(np.polyfit(np.log(lams), np.log(rems), 1)[0])
+    ok = abs(slope - (order + 1)) <= SLOPE_TOLERANCE
+    return RemainderFit(order, tuple(lams), tuple(rems), slope, order + 1, window, False, tuple(tols), ok,
+                        "" if ok else f"slope {slope:.3f} is not within {SLOPE_TOLERANCE} of {order + 1}")
+
+
+def exact_window(stack: ResidualStack, cap: float | None = None) -> Window:
+    """The window [0.1, 1] (capped) for a terminating series: any lambda works, lambda = 1 included."""
+    hi = 1.0 if cap is None else min(1.0, cap)
+    return Window(hi / 10.0, hi, True)
+
+
+# ---------------------------------------------------------------- piecewise linear
+
+
+def sign_radius(stack: ResidualStack) -> float:
+    """A certified lower bound on the lambda up to which no pre-activation changes sign.
+
+    For a piecewise-linear activation, as long as every pre-activation keeps its sign at
+    lambda = 0, x_i(lambda) and z_i(lambda) = C_i x_{i-1}(lambda) + c_i are polynomials of
+    degree <= i - 1 in lambda, whose coefficients Taylor mode gives exactly. A polynomial
+    p_0 + sum_{k>=1} p_k lambda^k keeps the sign of p_0 on [0, r] when
+    sum_{k>=1} |p_k| r^k < |p_0|; the radius is the least such r over every component of
+    every layer (found by bisection on this increasing function). Returns 0 when a
+    pre-activation is exactly 0 at lambda = 0, inf when nothing depends on lambda.
+    """
+    n = stack.depth
+    # Pre-activation polynomials of layer i come from x_{i-1} (degree <= i - 1): Taylor mode to degree n - 1.
+    X = np.zeros((n, stack.dim))
+    X[0] = stack.x
+    rows = []
+    act = stack.activation
+    for i, layer in enumerate(stack.layers):
+        Z = X if layer.inner is None else X @ layer.inner.T
+        Z = Z.copy()
+        if layer.inner_bias is not None:
+            Z[0] += layer.inner_bias
+        rows.append(Z)
+        if i + 1 < n:
+            H = act.series(Z[: n - 1])
+            G = H if layer.outer is None else H @ layer.outer.T
+            G = G.copy()
+            if layer.outer_bias is not None:
+                G[0] += layer.outer_bias
+            X[1:] += G
+    Z = np.stack(rows, axis=1)  # (n coefficients, layers, h)
+    p0 = np.abs(Z[0])
+    if np.any(p0 == 0.0):
+        return 0.0
+    tail = np.abs(Z[1:])
+    if not np.any(tail):
+        return float("inf")
+
+    def excess(r: float) -> bool:
+        powers = r ** np.arange(1, n, dtype=float)
+        return bool(np.any(np.tensordot(powers, tail, axes=1) >= p0 * (1.0 - 1e-12)))
+
+    lo, hi = 0.0, 1.0
+    while not excess(hi):
+        lo, hi = hi, 2.0 * hi
+        if hi > 1e300:
+            return float("inf")
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if excess(mid):
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def signs_unchanged(stack: ResidualStack, lams: Iterable[float]) -> bool:
+    """True when the forward pass at every lambda has the pre-activation signs of lambda = 0."""
+    ref = np.sign(stack.pre_activations(0.0))
+    return all(np.array_equal(np.sign(stack.pre_activations(lam)), ref) for lam in lams)
+
+
+# ---------------------------------------------------------------- Veit paths (linear / affine)
+
+
+def veit_paths(depth: int) -> tuple[tuple[int, ...], ...]:
+    """All 2^n computation paths: the subsets {s_1 < ... < s_k} of {1..n}, the empty path first.
+
+    >>> veit_paths(2)
+    ((), (1,), (2,), (1, 2))
+    """
+    return tuple(c for k in range(depth + 1) for c in itertools.combinations(range(1, depth + 1), k))
+
+
+def path_sum(stack: ResidualStack, lam: float, paths: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """sum over paths S of lambda^|S| A_{s_k} ... A_{s_2} g_{s_1}(x), and the same sum in absolute values.
+
+    For linear modules g_s(x) = A_s x; for affine g_s(x) = A_s x + b_s (only the first module
+    of a path sees the bias, as in the chain trees of theory.md 3.1). Each path's value is
+    computed from its prefix (memoised), one matrix-vector product per path.
+
+    Raises
+    ------
+    UsageError
+        When the stack is not linear or affine.
+    """
+    if stack.family not in ("linear", "affine"):
+        raise UsageError(f"path sums apply to linear and affine stacks, not {stack.family}")
+    memo: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {(): (stack.x, np.abs(stack.x))}
+
+    def value(path: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        hit = memo.get(path)
+        if hit is not None:
+            return hit
+        layer = stack.layers[path[-1] - 1]
+        if len(path) == 1:
+            v = layer.output(stack.x)
+            va = layer.absolute().output(np.abs(stack.x))
+        else:
+            pv, pa = value(path[:-1])
+            v = layer.output(pv, bias=False)
+            va = np.abs(layer.outer) @ pa
+        memo[path] = (v, va)
+        return v, va
+
+    total = np.zeros(stack.dim)
+    total_abs = np.zeros(stack.dim)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for path in paths:
+            if any(not 1 <= s <= stack.depth for s in path):
+                raise UsageError(f"path {path} leaves the layers 1..{stack.depth}")
+            v, va = value(tuple(path))
+            w = lam ** len(path)
+            total = total + w * v
+            total_abs = total_abs + abs(w) * va
+    return total, total_abs
