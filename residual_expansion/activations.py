@@ -223,16 +223,30 @@ def _gelu_series(zc: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- derivative formulas
 
 
+#: Derivative polynomials are tabulated up to this order once (an immutable constant); higher
+#: orders are computed on demand.
+TABULATED_ORDER = 16
+
+
 def _poly_family(generator: tuple[float, ...], base: Callable[[np.ndarray], np.ndarray]):
+    table = derivative_polynomials(generator, TABULATED_ORDER)
+    abs_table = tuple(np.abs(p) for p in table)
+
+    def polys(m: int, absolute: bool) -> tuple[np.ndarray, ...]:
+        if m <= TABULATED_ORDER:
+            return (abs_table if absolute else table)[: m + 1]
+        full = derivative_polynomials(generator, m)
+        return tuple(np.abs(p) for p in full) if absolute else full
+
     def derivatives(z: np.ndarray, m: int) -> np.ndarray:
         z = np.asarray(z, dtype=float)
         t = base(z)
-        return _stack([_polyval(p, t) for p in derivative_polynomials(generator, m)], z)
+        return _stack([_polyval(p, t) for p in polys(m, False)], z)
 
     def magnitudes(z: np.ndarray, m: int) -> np.ndarray:
         z = np.asarray(z, dtype=float)
         t = np.abs(base(z))
-        return _stack([_polyval(np.abs(p), t) for p in derivative_polynomials(generator, m)], z)
+        return _stack([_polyval(p, t) for p in polys(m, True)], z)
 
     return derivatives, magnitudes
 
@@ -281,9 +295,12 @@ def _softplus_magnitudes(z: np.ndarray, m: int) -> np.ndarray:
     return np.concatenate([(np.abs(z) + np.log1p(np.exp(-np.abs(z))))[None], rest])
 
 
+_HERMITE = hermite_e(TABULATED_ORDER)
+
+
 def _gelu_parts(z: np.ndarray, m: int, absolute: bool) -> np.ndarray:
     z = np.asarray(z, dtype=float)
-    he = hermite_e(max(m - 1, 0))
+    he = _HERMITE if m - 1 <= TABULATED_ORDER else hermite_e(m - 1)
     pdf = normal_pdf(z)
     cdf = normal_cdf(z)
     w = np.abs(z) if absolute else z

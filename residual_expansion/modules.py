@@ -121,8 +121,12 @@ class ResidualStack:
 
     @property
     def terminates(self) -> bool:
-        """True when x_n(lambda) is a polynomial in lambda of degree <= n (linear, affine, piecewise linear)."""
-        return self.family in POLYNOMIAL_FAMILIES or not self.activation.smooth
+        """True when x_n(lambda) is a polynomial in lambda of degree <= n.
+
+        So for linear and affine modules, piecewise-linear activations (while no
+        pre-activation changes sign), and any single layer (x_1 = x + lambda g_1(x)).
+        """
+        return self.family in POLYNOMIAL_FAMILIES or not self.activation.smooth or self.depth == 1
 
     def lambdas(self, lam: float | Sequence[float]) -> np.ndarray:
         """lambda_1..lambda_n from a uniform value or a per-layer sequence."""

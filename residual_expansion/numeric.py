@@ -17,7 +17,8 @@ independent float64 routes compute T_0..T_K:
 lambda window chosen by :func:`asymptotic_window` and fits its log-log slope (K + 1 expected);
 :func:`sign_radius` certifies, for piecewise-linear activations, the lambda up to which no
 pre-activation changes sign (where the expansion is an exact polynomial identity);
-:func:`path_sum` sums Veit et al.'s 2^n computation paths of a linear or affine stack.
+:func:`chain_terms` lists Veit et al.'s 2^n - 1 computation paths as chain-tree terms, the whole
+closed form of linear, affine and piecewise-linear stacks.
 
 Reference: theory.md sections 2 and 3.1; proofs/numeric.md.
 """
@@ -25,7 +26,7 @@ Reference: theory.md sections 2 and 3.1; proofs/numeric.md.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ FIT_POINTS = 12
 #: The window keeps the next terms below this fraction of the leading remainder term.
 ASYMPTOTIC_RATIO = 0.2
 #: The window keeps the leading remainder term at least this many times the rounding floor.
-FLOOR_MARGIN = 1e3
+FLOOR_MARGIN = 1e2
 #: The window must span at least this factor in lambda for a meaningful fit.
 MIN_WINDOW = 4.0
 
@@ -123,10 +124,11 @@ class _LayerPoint:
         self.abs_layer = layer.absolute()
         z = layer.pre_activation(x)
         z_abs = self.abs_layer.pre_activation(np.abs(x))
-        self.derivs = act.derivatives(z, m_max)
-        mags = act.magnitudes(z, m_max + 1)
-        # |phi^(m)| plus its sensitivity to a relative perturbation of z (z inherits rounding).
-        self.mags = mags[:-1] + mags[1:] * z_abs
+        derivs = act.derivatives(z, m_max + 1)
+        self.derivs = derivs[:-1]
+        # The rounding magnitude of phi^(m)(z) plus, to first order, its sensitivity
+        # |phi^(m+1)(z)| |z|~ to the relative rounding error carried by z.
+        self.mags = act.magnitudes(z, m_max) + np.abs(derivs[1:]) * z_abs
         self.proj: dict = {}
 
     def project(self, tree, value: np.ndarray, magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -227,15 +229,16 @@ def _max_children(tree) -> int:
 # ---------------------------------------------------------------- tolerance
 
 
-def rounding_length(stack: ResidualStack, order: int) -> int:
-    """L = n + K (max(d, h) + 2K + 4): a bound on the rounding steps behind one coefficient.
+def rounding_length(stack: ResidualStack, order: int, terms_per_order: int = 1) -> int:
+    """L = n + K (max(d, h) + 2K + 4) + N: a bound on the rounding steps behind one coefficient.
 
-    n steps carry the forward-pass error into z_r; each of the <= K nodes of a tree adds an
-    inner product of length max(d, h) (one matrix-vector product), up to K elementwise
-    products and the evaluation of phi^(m); the sum over trees and Taylor-mode recurrences
-    add O(K). See proofs/numeric.md.
+    n steps carry the forward-pass error into z_r (Taylor mode: n accumulations); each of the
+    <= K nodes of a tree adds an inner product of length max(d, h) (one matrix-vector
+    product), up to K elementwise products and the evaluation of phi^(m) (Taylor mode: the
+    ODE recurrences, O(K) per order); summing the N = ``terms_per_order`` trees of one order
+    adds N - 1 more. See proofs/numeric.md.
     """
-    return stack.depth + order * (max(stack.dim, stack.width) + 2 * order + 4)
+    return stack.depth + order * (max(stack.dim, stack.width) + 2 * order + 4) + terms_per_order
 
 
 def gamma(length: int) -> float:
@@ -246,13 +249,17 @@ def gamma(length: int) -> float:
     return lu / (1.0 - lu)
 
 
-def coefficient_tolerance(stack: ResidualStack, order: int) -> float:
+def coefficient_tolerance(stack: ResidualStack, order: int, terms_per_order: int = 1) -> float:
     """The tolerance of ``||T_k(Taylor) - T_k(closed form)||_inf / ||M_k||_inf``: 2 gamma_L.
 
     Each route's error is at most gamma_L times the magnitude M_k (proofs/numeric.md), so
-    their difference is at most 2 gamma_L M_k.
+    their difference is at most 2 gamma_L M_k; L = :func:`rounding_length`.
+
+    >>> from residual_expansion.modules import make_stack
+    >>> f"{coefficient_tolerance(make_stack('mlp', depth=8, dim=16), 4, 728):.2e}"
+    '1.88e-13'
     """
-    return 2.0 * gamma(rounding_length(stack, order))
+    return 2.0 * gamma(rounding_length(stack, order, terms_per_order))
 
 
 def relative_errors(reference: np.ndarray, other: np.ndarray, magnitudes: np.ndarray) -> tuple[float, ...]:
@@ -310,17 +317,21 @@ def absolute_forward(stack: ResidualStack, lam: float) -> np.ndarray:
     return xa
 
 
-def rounding_floor(stack: ResidualStack, lam: float, magnitudes: np.ndarray | None = None) -> float:
-    """A bound on the rounding error of the remainder at lambda.
+def forward_length(stack: ResidualStack) -> int:
+    """n (max(d, h) + 4): rounding steps of the forward pass (per layer two inner products and a few elementwise ops)."""
+    return stack.depth * (max(stack.dim, stack.width) + 4)
 
-    ``2 gamma_L (||x~_n(lambda)||_inf + sum_k lambda^k ||M_k||_inf)`` with L = n (max(d, h) + 4)
-    for the forward pass (each layer: two inner products and a few elementwise operations).
+
+def rounding_bound(stack: ResidualStack, lam: float, magnitudes: np.ndarray, length: int) -> float:
+    """A bound on the rounding error of R_K(lambda) = ||x_n(lambda) - sum_k lambda^k T_k||_inf.
+
+    ``2 gamma_L (||x~_n(lambda)||_inf + sum_k |lambda|^k ||M_k||_inf)``: the forward pass
+    (scaled by its absolute-value version :func:`absolute_forward`) and the truncated series
+    (scaled by the closed form's magnitudes M_k), L = forward length + ``length``.
     """
-    length = stack.depth * (max(stack.dim, stack.width) + 4) + (0 if magnitudes is None else magnitudes.shape[0])
     scale = float(np.max(absolute_forward(stack, lam)))
-    if magnitudes is not None:
-        scale += float(np.max(truncation(np.max(magnitudes, axis=1)[:, None], abs(lam))))
-    return 2.0 * gamma(length) * scale
+    scale += float(truncation(np.max(magnitudes, axis=1), abs(lam)))
+    return 2.0 * gamma(forward_length(stack) + length + magnitudes.shape[0]) * scale
 
 
 def floor_estimate(stack: ResidualStack, lam: float) -> float:
@@ -360,7 +371,7 @@ def asymptotic_window(stack: ResidualStack, order: int, cap: float | None = None
     * hi = ASYMPTOTIC_RATIO * min_{j=1..3} (a_{K+1} / a_{K+1+j})^(1/j): the next terms are at
       most ~10% of the leading one, so the local slope stays within ~0.1 of K + 1;
     * lo solves a_{K+1} lo^(K+1) = FLOOR_MARGIN * floor, floor the typical rounding error of
-      the remainder (:func:`floor_estimate`), so rounding moves log R by ~1e-3;
+      the remainder (:func:`floor_estimate`), so rounding moves log R by ~1e-2;
     * ``cap`` (e.g. half the sign radius of a piecewise-linear stack) bounds hi.
 
     The window is refused (``reason`` set) when hi < MIN_WINDOW * lo.
@@ -424,20 +435,23 @@ def remainder_fit(
     order: int,
     *,
     window: Window,
-    magnitudes: np.ndarray | None = None,
+    magnitudes: np.ndarray,
+    length: int,
     points: int = FIT_POINTS,
 ) -> RemainderFit:
     """Fit the slope of log R_K(lambda) = log ||x_n(lambda) - sum_{k<=K} lambda^k T_k|| on ``window``.
 
-    ``coefficients`` holds the T_k under test (rows 0..K). When the stack's series terminates
-    at order n and K >= n the remainder must vanish to rounding instead (``exact``).
+    ``coefficients`` holds the T_k under test (rows 0..K), ``magnitudes`` their rounding
+    magnitudes and ``length`` their rounding length (:func:`rounding_length`). When the
+    stack's series terminates at order n and K >= n the remainder must vanish to rounding
+    instead (``exact``), below :func:`rounding_bound` at every lambda.
     """
     exact = stack.terminates and order >= stack.depth
     if window.reason:
         return RemainderFit(order, (), (), None, order + 1, window, exact, (), False, window.reason)
     lams = np.geomspace(window.lo, window.hi, points)
     rems = np.array([remainder(stack, coefficients[: order + 1], lam) for lam in lams])
-    tols = np.array([rounding_floor(stack, lam, magnitudes) for lam in lams])
+    tols = np.array([rounding_bound(stack, lam, magnitudes[: order + 1], length) for lam in lams])
     if not np.isfinite(rems).all():
         bad = lams[~np.isfinite(rems)][0]
         return RemainderFit(order, tuple(lams), tuple(rems), None, order + 1, window, exact, tuple(tols), False,
@@ -455,7 +469,7 @@ def remainder_fit(
                         "" if ok else f"slope {slope:.3f} is not within {SLOPE_TOLERANCE} of {order + 1}")
 
 
-def exact_window(stack: ResidualStack, cap: float | None = None) -> Window:
+def exact_window(cap: float | None = None) -> Window:
     """The window [0.1, 1] (capped) for a terminating series: any lambda works, lambda = 1 included."""
     hi = 1.0 if cap is None else min(1.0, cap)
     return Window(hi / 10.0, hi, True)
@@ -526,57 +540,38 @@ def signs_unchanged(stack: ResidualStack, lams: Iterable[float]) -> bool:
     return all(np.array_equal(np.sign(stack.pre_activations(lam)), ref) for lam in lams)
 
 
-# ---------------------------------------------------------------- Veit paths (linear / affine)
+# ---------------------------------------------------------------- Veit paths (chains)
 
 
 def veit_paths(depth: int) -> tuple[tuple[int, ...], ...]:
-    """All 2^n computation paths: the subsets {s_1 < ... < s_k} of {1..n}, the empty path first.
+    """All 2^n - 1 non-empty computation paths: subsets {s_1 < ... < s_k} of {1..n}.
 
     >>> veit_paths(2)
-    ((), (1,), (2,), (1, 2))
+    ((1,), (2,), (1, 2))
     """
-    return tuple(c for k in range(depth + 1) for c in itertools.combinations(range(1, depth + 1), k))
+    return tuple(c for k in range(1, depth + 1) for c in itertools.combinations(range(1, depth + 1), k))
 
 
-def path_sum(stack: ResidualStack, lam: float, paths: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """sum over paths S of lambda^|S| A_{s_k} ... A_{s_2} g_{s_1}(x), and the same sum in absolute values.
+def chain_terms(depth: int) -> tuple:
+    """The terms of the closed form that survive when g^(m) = 0 for m >= 2: one per path.
 
-    For linear modules g_s(x) = A_s x; for affine g_s(x) = A_s x + b_s (only the first module
-    of a path sees the bias, as in the chain trees of theory.md 3.1). Each path's value is
-    computed from its prefix (memoised), one matrix-vector product per path.
+    A path s_1 < ... < s_k is the chain tree g_{s_k}' ... g_{s_2}' g_{s_1} (sigma = 1), so
+    its term is ``Term(k, chain, 1)``. For linear, affine and piecewise-linear modules every
+    other tree has a node with >= 2 children and F = 0 there (theory.md 3.1), so these
+    2^n - 1 terms are the whole order-n closed form.
 
-    Raises
-    ------
-    UsageError
-        When the stack is not linear or affine.
+    >>> [str(t.tree) for t in chain_terms(2)]
+    ['g1', 'g2', "g2' g1"]
     """
-    if stack.family not in ("linear", "affine"):
-        raise UsageError(f"path sums apply to linear and affine stacks, not {stack.family}")
-    memo: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {(): (stack.x, np.abs(stack.x))}
+    from fractions import Fraction
 
-    def value(path: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-        hit = memo.get(path)
-        if hit is not None:
-            return hit
-        layer = stack.layers[path[-1] - 1]
-        if len(path) == 1:
-            v = layer.output(stack.x)
-            va = layer.absolute().output(np.abs(stack.x))
-        else:
-            pv, pa = value(path[:-1])
-            v = layer.output(pv, bias=False)
-            va = np.abs(layer.outer) @ pa
-        memo[path] = (v, va)
-        return v, va
+    from residual_expansion.expansion import Term
+    from residual_expansion.trees import LabeledTree
 
-    total = np.zeros(stack.dim)
-    total_abs = np.zeros(stack.dim)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for path in paths:
-            if any(not 1 <= s <= stack.depth for s in path):
-                raise UsageError(f"path {path} leaves the layers 1..{stack.depth}")
-            v, va = value(tuple(path))
-            w = lam ** len(path)
-            total = total + w * v
-            total_abs = total_abs + abs(w) * va
-    return total, total_abs
+    out = []
+    for path in veit_paths(depth):
+        tree = LabeledTree(path[0])
+        for s in path[1:]:
+            tree = LabeledTree(s, (tree,))
+        out.append(Term(len(path), tree, Fraction(1)))
+    return tuple(out)

@@ -1,0 +1,338 @@
+"""Cross-check the closed form against forward passes of real modules, in float64.
+
+:func:`crosscheck` builds a seeded residual stack (:mod:`residual_expansion.modules`) and
+checks three things:
+
+1. *coefficients* (claim NUM-COEF): the closed form's T_k (sum over labeled trees of
+   ``c_t F(t)(x)``) equals Taylor mode's T_k for k = 1..K, to ``2 gamma_L`` relative to the
+   magnitude ``M_k`` (:func:`residual_expansion.numeric.coefficient_tolerance`);
+2. *remainder* (NUM-REMAINDER): ``R_K(lambda) = ||x_n(lambda) - sum_{k<=K} lambda^k T_k||``
+   has log-log slope within 0.25 of K + 1 on a window where it is neither rounding nor
+   dominated by higher terms (or vanishes to rounding when the series terminates, K >= n);
+3. *exactness* (NUM-LINEAR, NUM-PL) for linear, affine and piecewise-linear stacks: the
+   order-n closed form (its 2^n - 1 surviving chain terms) equals the forward pass to
+   rounding, at any lambda for linear/affine, inside the certified sign radius for
+   piecewise-linear activations.
+
+Reference: theory.md sections 2, 3.1; proofs/numeric.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from residual_expansion.errors import UsageError
+from residual_expansion.modules import ResidualStack, make_stack
+from residual_expansion.numeric import (
+    FIT_POINTS,
+    RemainderFit,
+    Window,
+    asymptotic_window,
+    chain_terms,
+    closed_form,
+    coefficient_tolerance,
+    exact_window,
+    forward_length,
+    gamma,
+    relative_errors,
+    remainder,
+    remainder_fit,
+    rounding_bound,
+    rounding_length,
+    sign_radius,
+    signs_unchanged,
+    taylor_coefficients,
+    truncation,
+)
+
+DEFAULT_DIM = 16
+#: The crosscheck command refuses closed forms with more terms (a few seconds of evaluation).
+MAX_TERMS = 100_000
+#: Exactness sums 2^n - 1 chain terms; beyond this depth it is skipped.
+MAX_PATH_DEPTH = 16
+#: lambdas at which linear and affine stacks are checked exact (lambda = 1 included).
+LINEAR_LAMBDAS = (0.5, 1.0, 2.0)
+#: Fractions of the sign radius at which piecewise-linear stacks are checked exact.
+RADIUS_FRACTIONS = (0.125, 0.25, 0.5, 0.9)
+
+
+def expansion_terms(depth: int, order: int) -> tuple:
+    """The closed form's terms up to order K: ``expand(depth, order).terms`` (coefficient 1/sigma(t))."""
+    from residual_expansion.expansion import expand
+
+    return expand(depth, order, uniform=True).terms
+
+
+def closed_form_size(depth: int, order: int) -> int:
+    """sum_{k<=K} N(n, k), the number of terms of the closed form up to order K."""
+    from residual_expansion.trees import count_labeled_trees
+
+    return sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
+
+
+def largest_order(depth: int, budget: int, order: int) -> int:
+    """The largest k <= order whose closed form has at most ``budget`` terms (0 if even order 1 has more)."""
+    from residual_expansion.trees import count_labeled_trees
+
+    total, k = 0, 0
+    while k < order:
+        total += count_labeled_trees(depth, k + 1)
+        if total > budget:
+            break
+        k += 1
+    return k
+
+
+@dataclass(frozen=True)
+class CoefficientComparison:
+    """Taylor mode against the closed form, order by order.
+
+    Attributes
+    ----------
+    order: K.
+    terms, subtrees: closed-form terms summed and distinct subtrees evaluated.
+    relative_errors: e_k = ||T_k(Taylor) - T_k(closed)||_inf / ||M_k||_inf, k = 1..K.
+    tolerance: 2 gamma_L.
+    condition: ||M_k||_inf / ||T_k||_inf (how much smaller the values are than their magnitudes).
+    passed: every e_k <= tolerance.
+    """
+
+    order: int
+    terms: int
+    subtrees: int
+    relative_errors: tuple[float, ...]
+    tolerance: float
+    condition: tuple[float, ...]
+    passed: bool
+
+
+def compare_coefficients(stack: ResidualStack, order: int, terms: Sequence) -> tuple[CoefficientComparison, Any]:
+    """Compare Taylor mode's T_1..T_K with the closed form over ``terms``; also return the closed-form values."""
+    taylor = taylor_coefficients(stack, order)
+    cf = closed_form(stack, terms, order)
+    per_order = max(sum(1 for t in terms if t.order == k) for k in range(1, order + 1)) if order else 0
+    tol = coefficient_tolerance(stack, order, per_order)
+    errs = relative_errors(taylor, cf.coefficients, cf.magnitudes)
+    cond = []
+    for k in range(1, order + 1):
+        value = float(np.max(np.abs(taylor[k]))) if stack.dim else 0.0
+        mag = float(np.max(cf.magnitudes[k])) if stack.dim else 0.0
+        cond.append(mag / value if value > 0 else float("inf") if mag > 0 else 1.0)
+    ok = all(e <= tol for e in errs)
+    return CoefficientComparison(order, cf.terms, cf.subtrees, errs, tol, tuple(cond), ok), cf
+
+
+@dataclass(frozen=True)
+class ExactnessCheck:
+    """The order-n closed form (chain terms) against the forward pass at a few lambdas.
+
+    Attributes
+    ----------
+    lambdas, residuals, tolerances: ``||x_n(lambda) - sum_k lambda^k T_k||_inf`` and its rounding bound.
+    signs_unchanged: for piecewise-linear stacks, whether the forward passes kept the
+        pre-activation signs of lambda = 0 (None otherwise).
+    paths: 2^n - 1 chain terms summed.
+    passed: every residual below its tolerance (and signs unchanged).
+    """
+
+    lambdas: tuple[float, ...]
+    residuals: tuple[float, ...]
+    tolerances: tuple[float, ...]
+    signs_unchanged: bool | None
+    paths: int
+    passed: bool
+
+
+def check_exactness(stack: ResidualStack, lambdas: Sequence[float], terms: Sequence | None = None) -> ExactnessCheck:
+    """Sum the chain terms (default :func:`chain_terms`) to order n and compare with the forward pass."""
+    terms = chain_terms(stack.depth) if terms is None else tuple(terms)
+    cf = closed_form(stack, terms, stack.depth)
+    per_order = max([sum(1 for t in terms if t.order == k) for k in range(1, stack.depth + 1)] + [1])
+    length = rounding_length(stack, stack.depth, per_order)
+    res, tols = [], []
+    for lam in lambdas:
+        res.append(remainder(stack, cf.coefficients, lam))
+        tols.append(rounding_bound(stack, lam, cf.magnitudes, length))
+    signs = None if stack.activation.smooth else signs_unchanged(stack, lambdas)
+    ok = all(np.isfinite(r) and r <= t for r, t in zip(res, tols)) and signs is not False
+    return ExactnessCheck(tuple(float(x) for x in lambdas), tuple(res), tuple(tols), signs, len(terms), ok)
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """Everything :func:`crosscheck` found; ``to_dict`` gives the JSON of the command."""
+
+    depth: int
+    order: int
+    module: str
+    activation: str | None
+    dim: int
+    width: int | None
+    seed: int
+    coefficients: CoefficientComparison
+    fit: RemainderFit
+    radius: float | None
+    exactness: ExactnessCheck | None
+    passed: bool
+    curves: tuple[tuple[float, ...], tuple[tuple[float, ...], ...]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        fit = self.fit
+        out: dict[str, Any] = {
+            "depth": self.depth,
+            "order": self.order,
+            "module": self.module,
+            "activation": self.activation,
+            "per_order_relative_error": list(self.coefficients.relative_errors),
+            "tolerance": self.coefficients.tolerance,
+            "remainder_slope": fit.slope,
+            "expected_slope": fit.expected_slope,
+            "pass": self.passed,
+            "dim": self.dim,
+            "width": self.width,
+            "seed": self.seed,
+            "terms": self.coefficients.terms,
+            "condition": list(self.coefficients.condition),
+            "coefficients_pass": self.coefficients.passed,
+            "lambda_range": [fit.window.lo, fit.window.hi],
+            "lambda_range_automatic": fit.window.automatic,
+            "lambdas": list(fit.lambdas),
+            "remainders": list(fit.remainders),
+            "remainder_exact": fit.exact,
+            "remainder_pass": fit.passed,
+            "remainder_note": fit.reason,
+            "sign_radius": self.radius,
+        }
+        if self.exactness is not None:
+            ex = self.exactness
+            out["exactness"] = {
+                "paths": ex.paths,
+                "lambdas": list(ex.lambdas),
+                "residuals": list(ex.residuals),
+                "tolerances": list(ex.tolerances),
+                "signs_unchanged": ex.signs_unchanged,
+                "pass": ex.passed,
+            }
+        return out
+
+
+def crosscheck(
+    depth: int,
+    order: int,
+    family: str,
+    *,
+    activation: str | None = None,
+    dim: int = DEFAULT_DIM,
+    width: int | None = None,
+    lambda_range: tuple[float, float] | None = None,
+    seed: int = 0,
+    terms_of: Callable[[int, int], Sequence] = expansion_terms,
+    max_terms: int = MAX_TERMS,
+    curves: bool = False,
+) -> CrossCheck:
+    """Cross-check the closed form of a seeded stack of ``family`` modules at depth n, order K.
+
+    Arguments
+    ---------
+    depth, order: n >= 1, K >= 1.
+    family, activation, dim, width, seed: the stack (see :func:`make_stack`).
+    lambda_range: (lo, hi) for the remainder fit; default chosen by
+        :func:`asymptotic_window` (capped at half the sign radius for piecewise-linear activations).
+    terms_of: ``terms_of(n, K)`` gives the closed form's terms (tests pass corrupted ones).
+    max_terms: refuse closed forms with more terms.
+    curves: also compute R_k(lambda) for k = 1..K on a wide grid (for plots).
+
+    Returns
+    -------
+    :class:`CrossCheck`; ``passed`` requires the coefficients to agree, the remainder slope
+    (or exact vanishing) to hold, and, where computed, the exactness check.
+
+    Raises
+    ------
+    UsageError
+        Bad sizes or options, a closed form beyond ``max_terms``, a lambda range that is not
+        0 < lo < hi (or, piecewise linear, reaches past the sign radius), or no lambda window
+        where the remainder can be measured and nothing else to check.
+
+    >>> r = crosscheck(4, 2, "mlp", dim=4)
+    >>> r.passed, r.fit.expected_slope
+    (True, 3)
+    """
+    if depth < 1 or order < 1:
+        raise UsageError(f"depth and order must be positive, got depth {depth}, order {order}")
+    size = closed_form_size(depth, order)
+    if size > max_terms:
+        k = largest_order(depth, max_terms, order)
+        raise UsageError(
+            f"depth {depth}, order {order} has {size} closed-form terms, beyond the limit of {max_terms}; "
+            f"use --order {k} or less at this depth" if k else
+            f"depth {depth} has more than {max_terms} closed-form terms even at order 1"
+        )
+    if lambda_range is not None:
+        lo, hi = lambda_range
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
+            raise UsageError(f"--lambda-range must satisfy 0 < lo < hi, got {lo},{hi}")
+    stack = make_stack(family, depth, dim, width=width, activation_name=activation, seed=seed)
+    radius = None
+    cap = None
+    if not stack.activation.smooth:
+        radius = sign_radius(stack)
+        if radius == 0.0:
+            raise UsageError("a pre-activation is exactly 0 at lambda = 0, so the piecewise-linear "
+                             "expansion holds for no lambda > 0; try another --seed")
+        cap = 0.5 * radius
+        if lambda_range is not None and lambda_range[1] > radius:
+            raise UsageError(f"--lambda-range reaches {lambda_range[1]:g}, past the sign radius {radius:.3g} "
+                             f"of this {stack.activation.name} stack (no pre-activation may change sign)")
+
+    terms = tuple(terms_of(depth, order))
+    comparison, cf = compare_coefficients(stack, order, terms)
+
+    exact_mode = stack.terminates and order >= depth
+    if lambda_range is not None:
+        window = Window(lambda_range[0], lambda_range[1], False)
+    elif exact_mode:
+        window = exact_window(cap)
+    else:
+        window = asymptotic_window(stack, order, cap)
+
+    exactness = None
+    if stack.terminates and depth <= MAX_PATH_DEPTH:
+        lams = LINEAR_LAMBDAS if radius is None else tuple(f * radius for f in RADIUS_FRACTIONS)
+        exactness = check_exactness(stack, lams)
+
+    if window.reason and exactness is None:
+        raise UsageError(f"{window.reason}; lower --order or give --lambda-range")
+    per_order = max(sum(1 for t in terms if t.order == k) for k in range(1, order + 1))
+    fit = remainder_fit(stack, cf.coefficients, order, window=window, magnitudes=cf.magnitudes,
+                        length=rounding_length(stack, order, per_order))
+    remainder_ok = fit.passed or (bool(window.reason) and exactness is not None)
+    passed = comparison.passed and remainder_ok and (exactness is None or exactness.passed)
+
+    curve_data = None
+    if curves:
+        curve_data = remainder_curves(stack, cf.coefficients, order, window)
+    return CrossCheck(depth, order, family, stack.activation.name if family not in ("linear", "affine") else None,
+                      dim, stack.width if family == "mlp" else None, seed, comparison, fit, radius, exactness,
+                      passed, curve_data)
+
+
+def remainder_curves(stack: ResidualStack, coefficients: np.ndarray, order: int, window: Window,
+                     points: int = 4 * FIT_POINTS) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+    """R_k(lambda) for k = 1..K on a grid reaching a decade below and a factor 4 above the window."""
+    lo = window.lo / 10 if window.lo > 0 else 1e-4
+    hi = window.hi * 4 if window.hi > 0 else 1.0
+    lams = np.geomspace(lo, hi, points)
+    rows = tuple(tuple(remainder(stack, coefficients[: k + 1], lam) for lam in lams) for k in range(1, order + 1))
+    return tuple(lams), rows
+
+
+__all__ = [
+    "DEFAULT_DIM", "MAX_TERMS", "MAX_PATH_DEPTH", "CoefficientComparison", "ExactnessCheck", "CrossCheck",
+    "expansion_terms", "closed_form_size", "largest_order", "compare_coefficients", "check_exactness",
+    "crosscheck", "remainder_curves", "truncation", "gamma", "forward_length",
+]
