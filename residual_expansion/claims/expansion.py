@@ -38,8 +38,8 @@ from residual_expansion.trees import (
 
 #: Size limits of each route (beyond them a route is not run; the method says so).
 SERIES_MAX = (3, 3)           # sympy.series: depth, order (about 0.5 s at n = K = 3)
-RING_MAX_TERMS = 6_000        # truncated-series ring route: number of closed-form terms
-FREE_MAX_TERMS = 6_000        # proof induction with ordered tuples (COUNT)
+RING_MAX_TERMS = 2_000        # truncated-series ring route: number of closed-form terms
+FREE_MAX_TERMS = 2_000        # proof induction with ordered tuples (COUNT)
 INSTANCES = 2                 # polynomial instances per check
 INSTANCE_DIM = 2
 
