@@ -82,3 +82,24 @@ def test_console_script_is_the_same_program():
     if "residual-expansion" not in scripts:
         pytest.skip("package not installed (running from a source tree)")
     assert scripts["residual-expansion"] == "residual_expansion.cli:main"
+
+
+def test_series_command_and_its_limit():
+    code, out, err = run_cli("series", "--depth", "2", "--order", "2", "--show")
+    assert code == 0 and "PASS" in out and "Derivative(g2(x), x)" in out
+    code, out, err = run_cli("series", "--depth", "40", "--order", "3")
+    assert code == 2 and "beyond the limit" in err and "verify --depth 40 --claims REX" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_expand_exact_scales(capsys):
+    assert main(["expand", "--depth", "2", "--order", "2", "--scales", "1/2,1/3"]) == 0
+    assert "1/6 g2' g1" in capsys.readouterr().out
+    code, _, err = run_cli("expand", "--depth", "2", "--order", "2", "--scales", "1/2")
+    assert code == 2 and "depth 2 needs exactly 2" in err
+
+
+def test_verify_is_byte_deterministic():
+    a = run_cli("verify", "--depth", "4", "--claims", "REX,TIED")
+    b = run_cli("verify", "--depth", "4", "--claims", "REX,TIED")
+    assert a == b and a[0] == 0

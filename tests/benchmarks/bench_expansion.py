@@ -13,6 +13,9 @@ import argparse
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a source checkout
 
 
 def best(fn, repeat: int) -> float:
