@@ -60,6 +60,13 @@ LINEAR_LAMBDAS = (0.5, 1.0, 2.0)
 RADIUS_FRACTIONS = (0.125, 0.25, 0.5, 0.9)
 
 
+def radius_lambdas(radius: float | None) -> tuple[float, ...]:
+    """Where exactness is checked: fractions of a finite sign radius, else :data:`LINEAR_LAMBDAS`."""
+    if radius is None or not np.isfinite(radius):
+        return LINEAR_LAMBDAS
+    return tuple(f * radius for f in RADIUS_FRACTIONS)
+
+
 def expansion_terms(depth: int, order: int) -> tuple:
     """The closed form's terms up to order K: ``expand(depth, order).terms`` (coefficient 1/sigma(t))."""
     from residual_expansion.expansion import expand
@@ -284,7 +291,7 @@ def crosscheck(
         if radius == 0.0:
             raise UsageError("a pre-activation is exactly 0 at lambda = 0, so the piecewise-linear "
                              "expansion holds for no lambda > 0; try another --seed")
-        cap = 0.5 * radius
+        cap = 0.5 * radius if np.isfinite(radius) else None
         if lambda_range is not None and lambda_range[1] > radius:
             raise UsageError(f"--lambda-range reaches {lambda_range[1]:g}, past the sign radius {radius:.3g} "
                              f"of this {stack.activation.name} stack (no pre-activation may change sign)")
@@ -302,7 +309,7 @@ def crosscheck(
 
     exactness = None
     if stack.terminates and depth <= MAX_PATH_DEPTH:
-        lams = LINEAR_LAMBDAS if radius is None else tuple(f * radius for f in RADIUS_FRACTIONS)
+        lams = radius_lambdas(radius)
         exactness = check_exactness(stack, lams)
 
     if window.reason and exactness is None:

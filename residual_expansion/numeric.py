@@ -409,7 +409,7 @@ class RemainderFit:
     window: the lambda window.
     exact: True when the series terminates (polynomial stack, K >= n): then R_K must vanish to
         rounding, checked against ``tolerances``.
-    tolerances: per lambda, the rounding bound of R_K (exact case) or of the floor.
+    tolerances: per lambda, the rounding bound of R_K (exact case only; empty otherwise).
     passed: |slope - (K + 1)| <= 0.25, or (exact) every R_K below its tolerance.
     reason: why the fit failed or was not possible ("" otherwise).
     """
@@ -451,7 +451,9 @@ def remainder_fit(
         return RemainderFit(order, (), (), None, order + 1, window, exact, (), False, window.reason)
     lams = np.geomspace(window.lo, window.hi, points)
     rems = np.array([remainder(stack, coefficients[: order + 1], lam) for lam in lams])
-    tols = np.array([rounding_bound(stack, lam, magnitudes[: order + 1], length) for lam in lams])
+    # Rounding bounds decide the exact case only (the slope fit relies on the window instead).
+    tols = (np.array([rounding_bound(stack, lam, magnitudes[: order + 1], length) for lam in lams])
+            if exact else np.zeros(0))
     if not np.isfinite(rems).all():
         bad = lams[~np.isfinite(rems)][0]
         return RemainderFit(order, tuple(lams), tuple(rems), None, order + 1, window, exact, tuple(tols), False,

@@ -88,7 +88,7 @@ def check_remainder(depth: int, order: int, seed: int,
     from residual_expansion.crosscheck import compare_coefficients
     from residual_expansion.modules import make_stack
     from residual_expansion.numeric import (
-        SLOPE_TOLERANCE, asymptotic_window, closed_form, remainder_fit, rounding_length,
+        SLOPE_TOLERANCE, asymptotic_window, closed_form, exact_window, remainder_fit, rounding_length,
     )
 
     method = "forward pass minus closed form on an automatic lambda window, log-log least squares"
@@ -98,7 +98,8 @@ def check_remainder(depth: int, order: int, seed: int,
                        {"reason": f"depth {depth} has more than {TERM_BUDGET} closed-form terms even at order 1"})
     stack = make_stack(FAMILY, depth, DIM, activation_name=ACTIVATION, seed=seed)
     terms = tuple(terms_of(depth, used))
-    window = asymptotic_window(stack, used)
+    # A terminating series (one layer, K >= n) must vanish to rounding on [0.1, 1] instead.
+    window = exact_window() if stack.terminates and used >= depth else asymptotic_window(stack, used)
     if window.reason:
         return Outcome(method, _size(depth, used), SKIP, {**info, "reason": window.reason})
     cf = closed_form(stack, terms, used)
@@ -107,9 +108,9 @@ def check_remainder(depth: int, order: int, seed: int,
                         length=rounding_length(stack, used, per_order))
     evidence = {
         **info,
-        "slope": fit.slope if fit.slope is not None else "none",
+        "slope": fit.slope if fit.slope is not None else ("exact" if fit.exact else "none"),
         "expected_slope": fit.expected_slope,
-        "tolerance": SLOPE_TOLERANCE,
+        "tolerance": max(fit.tolerances) if fit.exact and fit.tolerances else SLOPE_TOLERANCE,
         "lambda_window": f"[{window.lo:.3g}, {window.hi:.3g}]",
         "points": len(fit.lambdas),
         "remainder_range": (f"[{min(fit.remainders):.3g}, {max(fit.remainders):.3g}]" if fit.remainders else "none"),
@@ -145,7 +146,7 @@ def check_linear(depth: int, order: int, seed: int,
 def check_piecewise_linear(depth: int, order: int, seed: int,
                            paths_of: Callable[[int], Sequence] = _chain_terms) -> Outcome:
     """NUM-PL: for a ReLU mlp stack the chain terms equal x_n(lambda) below the certified sign radius."""
-    from residual_expansion.crosscheck import MAX_PATH_DEPTH, RADIUS_FRACTIONS, check_exactness
+    from residual_expansion.crosscheck import MAX_PATH_DEPTH, check_exactness, radius_lambdas
     from residual_expansion.modules import make_stack
     from residual_expansion.numeric import sign_radius
 
@@ -157,7 +158,7 @@ def check_piecewise_linear(depth: int, order: int, seed: int,
     radius = sign_radius(stack)
     if radius == 0.0:
         return Outcome(method, size, SKIP, {"reason": "a pre-activation is exactly 0 at lambda = 0"})
-    lams = tuple(f * radius for f in RADIUS_FRACTIONS)
+    lams = radius_lambdas(radius)
     ex = check_exactness(stack, lams, paths_of(depth))
     evidence = {
         "sign_radius": radius,
