@@ -330,8 +330,8 @@ def crosscheck(
 
 def remainder_curves(stack: ResidualStack, coefficients: np.ndarray, order: int, window: Window,
                      points: int = 4 * FIT_POINTS) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:
-    """R_k(lambda) for k = 1..K on a grid reaching a decade below and a factor 4 above the window."""
-    lo = window.lo / 10 if window.lo > 0 else 1e-4
+    """R_k(lambda) for k = 1..K on a grid from 1/30 of the window's lower end to 4 times its upper end."""
+    lo = window.lo / 30 if window.lo > 0 else 1e-4
     hi = window.hi * 4 if window.hi > 0 else 1.0
     lams = np.geomspace(lo, hi, points)
     rows = tuple(tuple(remainder(stack, coefficients[: k + 1], lam) for lam in lams) for k in range(1, order + 1))

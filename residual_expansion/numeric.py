@@ -39,7 +39,7 @@ UNIT_ROUNDOFF = 2.0 ** -53
 #: Points of the lambda grid on which the remainder slope is fitted.
 FIT_POINTS = 12
 #: The window keeps the next terms below this fraction of the leading remainder term.
-ASYMPTOTIC_RATIO = 0.2
+ASYMPTOTIC_RATIO = 0.1
 #: The window keeps the leading remainder term at least this many times the rounding floor.
 FLOOR_MARGIN = 1e2
 #: The window must span at least this factor in lambda for a meaningful fit.

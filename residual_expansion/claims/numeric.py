@@ -76,8 +76,8 @@ def check_coefficients(depth: int, order: int, seed: int,
         "largest_relative_error": worst,
         "tolerance": cmp.tolerance,
         "error/tolerance": worst / cmp.tolerance,
-        "per_order_relative_error": list(cmp.relative_errors),
-        "condition": list(cmp.condition),
+        "per_order_relative_error": ", ".join(f"{e:.3g}" for e in cmp.relative_errors),
+        "condition": ", ".join(f"{c:.3g}" for c in cmp.condition),
     }
     return Outcome(method, _size(depth, used), verdict(cmp.passed), evidence)
 
