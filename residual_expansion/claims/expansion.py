@@ -1,5 +1,303 @@
-"""Claims of the Residual Expansion Theorem: REX, REX2, COUNT, TIED (filled in by the foundation work)."""
+"""Claims of the Residual Expansion Theorem: REX, REX2, COUNT, TIED.
 
-from residual_expansion.claims.base import Claim
+Each check is a pure function taking the formula under test as an argument (default: the
+project's closed form), so that the soundness tests can hand it a corrupted one and see
+FAIL. The ground truths come from :mod:`residual_expansion.composition` and never
+enumerate trees.
+"""
 
-CLAIMS: tuple[Claim, ...] = ()
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from math import factorial
+
+import sympy
+
+from residual_expansion.claims.base import Claim, Outcome, verdict
+from residual_expansion.composition import (
+    GenericRing,
+    generic_ring,
+    generic_taylor_coefficients,
+    instance_taylor_coefficients,
+    sympy_series_coefficients,
+)
+from residual_expansion.differentials import closed_form_instance, closed_form_ring, free_expansion
+from residual_expansion.expansion import Expansion, Term, expand
+from residual_expansion.polynomials import random_point, random_polymap
+from residual_expansion.render.expansion import to_sympy
+from residual_expansion.trees import (
+    LabeledTree,
+    RootedTree,
+    count_labeled_trees,
+    decreasing_labelings,
+    labeled_trees,
+    rooted_trees,
+)
+
+#: Size limits of each route (beyond them a route is not run; the method says so).
+SERIES_MAX = (3, 3)           # sympy.series: depth, order (about 0.5 s at n = K = 3)
+RING_MAX_TERMS = 6_000        # truncated-series ring route: number of closed-form terms
+FREE_MAX_TERMS = 6_000        # proof induction with ordered tuples (COUNT)
+INSTANCES = 2                 # polynomial instances per check
+INSTANCE_DIM = 2
+
+
+def _total_terms(depth: int, order: int) -> int:
+    return sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
+
+
+def _size(depth: int, order: int) -> str:
+    return f"n={depth}, K={order}"
+
+
+def _affordable_order(depth: int, order: int, limit: int) -> int:
+    """The largest k <= order whose expansion has at most ``limit`` terms (at least 1)."""
+    while order > 1 and _total_terms(depth, order) > limit:
+        order -= 1
+    return order
+
+
+# --- REX ----------------------------------------------------------------------------
+
+def rex_series_route(terms: Sequence[Term], depth: int, order: int) -> tuple[bool, int]:
+    """Closed form vs ``sympy.series`` of the nested composition (scalar, uniform lambda).
+
+    Returns (equal, number of terms compared).
+    """
+    x, lam = sympy.symbols("x lambda")
+    truth = sympy_series_coefficients(depth, order, x, lam)
+    closed = to_sympy(Expansion(depth, order, False, tuple(terms), (lam,) * depth), x)
+    closed = sympy.expand(closed - x)
+    ok = all(sympy.expand(closed.coeff(lam, k) - truth[k - 1]) == 0 for k in range(1, order + 1))
+    return ok, len(terms)
+
+
+def rex_ring_route(terms: Sequence[Term], depth: int, order: int, tied: bool = False) -> tuple[bool, int]:
+    """Closed form vs truncated Taylor composition in the ring of g_i^{(m)}(x), lambda_i.
+
+    Returns (equal, number of ring monomials compared).
+    """
+    gr = generic_ring(depth, order)
+    truth = generic_taylor_coefficients(gr, order) if not tied else _tied_truth(gr, depth, order)
+    closed = closed_form_ring(terms, gr, order, tied=tied)
+    return truth == closed, sum(len(p) for p in truth)
+
+
+def _tied_truth(gr: GenericRing, depth: int, order: int):
+    """Ring route with every module g_1 and every scale lambda_1 (weight tying)."""
+    tied = GenericRing(gr.ring, (gr.lambdas[0],) * depth, (gr.G[0],) * depth)
+    return generic_taylor_coefficients(tied, order)
+
+
+def rex_instance_route(terms: Sequence[Term], depth: int, order: int, seed: int,
+                       instances: int = INSTANCES, dim: int = INSTANCE_DIM) -> tuple[bool, int, int]:
+    """Closed form vs exact composition of random polynomial maps at a rational point.
+
+    Per-layer scales lambda_i = s_i * lambda with random rationals s_i; the modules have
+    degree max(K, 2) so that every elementary differential up to order K is generically
+    nonzero. Returns (all equal, instances, degree).
+    """
+    rng = random.Random(seed)
+    degree = max(order, 2)
+    ok = True
+    for _ in range(instances):
+        modules = [random_polymap(rng, dim, degree) for _ in range(depth)]
+        scales = [Fraction(rng.randint(1, 9), rng.randint(1, 9)) for _ in range(depth)]
+        x0 = random_point(rng, dim)
+        truth = instance_taylor_coefficients(modules, scales, x0, order)
+        closed = closed_form_instance(terms, modules, scales, x0, order)
+        ok = ok and truth == closed
+    return ok, instances, degree
+
+
+def rex_free_route(terms: Sequence[Term], depth: int, order: int) -> tuple[bool, int]:
+    """Closed form vs the induction of the proof with ordered tuples (vector case, exact)."""
+    free = free_expansion(depth, order)
+    closed: dict = {}
+    for t in terms:
+        closed[t.tree] = closed.get(t.tree, Fraction(0)) + t.coefficient
+    closed = {t: c for t, c in closed.items() if c != 0}
+    return free == closed, len(free)
+
+
+def check_rex(depth: int, order: int, seed: int,
+              closed_form: Callable[[int, int], Sequence[Term]] | None = None) -> Outcome:
+    """REX: the closed form equals the Taylor coefficients of the actual composition.
+
+    Routes, each run when the size allows: sympy.series of the nested composition
+    (n, K <= 3, at min(n, 3), min(K, 3)); truncated Taylor composition in the ring of
+    derivative symbols with per-layer lambda_i; the proof's induction over ordered
+    argument tuples (distinct elementary differentials, no scalar merging); random
+    polynomial instances in Q^2 composed exactly. PASS needs every route run to agree.
+    """
+    closed_form = closed_form or (lambda n, k: expand(n, k).terms)
+    evidence: dict = {}
+    methods = []
+    ok = True
+    sn, sk = min(depth, SERIES_MAX[0]), min(order, SERIES_MAX[1])
+    good, compared = rex_series_route(closed_form(sn, sk), sn, sk)
+    ok &= good
+    methods.append(f"sympy.series (n={sn}, K={sk})")
+    evidence["series terms"] = compared
+    k_max = _affordable_order(depth, order, RING_MAX_TERMS)
+    if k_max < order:
+        evidence["orders"] = (f"1..{k_max}: order {order} has {_total_terms(depth, order)} terms, "
+                              f"beyond the exact routes' limit of {RING_MAX_TERMS}")
+    order = k_max
+    terms = closed_form(depth, order)
+    good, monomials = rex_ring_route(terms, depth, order)
+    ok &= good
+    methods.append("Taylor ring")
+    evidence["ring monomials"] = monomials
+    good, produced = rex_free_route(terms, depth, order)
+    ok &= good
+    methods.append("proof induction")
+    evidence["trees compared"] = produced
+    good, instances, degree = rex_instance_route(terms, depth, order, seed)
+    ok &= good
+    methods.append("polynomial instances")
+    evidence["instances"] = f"{instances} x degree-{degree} maps Q^{INSTANCE_DIM}->Q^{INSTANCE_DIM}"
+    evidence["largest residual"] = 0 if ok else "nonzero"
+    return Outcome(" + ".join(methods), _size(depth, order), verdict(ok), evidence)
+
+
+# --- REX2 ---------------------------------------------------------------------------
+
+def dherin_munn_terms(depth: int) -> tuple[Term, ...]:
+    """The second-order form written directly: sum_i g_i and sum_{j<i} g_i' g_j, coefficient 1."""
+    first = tuple(Term(1, LabeledTree(i), Fraction(1)) for i in range(1, depth + 1))
+    second = tuple(
+        Term(2, LabeledTree(i, (LabeledTree(j),)), Fraction(1))
+        for i in range(1, depth + 1) for j in range(1, i)
+    )
+    return first + second
+
+
+def check_rex2(depth: int, order: int, seed: int,
+               second_order: Callable[[int], Sequence[Term]] = dherin_munn_terms) -> Outcome:
+    """REX2: x_n = x + lambda sum g_i + lambda^2 sum_{j<i} g_i' g_j + O(lambda^3).
+
+    The directly written second-order form is compared with the ring route and with
+    polynomial instances at order 2 (independent of tree enumeration).
+    """
+    terms = second_order(depth)
+    ring_ok, monomials = rex_ring_route(terms, depth, 2)
+    inst_ok, instances, _ = rex_instance_route(terms, depth, 2, seed)
+    ok = ring_ok and inst_ok
+    return Outcome("Taylor ring + polynomial instances", _size(depth, 2), verdict(ok), {
+        "terms": len(terms),
+        "ring monomials": monomials,
+        "instances": instances,
+        "largest residual": 0 if ok else "nonzero",
+    })
+
+
+# --- COUNT --------------------------------------------------------------------------
+
+def check_count(depth: int, order: int, seed: int,
+                count: Callable[[int, int], int] = count_labeled_trees) -> Outcome:
+    """COUNT: recursion N(n, k) = enumeration = distinct elementary differentials produced.
+
+    For each k <= K: the Euler-transform recursion, the length of the enumeration, and the
+    number of distinct trees produced by the proof's induction (ordered tuples) agree.
+    """
+    k_max = _affordable_order(depth, order, FREE_MAX_TERMS)
+    produced = free_expansion(depth, k_max)
+    per_order = [0] * k_max
+    for t in produced:
+        per_order[t.order - 1] += 1
+    rec = [count(depth, k) for k in range(1, k_max + 1)]
+    enum = [len(labeled_trees(depth, k)) for k in range(1, k_max + 1)]
+    ok = rec == enum == per_order
+    evidence = {"N(n,k)": rec, "enumerated": enum, "produced": per_order}
+    if k_max < order:
+        evidence["orders"] = f"1..{k_max} (order {order} has {_total_terms(depth, order)} terms)"
+    return Outcome("recursion vs enumeration vs proof induction", _size(depth, k_max), verdict(ok), evidence)
+
+
+# --- TIED ---------------------------------------------------------------------------
+
+def interpolate_leading(values: Sequence[int]) -> tuple[int, Fraction]:
+    """Degree and leading coefficient of the polynomial through (m, values[m]), m = 0..len-1.
+
+    Newton forward differences: the degree is the last nonzero difference order d, and the
+    leading coefficient is Delta^d / d!.
+    """
+    diffs = [Fraction(v) for v in values]
+    table = [diffs]
+    while len(table[-1]) > 1:
+        prev = table[-1]
+        table.append([b - a for a, b in zip(prev, prev[1:])])
+    degree = max((d for d, row in enumerate(table) if any(row)), default=0)
+    return degree, table[degree][0] / factorial(degree)
+
+
+def check_tied(depth: int, order: int, seed: int,
+               tied_form: Callable[[int, int], Sequence[Term]] | None = None) -> Outcome:
+    """TIED: weight-tied coefficients a_n(tau)/sigma(tau) are sums over labeled trees, and
+    a_n(tau) is a polynomial in n of degree |tau| with leading coefficient 1/gamma(tau).
+
+    Routes: (1) sum of 1/sigma(t) over the labeled trees of each shape; (2) ring route with
+    one g and one lambda (the composition of n explicit Euler steps, no trees);
+    (3) forward differences of a_m(tau), m = 0..|tau|+1.
+    """
+    tied_form = tied_form or (lambda n, k: expand(n, k, tied=True).terms)
+    k_max = _affordable_order(depth, order, RING_MAX_TERMS)
+    terms = tied_form(depth, k_max)
+    coef = {t.tree: t.coefficient for t in terms}
+    # (1) labeled-tree sums
+    sums: dict[RootedTree, Fraction] = {}
+    for k in range(1, k_max + 1):
+        for t in labeled_trees(depth, k):
+            sums[t.shape()] = sums.get(t.shape(), Fraction(0)) + Fraction(1, t.sigma())
+    ok_sum = sums == {tau: c for tau, c in coef.items() if c != 0}
+    # (2) ring route
+    ok_ring, monomials = rex_ring_route(terms, depth, k_max, tied=True)
+    # (3) leading coefficients of a_n as polynomials in n
+    ok_lead = True
+    shapes = [tau for k in range(1, k_max + 1) for tau in rooted_trees(k)]
+    for tau in shapes:
+        values = [decreasing_labelings(tau, m) for m in range(tau.order + 2)]
+        degree, lead = interpolate_leading(values)
+        ok_lead &= degree == tau.order and lead == Fraction(1, tau.gamma())
+    ok = ok_sum and ok_ring and ok_lead
+    return Outcome("labeled sums + Euler-step ring + interpolation", _size(depth, k_max), verdict(ok), {
+        "shapes": len(shapes),
+        "sum over labelings": verdict(ok_sum),
+        "Euler steps": verdict(ok_ring),
+        "leading 1/gamma": verdict(ok_lead),
+    })
+
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        id="REX",
+        statement="x_n = x + sum_{|t|<=K} lambda(t)/sigma(t) F(t)(x) + O(lambda^(K+1)) over labeled trees t",
+        hypotheses="g_i smooth near x; distinct modules; per-layer scales lambda_i",
+        proof="proofs/residual-expansion.md#theorem",
+        check=check_rex,
+    ),
+    Claim(
+        id="REX2",
+        statement="x_n = x + lambda sum_i g_i + lambda^2 sum_{j<i} g_i' g_j + O(lambda^3) (Dherin-Munn)",
+        hypotheses="g_i twice differentiable near x; uniform or per-layer lambda",
+        proof="proofs/residual-expansion.md#second-order-corollary",
+        check=check_rex2,
+    ),
+    Claim(
+        id="COUNT",
+        statement="N(n,k) by the Euler-transform recursion = number of labeled trees = distinct elementary differentials",
+        hypotheses="none (combinatorial)",
+        proof="proofs/residual-expansion.md#counting",
+        check=check_count,
+    ),
+    Claim(
+        id="TIED",
+        statement="weight-tied: coefficient a_n(tau)/sigma(tau), a_n a degree-|tau| polynomial with leading coefficient 1/gamma(tau)",
+        hypotheses="g_i = g, lambda_i = lambda",
+        proof="proofs/residual-expansion.md#weight-tied-corollary",
+        check=check_tied,
+    ),
+)

@@ -1,10 +1,34 @@
-"""``expand``: the closed form of a residual stack up to order K (placeholder until the engine lands)."""
+"""``expand``: the closed form of an n-layer residual stack up to order K."""
 
 from __future__ import annotations
 
 import argparse
 
+from residual_expansion.cli.args import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("expand", help="print the closed-form expansion")
-    p.set_defaults(run=lambda args: 2)
+    p = sub.add_parser(
+        "expand",
+        help="print the closed-form expansion (sum over labeled trees)",
+        description="Print x_n = x + sum over labeled trees up to order K: text, LaTeX (align*) or JSON. "
+        "With --tied (weight-tied modules) the terms are unlabeled shapes with coefficient a_n(tau)/sigma(tau).",
+    )
+    p.add_argument("--depth", type=positive_int, required=True, help="depth n")
+    p.add_argument("--order", type=positive_int, required=True, help="highest order K")
+    p.add_argument("--tied", action="store_true", help="weight-tied modules g_i = g, lambda_i = lambda")
+    p.add_argument("--uniform", action="store_true", help="one scale lambda for every layer (distinct modules)")
+    p.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion.expansion import expand
+    from residual_expansion.render.expansion import render_expansion, render_table, tied_table
+
+    expansion = expand(args.depth, args.order, tied=args.tied, uniform=args.uniform)
+    if args.tied and args.format == "text":
+        print(render_table(tied_table(expansion), "text"))
+    else:
+        print(render_expansion(expansion, args.format))
+    return 0

@@ -1,0 +1,33 @@
+"""``counts``: the table N(n, k) of labeled trees (distinct elementary differentials)."""
+
+from __future__ import annotations
+
+import argparse
+
+from residual_expansion.cli.args import comma_list, positive_int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "counts",
+        help="tabulate N(n, k), the number of order-k terms at depth n",
+        description="N(n, k) by the Euler-transform recursion (no enumeration), for each depth and k = 1..K.",
+    )
+    p.add_argument("--depths", type=comma_list(positive_int), default=(2, 3, 4, 5, 6),
+                   help="comma-separated depths (default 2,3,4,5,6)")
+    p.add_argument("--order", type=positive_int, default=6, help="highest order K (default 6)")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion.render.expansion import counts_table
+    from residual_expansion.render.table import render_table, to_json
+    from residual_expansion.trees import count_labeled_trees
+
+    rows = {n: [count_labeled_trees(n, k) for k in range(1, args.order + 1)] for n in args.depths}
+    if args.format == "json":
+        print(to_json({"order": args.order, "counts": {str(n): v for n, v in rows.items()}}))
+    else:
+        print(render_table(counts_table(rows, args.order), args.format))
+    return 0

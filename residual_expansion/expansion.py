@@ -1,0 +1,178 @@
+"""The closed form of the Residual Expansion Theorem, to any order.
+
+For the stack ``x_i = x_{i-1} + lambda_i g_i(x_{i-1})``, ``i = 1..n`` (theory.md section 2),
+
+    x_n = x + sum_{k=1..K} sum_{|t| = k} lambda(t) / sigma(t) * F(t)(x) + O(max|lambda_i|^(K+1)),
+
+a sum over labeled trees ``t`` with scale weight ``lambda(t) = prod_v lambda_{label(v)}``.
+With weight-tied modules (``g_i = g``, ``lambda_i = lambda``) labelings of one shape tau
+collapse into ``lambda^|tau| a_n(tau) / sigma(tau) F(tau)(x)`` (theory 3.2): the B-series
+of n explicit Euler steps.
+
+:func:`expand` returns the terms as data; renderers (``residual_expansion.render.expansion``)
+turn them into text, LaTeX, JSON or a sympy expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
+from operator import mul
+
+import sympy
+
+from residual_expansion.errors import UsageError
+from residual_expansion.trees import (
+    LabeledTree,
+    RootedTree,
+    count_labeled_trees,
+    decreasing_labelings,
+    labeled_trees_by_order,
+    rooted_trees,
+)
+
+#: Orders and depths beyond which building every term is refused (the count grows
+#: roughly like n^k / k!; N(8, 7) = 123,290 terms takes a few seconds).
+MAX_TERMS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term ``coefficient * weight * F(tree)(x)`` of the expansion.
+
+    Attributes
+    ----------
+    order: k = |tree|, the power of lambda.
+    tree: a :class:`LabeledTree` (distinct modules) or a :class:`RootedTree` (weight-tied).
+    coefficient: the exact rational multiplying ``lambda^k`` (weight-tied: a_n(tau)/sigma(tau))
+        or the product ``prod lambda_label`` (distinct modules: 1/sigma(t)).
+    """
+
+    order: int
+    tree: LabeledTree | RootedTree
+    coefficient: Fraction
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The closed form up to order K: ``x_n = x + sum(term.coefficient * weight(term) * F(term.tree))``.
+
+    Attributes
+    ----------
+    depth: n.
+    order: K.
+    tied: True for weight-tied modules (one g, one lambda).
+    terms: the terms, order by order, trees in canonical order within an order.
+    scales: the n scale factors lambda_1..lambda_n (sympy symbols or exact numbers).
+    """
+
+    depth: int
+    order: int
+    tied: bool
+    terms: tuple[Term, ...]
+    scales: tuple[sympy.Expr, ...]
+
+    def counts(self) -> tuple[int, ...]:
+        """(number of terms of order 1, ..., of order K)."""
+        c = [0] * self.order
+        for t in self.terms:
+            c[t.order - 1] += 1
+        return tuple(c)
+
+    def of_order(self, k: int) -> tuple[Term, ...]:
+        """The terms of order k."""
+        return tuple(t for t in self.terms if t.order == k)
+
+    def weight(self, term: Term) -> sympy.Expr:
+        """lambda(t) = prod over nodes of lambda_label (weight-tied: lambda^|tau|)."""
+        if self.tied:
+            return self.scales[0] ** term.order
+        return reduce(mul, (self.scales[label - 1] ** m for label, m in term.tree.labels()), sympy.Integer(1))
+
+
+def default_scales(depth: int, uniform: bool = False) -> tuple[sympy.Symbol, ...]:
+    """``(lambda_1, ..., lambda_n)``, or ``(lambda,) * n`` when ``uniform``."""
+    if uniform:
+        return (sympy.Symbol("lambda"),) * depth
+    return tuple(sympy.symbols(f"lambda_1:{depth + 1}"))
+
+
+def _check_size(depth: int, order: int) -> None:
+    for name, value in (("depth", depth), ("order", order)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise UsageError(f"{name} must be a positive integer, got {value}")
+
+
+def expand(
+    depth: int,
+    order: int,
+    *,
+    tied: bool = False,
+    scales: Sequence[sympy.Expr | int | Fraction] | None = None,
+    uniform: bool = False,
+) -> Expansion:
+    """The closed-form expansion of an n-layer residual stack up to order K.
+
+    Distinct modules: one term per labeled tree t with 1 <= |t| <= K, coefficient
+    1/sigma(t). Weight-tied: one term per unlabeled tree tau, coefficient a_n(tau)/sigma(tau).
+
+    Arguments
+    ---------
+    depth: n >= 1.
+    order: K >= 1.
+    tied: weight-tied modules g_i = g with one scale lambda.
+    scales: lambda_1..lambda_n (symbols or exact numbers); default symbols lambda_1..lambda_n,
+        or one symbol lambda when ``uniform`` or ``tied``.
+    uniform: use one symbol lambda for every layer.
+
+    Returns
+    -------
+    An :class:`Expansion`.
+
+    Raises
+    ------
+    UsageError
+        When depth or order is not positive, ``scales`` has the wrong length, a tied
+        expansion is given unequal scales, or the number of terms exceeds ``MAX_TERMS``.
+
+    >>> e = expand(3, 3)
+    >>> e.counts()
+    (3, 3, 5)
+    >>> [str(t.coefficient) for t in e.of_order(3)]
+    ['1/2', '1/2', '1', '1/2', '1']
+    >>> [(str(t.tree), t.coefficient) for t in expand(4, 2, tied=True).terms]
+    [('[]', Fraction(4, 1)), ('[[]]', Fraction(6, 1))]
+
+    Reference: theory.md sections 2 and 3.2.
+    """
+    _check_size(depth, order)
+    if scales is None:
+        scales = default_scales(depth, uniform=uniform or tied)
+    else:
+        scales = tuple(sympy.sympify(s) if not isinstance(s, Fraction) else sympy.Rational(s.numerator, s.denominator)
+                       for s in scales)
+        if len(scales) != depth:
+            raise UsageError(f"scales has {len(scales)} entries; depth {depth} needs exactly {depth}")
+    if tied:
+        if len(set(scales)) != 1:
+            raise UsageError("weight-tied expansion needs one scale for every layer (lambda_i = lambda)")
+        terms = tuple(
+            Term(k, tau, Fraction(decreasing_labelings(tau, depth), tau.sigma()))
+            for k in range(1, order + 1)
+            for tau in rooted_trees(k)
+            if decreasing_labelings(tau, depth) > 0
+        )
+        return Expansion(depth, order, True, terms, tuple(scales))
+    total = sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
+    if total > MAX_TERMS:
+        raise UsageError(
+            f"depth {depth}, order {order} has {total} terms, beyond the limit of {MAX_TERMS}; "
+            "lower --order or --depth, or use --tied"
+        )
+    by_order = labeled_trees_by_order(depth, order)
+    terms = tuple(Term(k, t, Fraction(1, t.sigma())) for k, trees in enumerate(by_order, start=1) for t in trees)
+    return Expansion(depth, order, False, terms, tuple(scales))

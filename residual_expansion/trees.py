@@ -1,0 +1,389 @@
+"""Rooted trees: labeled trees of a residual stack and their unlabeled shapes.
+
+A *labeled tree* (theory.md section 2) is a rooted tree with unordered children whose
+nodes carry layer labels in ``1..n``, each child's label strictly below its parent's
+(siblings may share a label). It indexes one elementary differential
+``F(t)(x) = g_r^{(m)}(x)[F(t_1)(x), ..., F(t_m)(x)]`` of the expansion of
+``x_n = x_{n-1} + lambda_n g_n(x_{n-1})``.
+
+Both tree types are stored in *canonical form*: the children tuple is sorted, so two
+trees that differ only in the order their children were given compare and hash equal.
+
+References: J. C. Butcher, *Numerical Methods for ODEs* (trees, sigma, gamma);
+RootedTrees.jl; OEIS A000081 (unlabeled rooted trees by order).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
+from dataclasses import dataclass
+from functools import cached_property
+from math import factorial, prod
+
+from residual_expansion.errors import UsageError
+
+
+def _positive(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise UsageError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def _symmetry(children: Sequence) -> int:
+    """prod_j m_j! over the multiplicities m_j of identical children (sorted, so adjacent)."""
+    return prod(factorial(sum(1 for _ in run)) for _, run in groupby(children))
+
+
+@dataclass(frozen=True, order=True)
+class RootedTree:
+    """An unlabeled rooted tree with unordered children (canonical: children sorted).
+
+    Nested-list notation (theory 3.2): a node is the list of its children, a leaf is ``[]``.
+
+    >>> t = RootedTree.from_list([[[]], []])
+    >>> t.to_list(), t.order, t.sigma(), t.gamma()
+    ([[], [[]]], 4, 1, 8)
+    """
+
+    children: tuple[RootedTree, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(not isinstance(c, RootedTree) for c in self.children):
+            raise TypeError("children of a RootedTree must be RootedTrees")
+        object.__setattr__(self, "children", tuple(sorted(self.children)))
+
+    @classmethod
+    def from_list(cls, nested: Sequence) -> RootedTree:
+        """Build from nested-list notation, e.g. ``[[], [[]]]``."""
+        if not isinstance(nested, (list, tuple)):
+            raise TypeError(f"a tree in nested-list notation is a list of lists, got {nested!r}")
+        return cls(tuple(cls.from_list(c) for c in nested))
+
+    def to_list(self) -> list:
+        """Nested-list notation (children in canonical order)."""
+        return [c.to_list() for c in self.children]
+
+    @property
+    def order(self) -> int:
+        """|tau|, the number of nodes."""
+        return 1 + sum(c.order for c in self.children)
+
+    def sigma(self) -> int:
+        """Symmetry: number of automorphisms, prod over nodes of prod_j m_j!."""
+        return _symmetry(self.children) * prod(c.sigma() for c in self.children)
+
+    def gamma(self) -> int:
+        """Tree factorial: gamma(tau) = |tau| * prod over children gamma(child)."""
+        return self.order * prod(c.gamma() for c in self.children)
+
+    def __str__(self) -> str:
+        return str(self.to_list()).replace(" ", "")
+
+
+@dataclass(frozen=True, order=True)
+class LabeledTree:
+    """A rooted tree whose nodes carry layer labels, each child's label below its parent's.
+
+    Canonical: the children are sorted, so equal trees compare and hash equal.
+
+    Arguments
+    ---------
+    label:
+        The layer ``r`` of the root module (an int >= 1).
+    children:
+        The child subtrees; each child's label must be strictly smaller than ``label``.
+
+    Raises
+    ------
+    TypeError
+        When a child is not a LabeledTree or the label is not an int.
+    ValueError
+        When a label is below 1 or a child's label is not strictly below its parent's.
+
+    >>> t = LabeledTree(3, (LabeledTree(2), LabeledTree(1)))
+    >>> t == LabeledTree(3, (LabeledTree(1), LabeledTree(2))), str(t), t.sigma()
+    (True, "g3''[g1, g2]", 1)
+    """
+
+    label: int
+    children: tuple[LabeledTree, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.label, bool) or not isinstance(self.label, int):
+            raise TypeError(f"a layer label must be an int, got {type(self.label).__name__}")
+        if self.label < 1:
+            raise ValueError(f"layer labels start at 1, got {self.label}")
+        children = tuple(self.children)
+        for c in children:
+            if not isinstance(c, LabeledTree):
+                raise TypeError(f"children of a LabeledTree must be LabeledTrees, got {type(c).__name__}")
+            if c.label >= self.label:
+                raise ValueError(
+                    f"child label {c.label} is not below its parent's label {self.label}; "
+                    "labels must strictly decrease from parent to child"
+                )
+        object.__setattr__(self, "children", tuple(sorted(children)))
+
+    # Derived quantities are computed once per tree and kept (cached_property writes the
+    # instance __dict__, which the frozen dataclass allows; fields and equality are unaffected).
+    @cached_property
+    def order(self) -> int:
+        """|t|, the number of nodes."""
+        return 1 + sum(c.order for c in self.children)
+
+    @cached_property
+    def _sigma(self) -> int:
+        return _symmetry(self.children) * prod(c._sigma for c in self.children)
+
+    def sigma(self) -> int:
+        """Label-preserving automorphisms: prod over nodes of prod_j m_j!."""
+        return self._sigma
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.label, self.children))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, LabeledTree):
+            return NotImplemented
+        return self.label == other.label and self._hash == other._hash and self.children == other.children
+
+    @cached_property
+    def _label_counts(self) -> tuple[tuple[int, int], ...]:
+        counts = {self.label: 1}
+        for c in self.children:
+            for label, m in c._label_counts:
+                counts[label] = counts.get(label, 0) + m
+        return tuple(sorted(counts.items()))
+
+    def labels(self) -> tuple[tuple[int, int], ...]:
+        """(label, number of nodes with that label), by label: the exponents of lambda(t)."""
+        return self._label_counts
+
+    def shape(self) -> RootedTree:
+        """The unlabeled shape (labels forgotten)."""
+        return RootedTree(tuple(c.shape() for c in self.children))
+
+    def is_chain(self) -> bool:
+        """True when every node has at most one child (a path g_{i_k}' ... g_{i_2}' g_{i_1})."""
+        return len(self.children) <= 1 and all(c.is_chain() for c in self.children)
+
+    def nodes(self) -> Iterator[LabeledTree]:
+        """Every subtree rooted at a node, root first (pre-order)."""
+        yield self
+        for c in self.children:
+            yield from c.nodes()
+
+    def to_dict(self) -> dict:
+        """JSON form ``{"layer": i, "children": [...]}``."""
+        return {"layer": self.label, "children": [c.to_dict() for c in self.children]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LabeledTree:
+        """Inverse of :meth:`to_dict`."""
+        return cls(int(data["layer"]), tuple(cls.from_dict(c) for c in data.get("children", [])))
+
+    def __str__(self) -> str:
+        m = len(self.children)
+        head = f"g{self.label}" + ("'" * m if m <= 3 else f"^({m})")
+        if m == 0:
+            return head
+        if m == 1:
+            return f"{head} {self.children[0]}"
+        return f"{head}[{', '.join(str(c) for c in self.children)}]"
+
+
+def _multisets(pool: Sequence, sizes: Sequence[int], total: int) -> Iterator[tuple]:
+    """Multisets from ``pool`` whose sizes add up to ``total``, as index-non-decreasing tuples.
+
+    Yielded in lexicographic order of the index sequence, so when ``pool`` is sorted each
+    tuple is sorted and the tuples come out sorted.
+    """
+    # fits[t]: indices (ascending) of the pool items of size <= t
+    fits = [[i for i, s in enumerate(sizes) if s <= t] for t in range(total + 1)]
+
+    def grow(remaining: int, start: int) -> Iterator[tuple]:
+        if remaining == 0:
+            yield ()
+            return
+        candidates = fits[remaining]
+        for i in candidates[bisect_left(candidates, start):]:
+            for rest in grow(remaining - sizes[i], i):
+                yield (pool[i], *rest)
+
+    return grow(total, 0)
+
+
+def labeled_trees(depth: int, order: int) -> tuple[LabeledTree, ...]:
+    """Every labeled tree of ``order`` nodes with labels in ``1..depth``.
+
+    A tree with root label r is r over a multiset of trees with labels below r, so the
+    trees are built order by order from the forests of smaller trees.
+
+    Arguments
+    ---------
+    depth: n >= 1, the number of layers.
+    order: k >= 1, the number of nodes.
+
+    Returns
+    -------
+    The trees in canonical order (sorted); ``len`` equals :func:`count_labeled_trees`.
+
+    Raises
+    ------
+    UsageError
+        When depth or order is not positive.
+
+    >>> [str(t) for t in labeled_trees(3, 3)]
+    ["g2''[g1, g1]", "g3''[g1, g1]", "g3''[g1, g2]", "g3''[g2, g2]", "g3' g2' g1"]
+
+    Reference: theory.md section 2 (N(3,3) = 5).
+    """
+    return labeled_trees_by_order(depth, order)[order - 1]
+
+
+def labeled_trees_by_order(depth: int, order: int) -> tuple[tuple[LabeledTree, ...], ...]:
+    """Every labeled tree at ``depth`` of each order 1..``order``: entry k-1 holds order k.
+
+    One pass builds all orders (each order's trees are made from the smaller ones), in
+    canonical order. See :func:`labeled_trees`.
+
+    >>> [len(ts) for ts in labeled_trees_by_order(4, 6)]
+    [4, 6, 14, 32, 75, 171]
+    """
+    _positive("depth", depth)
+    _positive("order", order)
+    # by_label[r][k]: trees of order k with root label r, canonical order
+    by_label: list[list[list[LabeledTree]]] = [[[] for _ in range(order + 1)] for _ in range(depth + 1)]
+    for r in range(1, depth + 1):
+        pool = sorted(t for s in range(1, r) for k in range(1, order) for t in by_label[s][k])
+        sizes = [t.order for t in pool]
+        for k in range(1, order + 1):
+            # pool is sorted and _multisets yields index-non-decreasing selections in
+            # lexicographic order, so children are canonical and the list comes out sorted.
+            by_label[r][k] = [_canonical(r, kids) for kids in _multisets(pool, sizes, k - 1)]
+    return tuple(tuple(t for r in range(1, depth + 1) for t in by_label[r][k]) for k in range(1, order + 1))
+
+
+def _canonical(label: int, children: tuple[LabeledTree, ...]) -> LabeledTree:
+    """A LabeledTree from children already canonical and valid (enumeration's fast path)."""
+    tree = object.__new__(LabeledTree)
+    object.__setattr__(tree, "label", label)
+    object.__setattr__(tree, "children", children)
+    return tree
+
+
+def count_labeled_trees(depth: int, order: int) -> int:
+    """N(n, k): the number of labeled trees of order k at depth n, by recursion (no enumeration).
+
+    With c_r(k) the number of trees of order k whose root label is r and
+    b_r(m) the number of multisets of trees with labels below r of total order m,
+
+        c_r(k) = b_r(k - 1),    sum_m b_r(m) x^m = prod_{j>=1} (1 - x^j)^(-sum_{s<r} c_s(j))
+
+    (the Euler transform), and N(n, k) = sum_{r<=n} c_r(k). Exact integers throughout.
+
+    >>> [count_labeled_trees(4, k) for k in range(1, 7)]
+    [4, 6, 14, 32, 75, 171]
+
+    Reference: theory.md section 2, table of N(n, k).
+    """
+    _positive("depth", depth)
+    _positive("order", order)
+    return sum(_root_counts(depth, order)[r][order] for r in range(1, depth + 1))
+
+
+def _root_counts(depth: int, order: int) -> list[list[int]]:
+    """c[r][k] for r = 0..depth, k = 0..order (c[r][0] = 0)."""
+    c = [[0] * (order + 1) for _ in range(depth + 1)]
+    below = [0] * (order + 1)  # a(j) = sum_{s<r} c_s(j)
+    for r in range(1, depth + 1):
+        b = euler_transform(below, order - 1)
+        for k in range(1, order + 1):
+            c[r][k] = b[k - 1]
+        below = [below[j] + c[r][j] for j in range(order + 1)]
+    return c
+
+
+def euler_transform(a: Sequence[int], m_max: int) -> list[int]:
+    """Coefficients b_0..b_{m_max} of prod_{j>=1} (1 - x^j)^(-a_j) (multisets counted by a).
+
+    Uses b_0 = 1, m b_m = sum_{j=1..m} (sum_{d | j} d a_d) b_{m-j}; exact integer division.
+
+    >>> euler_transform([0, 1, 1, 2, 4], 4)   # A000081 shifted: forests of rooted trees
+    [1, 1, 2, 4, 9]
+    """
+    c = [0] * (m_max + 1)
+    for j in range(1, m_max + 1):
+        c[j] = sum(d * (a[d] if d < len(a) else 0) for d in range(1, j + 1) if j % d == 0)
+    b = [1] + [0] * m_max
+    for m in range(1, m_max + 1):
+        total = sum(c[j] * b[m - j] for j in range(1, m + 1))
+        b[m], rem = divmod(total, m)
+        assert rem == 0, "Euler transform must be integral"
+    return b
+
+
+def rooted_trees(order: int) -> tuple[RootedTree, ...]:
+    """All unlabeled rooted trees with ``order`` nodes, in canonical order.
+
+    >>> [len(rooted_trees(k)) for k in range(1, 11)]
+    [1, 1, 2, 4, 9, 20, 48, 115, 286, 719]
+
+    Reference: OEIS A000081.
+    """
+    _positive("order", order)
+    by_order: list[list[RootedTree]] = [[] for _ in range(order + 1)]
+    by_order[1] = [RootedTree()]
+    for k in range(2, order + 1):
+        pool = sorted(t for s in range(1, k) for t in by_order[s])
+        sizes = [t.order for t in pool]
+        by_order[k] = sorted(RootedTree(kids) for kids in _multisets(pool, sizes, k - 1))
+    return tuple(by_order[order])
+
+
+def decreasing_labelings(tree: RootedTree, depth: int) -> int:
+    """a_n(tau): maps from the nodes of tau to {1..n} strictly decreasing from parent to child.
+
+    With f(tau, r) the number of such maps giving the root the label r,
+    f(tau, r) = prod over children c of sum_{s<r} f(c, s), and a_n(tau) = sum_{r<=n} f(tau, r).
+
+    >>> [decreasing_labelings(RootedTree.from_list(t), 4) for t in ([], [[]], [[], []], [[[]]])]
+    [4, 6, 14, 4]
+
+    Reference: theory.md section 3.2 (table for n = 4); Butcher, explicit Euler B-series.
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise UsageError(f"depth must be an integer >= 0, got {depth!r}")
+    return sum(_root_labelings(tree, depth)[1:])
+
+
+def _root_labelings(tree: RootedTree, depth: int) -> list[int]:
+    """f(tau, r) for r = 0..depth (f(tau, 0) = 0)."""
+    child_cumulative = []
+    for c in tree.children:
+        f = _root_labelings(c, depth)
+        cum, run = [0] * (depth + 1), 0
+        for r in range(depth + 1):
+            cum[r] = run  # sum_{s<r} f(c, s)
+            run += f[r]
+        child_cumulative.append(cum)
+    return [0] + [prod(cum[r] for cum in child_cumulative) for r in range(1, depth + 1)]
+
+
+def trees_by_shape(trees: Iterable[LabeledTree]) -> dict[RootedTree, list[LabeledTree]]:
+    """Group labeled trees by their unlabeled shape (insertion order kept)."""
+    groups: dict[RootedTree, list[LabeledTree]] = {}
+    for t in trees:
+        groups.setdefault(t.shape(), []).append(t)
+    return groups
