@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,9 @@ class Architecture:
     output: Hashable
     order: tuple
 
-    @property
+    @cached_property
     def modules(self) -> int:
-        """The number of module nodes."""
+        """The number of module nodes (computed once)."""
         return sum(1 for _, k in self.graph.nodes(data="kind") if k == MODULE)
 
     def is_module(self, node: Hashable) -> bool:
