@@ -440,9 +440,12 @@ def shortest_intervals(counts: Sequence[int], shares: Sequence[Fraction]) -> tup
         need = -((-share.numerator * total) // share.denominator)  # ceil(share * total)
         last_lo = bisect.bisect_right(prefix, total - need) - 1  # beyond it even lo..N falls short
         best: tuple[int, int, int, int] | None = None  # (width, mass, lo, hi)
+        end = len(prefix) - 1
         for lo in range(last_lo + 1):
             if counts[lo] == 0 and lo < last_lo:
                 continue  # starting one later is never worse
+            if best is not None and prefix[min(lo + best[0] + 1, end)] - prefix[lo] < need:
+                continue  # even the best width so far falls short from here
             hi = bisect.bisect_left(prefix, prefix[lo] + need, lo + 1) - 1
             width = hi - lo
             if best is None or width < best[0]:
@@ -517,28 +520,43 @@ def schedule(depth: int) -> tuple[tuple[str, Fraction | None, float], ...]:
     )
 
 
-def weighted_size(counts: Sequence[int], label: str, lam_exact: Fraction | None, lam: float) -> WeightedSize:
+def weighted_size(
+    counts: Sequence[int], label: str, lam_exact: Fraction | None, lam: float, exact_digits: int | None = None
+) -> WeightedSize:
     """``P(lambda)``: exact when ``lam_exact`` is given, else float via :func:`log_evaluate`.
+
+    ``exact_digits`` (default: no limit) skips the exact value when its denominator
+    ``q^N`` would have more digits than that (the float and log are still given): a
+    10,000-block stack's ``P(1/n)`` has 40,000-digit numerator and denominator.
 
     >>> weighted_size((1, 2, 1), "1/n", Fraction(1, 2), 0.5).exact
     Fraction(9, 4)
+    >>> weighted_size((1, 2, 1), "1/n", Fraction(1, 2), 0.5, exact_digits=0).exact is None
+    True
     """
-    if lam_exact is not None:
+    if lam_exact is not None and lam_exact.denominator == 1:
+        exact = Fraction(sum(c * lam_exact.numerator**k for k, c in enumerate(counts)))
+    elif lam_exact is not None and (
+        exact_digits is None or (len(counts) - 1) * math.log10(lam_exact.denominator) <= exact_digits
+    ):
         exact = evaluate(counts, lam_exact)
-        log = math.log(exact.numerator) - math.log(exact.denominator)
-        try:
-            value: float | None = float(exact)
-        except OverflowError:
-            value = None
-        return WeightedSize(label, float(lam_exact), lam_exact, exact, value, log)
-    log = log_evaluate(counts, lam)
-    value = math.exp(log) if log < 709.0 else None
-    return WeightedSize(label, lam, None, None, value, log)
+    else:
+        log = log_evaluate(counts, lam)
+        value = math.exp(log) if log < 709.0 else None
+        return WeightedSize(label, lam, lam_exact, None, value, log)
+    log = math.log(exact.numerator) - math.log(exact.denominator)
+    try:
+        value: float | None = float(exact)
+    except OverflowError:
+        value = None
+    return WeightedSize(label, float(lam_exact), lam_exact, exact, value, log)
 
 
-def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE) -> PathStatistics:
+def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE, exact_digits: int | None = None) -> PathStatistics:
     """The path-length distribution of ``arch``: counts, total, exact mean and variance,
     shortest central intervals, and weighted ensemble sizes.
+
+    ``exact_digits`` limits the exact weighted sizes (see :func:`weighted_size`).
 
     Raises
     ------
@@ -564,7 +582,7 @@ def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE) -> Path
     targets = sorted(set(SHARE_LADDER) | {share})
     ladder = shortest_intervals(counts, targets)
     interval = next(iv for iv in ladder if iv.target == share)
-    weighted = tuple(weighted_size(counts, *s) for s in schedule(arch.depth))
+    weighted = tuple(weighted_size(counts, *s, exact_digits=exact_digits) for s in schedule(arch.depth))
     return PathStatistics(
         name=arch.name,
         depth=arch.depth,
