@@ -294,6 +294,8 @@ def architecture_from_dict(data: Any, default_name: str = "custom") -> Architect
             raise UsageError(f"node #{i} must be an object with exactly the keys 'id' and 'kind', got {entry!r}")
         if not isinstance(entry["id"], str) or not entry["id"]:
             raise UsageError(f"node #{i} has id {entry['id']!r}; node ids are non-empty strings")
+        if entry["kind"] not in KINDS:
+            raise UsageError(f"node {entry['id']!r} has kind {entry['kind']!r}; allowed kinds: {', '.join(KINDS)}")
         nodes.append((entry["id"], entry["kind"]))
     edges = []
     for i, entry in enumerate(data["edges"]):
