@@ -38,8 +38,8 @@ from residual_expansion.trees import (
 
 #: Size limits of each route (beyond them a route is not run; the method says so).
 SERIES_MAX = (3, 3)           # sympy.series: depth, order (about 0.5 s at n = K = 3)
-RING_MAX_TERMS = 6_000        # truncated-series ring route: number of closed-form terms
-FREE_MAX_TERMS = 6_000        # proof induction with ordered tuples (COUNT)
+RING_MAX_TERMS = 2_000        # truncated-series ring route: number of closed-form terms
+FREE_MAX_TERMS = 2_000        # proof induction with ordered tuples (COUNT)
 INSTANCES = 2                 # polynomial instances per check
 INSTANCE_DIM = 2
 
@@ -61,13 +61,16 @@ def _affordable_order(depth: int, order: int, limit: int) -> int:
 
 # --- REX ----------------------------------------------------------------------------
 
-def rex_series_route(terms: Sequence[Term], depth: int, order: int) -> tuple[bool, int]:
+def rex_series_route(terms: Sequence[Term], depth: int, order: int,
+                     truth: Sequence[sympy.Expr] | None = None) -> tuple[bool, int]:
     """Closed form vs ``sympy.series`` of the nested composition (scalar, uniform lambda).
 
-    Returns (equal, number of terms compared).
+    ``truth``: sympy's coefficients of lambda^1..lambda^K in the symbols ``x``, ``lambda``
+    when already computed. Returns (equal, number of terms compared).
     """
     x, lam = sympy.symbols("x lambda")
-    truth = sympy_series_coefficients(depth, order, x, lam)
+    if truth is None:
+        truth = sympy_series_coefficients(depth, order, x, lam)
     closed = to_sympy(Expansion(depth, order, False, tuple(terms), (lam,) * depth), x)
     closed = sympy.expand(closed - x)
     ok = all(sympy.expand(closed.coeff(lam, k) - truth[k - 1]) == 0 for k in range(1, order + 1))

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "verify",
     "expand",
     "counts",
+    "series",
     "paths",
 )
 

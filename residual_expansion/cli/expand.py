@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from residual_expansion.cli.args import positive_int
+from residual_expansion.cli.args import comma_list, positive_int, rational
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--order", type=positive_int, required=True, help="highest order K")
     p.add_argument("--tied", action="store_true", help="weight-tied modules g_i = g, lambda_i = lambda")
     p.add_argument("--uniform", action="store_true", help="one scale lambda for every layer (distinct modules)")
+    p.add_argument("--scales", type=comma_list(rational), default=None,
+                   help="exact per-layer scales lambda_1,...,lambda_n, e.g. 1/2,1/3,1/4 (default: symbols)")
     p.add_argument("--format", choices=("text", "latex", "json"), default="text")
     p.set_defaults(run=run)
 
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.expansion import expand
     from residual_expansion.render.expansion import render_expansion, render_table, tied_table
 
-    expansion = expand(args.depth, args.order, tied=args.tied, uniform=args.uniform)
+    expansion = expand(args.depth, args.order, tied=args.tied, uniform=args.uniform, scales=args.scales)
     if args.tied and args.format == "text":
         print(render_table(tied_table(expansion), "text"))
     else:

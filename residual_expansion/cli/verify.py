@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
     p.add_argument("--seed", type=nonnegative_int, default=DEFAULT_SEED, help="seed of every random draw (default 0)")
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.add_argument("--timings", action="store_true",
+                   help="also print each check's wall time (off by default: same command, same bytes)")
     p.set_defaults(run=run)
 
 
@@ -33,5 +35,6 @@ def run(args: argparse.Namespace) -> int:
 
     claims = select(args.claims)
     results = run_claims(claims, args.depth, args.order, args.seed)
-    print(render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed))
+    print(render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed,
+                         timings=args.timings))
     return 1 if any(r.status == "FAIL" for r in results) else 0

@@ -20,30 +20,63 @@ def evidence_line(result: ClaimResult) -> str:
     return "; ".join(f"{k}={_fmt(v)}" for k, v in result.evidence.items())
 
 
-def results_table(results: Sequence[ClaimResult], depth: int, order: int, seed: int) -> Table:
-    rows = tuple(
-        (r.claim, r.status, r.size, r.method, evidence_line(r), f"{r.seconds:.2f}") for r in results
-    )
+def _caption(results: Sequence[ClaimResult], depth: int, order: int, seed: int) -> str:
     passed = sum(r.status == "PASS" for r in results)
+    failed = sum(r.status == "FAIL" for r in results)
+    skipped = len(results) - passed - failed
+    tail = f", {skipped} SKIP" if skipped else ""
+    return (f"residual-expansion verify: depth {depth}, order {order}, seed {seed}: "
+            f"{passed} PASS, {failed} FAIL{tail}")
+
+
+def results_table(results: Sequence[ClaimResult], depth: int, order: int, seed: int,
+                  timings: bool = False) -> Table:
+    """One row per claim: id, status, size, method, evidence (and seconds with ``timings``)."""
+    rows = tuple(
+        (r.claim, r.status, r.size, r.method, evidence_line(r)) + ((f"{r.seconds:.2f}",) if timings else ())
+        for r in results
+    )
     return Table(
-        headers=("claim", "status", "size", "method", "evidence", "seconds"),
+        headers=("claim", "status", "size", "method", "evidence") + (("seconds",) if timings else ()),
         rows=rows,
-        caption=f"residual-expansion verify: depth {depth}, order {order}, seed {seed}: "
-        f"{passed}/{len(results)} PASS",
-        align="lllllr",
+        caption=_caption(results, depth, order, seed),
+        align="lllll" + ("r" if timings else ""),
     )
 
 
-def render_results(results: Sequence[ClaimResult], fmt: str, *, depth: int, order: int, seed: int) -> str:
-    """All results in ``fmt`` (``text``, ``markdown``, ``latex`` or ``json``)."""
+def render_text(results: Sequence[ClaimResult], depth: int, order: int, seed: int, timings: bool = False) -> str:
+    """A block per claim: ``ID  STATUS  size`` then the method and the evidence, indented."""
+    width = max((len(r.claim) for r in results), default=5)
+    out = [_caption(results, depth, order, seed), ""]
+    for r in results:
+        head = f"{r.claim.ljust(width)}  {r.status}  {r.size}"
+        if timings:
+            head += f"  ({r.seconds:.2f} s)"
+        out.append(head)
+        out.append(f"{' ' * width}  method:   {r.method}")
+        for key, value in r.evidence.items():
+            out.append(f"{' ' * width}  {key}: {_fmt(value)}")
+    return "\n".join(out)
+
+
+def render_results(results: Sequence[ClaimResult], fmt: str, *, depth: int, order: int, seed: int,
+                   timings: bool = False) -> str:
+    """All results in ``fmt`` (``text``, ``markdown``, ``latex`` or ``json``).
+
+    Wall times are shown only with ``timings``, so that by default the same command
+    prints the same bytes.
+    """
     if fmt == "json":
+        rows = []
+        for r in results:
+            row = r.to_dict()
+            if not timings:
+                row.pop("seconds")
+            rows.append(row)
         return to_json(
-            {
-                "depth": depth,
-                "order": order,
-                "seed": seed,
-                "all_pass": all(r.status == "PASS" for r in results),
-                "results": [r.to_dict() for r in results],
-            }
+            {"depth": depth, "order": order, "seed": seed,
+             "all_pass": all(r.status == "PASS" for r in results), "results": rows}
         )
-    return render_table(results_table(results, depth, order, seed), fmt)
+    if fmt == "text":
+        return render_text(results, depth, order, seed, timings)
+    return render_table(results_table(results, depth, order, seed, timings), fmt)

@@ -43,7 +43,7 @@ class Table:
 
 
 def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in plain text."""
+    """Escape LaTeX's special characters in plain text (and brace square brackets)."""
     out = []
     for ch in text:
         if ch in "&%$#_{}":
@@ -54,6 +54,8 @@ def latex_escape(text: str) -> str:
             out.append(r"\textasciicircum{}")
         elif ch == "\\":
             out.append(r"\textbackslash{}")
+        elif ch in "[]":  # braced, so a row starting with [ is not read as \\[<skip>]
+            out.append("{" + ch + "}")
         else:
             out.append(ch)
     return "".join(out)

@@ -1,0 +1,51 @@
+"""``series``: the generic ground truth, sympy.series of the nested composition, against the closed form."""
+
+from __future__ import annotations
+
+import argparse
+
+from residual_expansion.cli.args import positive_int
+
+#: sympy.series of the nested composition takes about 0.5 s at n = K = 3, 5 s at n = 6,
+#: K = 3 and 11 s at n = 8, K = 3 (theory.md section 6); larger requests are refused.
+SERIES_LIMIT = 24  # depth * order
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "series",
+        help="compare the closed form with sympy.series of the nested composition (slow, small n)",
+        description="Expand x_n as sympy.series in one lambda (undefined scalar modules g_i) and compare it, "
+        f"order by order, with the closed form. Limited to depth * order <= {SERIES_LIMIT}; "
+        "`verify --claims REX` checks larger stacks by exact tree-free routes.",
+    )
+    p.add_argument("--depth", type=positive_int, required=True)
+    p.add_argument("--order", type=positive_int, default=3)
+    p.add_argument("--show", action="store_true", help="print sympy's coefficients")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion.errors import UsageError
+
+    if args.depth * args.order > SERIES_LIMIT:
+        raise UsageError(
+            f"sympy.series at depth {args.depth}, order {args.order} is beyond the limit depth*order <= "
+            f"{SERIES_LIMIT} (it takes minutes); use `verify --depth {args.depth} --claims REX`, whose "
+            "Taylor-ring and polynomial-instance routes are exact and fast"
+        )
+    import sympy
+
+    from residual_expansion.claims.expansion import rex_series_route
+    from residual_expansion.composition import sympy_series_coefficients
+    from residual_expansion.expansion import expand
+
+    x, lam = sympy.symbols("x lambda")
+    truth = sympy_series_coefficients(args.depth, args.order, x, lam)
+    ok, compared = rex_series_route(expand(args.depth, args.order, uniform=True).terms, args.depth, args.order, truth)
+    if args.show:
+        for k, c in enumerate(truth, start=1):
+            print(f"lambda^{k}: {c}")
+    print(f"closed form ({compared} terms) vs sympy.series of the nested composition, "
+          f"n={args.depth}, K={args.order}: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
