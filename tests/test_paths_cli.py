@@ -116,3 +116,17 @@ def test_verify_runs_paths_claims(capsys):
     status, out, _ = run(capsys, "verify", "--depth", "8", "--claims", "PATHS,LINEAR", "--format", "json")
     data = json.loads(out)
     assert status == 0 and [r["status"] for r in data["results"]] == ["PASS", "PASS"]
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_compiles(tmp_path):
+    from residual_expansion.paths import path_statistics
+    from residual_expansion.architectures import plain
+    from residual_expansion.render.paths import render_paths
+
+    body = render_paths(path_statistics(plain(54)), "latex") + "\n" + render_paths(path_statistics(plain(3000), exact_digits=40), "latex")
+    doc = "\n".join([r"\documentclass{article}", r"\usepackage{booktabs}", r"\begin{document}", body, r"\end{document}"])
+    (tmp_path / "doc.tex").write_text(doc)
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]
