@@ -36,7 +36,7 @@ def claim_seconds(claim: str, depth: int) -> float:
     times = []
     for _ in range(3):
         out = subprocess.run(
-            [sys.executable, "-m", "residual_expansion", "verify", "--depth", str(depth), "--claims", claim, "--format", "json"],
+            [sys.executable, "-m", "residual_expansion", "verify", "--depth", str(depth), "--claims", claim, "--format", "json", "--timings"],
             cwd=ROOT, check=True, capture_output=True, text=True,
         ).stdout
         times.append(json.loads(out)["results"][0]["seconds"])
