@@ -387,3 +387,10 @@ def test_paths_claim_fails_on_binomial_guess():
 
 def test_paths_claim_fails_on_dropped_top_coefficient():
     assert check_paths(5, seed=1, polynomial=lambda a: path_polynomial(a)[:-1]).status == "FAIL"
+
+
+def test_module_endpoints_count():
+    # a module as input and as output lies on every path: P gains a factor t each
+    data = _arch([("g", M), ("x", J), ("f", M), ("h", M)], [("g", "x"), ("g", "f"), ("f", "x"), ("x", "h")])
+    a = architecture_from_dict(data)
+    assert path_polynomial(a) == path_polynomial_enumerated(a) == path_polynomial_dp(a) == (0, 0, 1, 1)
