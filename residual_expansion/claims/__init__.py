@@ -10,11 +10,15 @@ from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult,
 from residual_expansion.errors import UsageError
 
 from residual_expansion.claims import expansion as _expansion
+from residual_expansion.claims import paths as _paths
 from residual_expansion.claims import numeric as _numeric
+from residual_expansion.claims import scaling as _scaling
 
 REGISTRY: tuple[Claim, ...] = (
     *_expansion.CLAIMS,
+    *_paths.CLAIMS,
     *_numeric.CLAIMS,
+    *_scaling.CLAIMS,
 )
 
 

@@ -24,7 +24,9 @@ COMMANDS: tuple[str, ...] = (
     "expand",
     "counts",
     "series",
+    "paths",
     "crosscheck",
+    "scaling",
 )
 
 

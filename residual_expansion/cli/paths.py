@@ -1,0 +1,69 @@
+"""``paths``: the path-length distribution of a residual architecture.
+
+``--arch`` is ``plain`` (default), ``two-branch`` or a JSON architecture file (schema in
+:mod:`residual_expansion.architectures`). ``--depth`` is required for the built-ins; for a
+file it may be omitted (the file's depth is used) and, when given, must equal the file's
+depth (the file's ``"depth"`` key, else its number of module nodes).
+"""
+
+from __future__ import annotations
+
+import argparse
+from fractions import Fraction
+
+from residual_expansion.cli.args import positive_int
+
+BUILT_IN = ("plain", "two-branch")
+
+
+def share(text: str) -> Fraction:
+    """A share in (0, 1], exact: ``0.95``, ``19/20`` or ``1``."""
+    try:
+        value = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; a share in (0, 1] such as 0.95 is required") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1]; a share such as 0.95 is required")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "paths",
+        help="count computation paths by length (path-length polynomial)",
+        description="Count the input-output paths of a residual architecture by the number of modules "
+        "they pass: total, counts and shares per length, exact mean and variance, the shortest interval "
+        "holding a share of the paths, and the weighted ensemble size P(lambda) for lambda = 1, "
+        "1/sqrt(n), 1/n.",
+    )
+    p.add_argument("--depth", type=positive_int, default=None,
+                   help="number of blocks n (required for plain and two-branch; optional for a JSON file)")
+    p.add_argument("--arch", default="plain", metavar="plain|two-branch|FILE.json",
+                   help="architecture: plain (default), two-branch (attention then MLP per layer), or a JSON file")
+    p.add_argument("--share", type=share, default=Fraction(95, 100),
+                   help="share of paths the central interval must hold, in (0, 1] (default 0.95)")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion import architectures
+    from residual_expansion.errors import UsageError
+    from residual_expansion.paths import path_statistics
+    from residual_expansion.render.paths import WEIGHTED_DIGITS, render_paths
+
+    if args.arch in BUILT_IN:
+        if args.depth is None:
+            raise UsageError(f"--depth is required for --arch {args.arch}")
+        arch = architectures.plain(args.depth) if args.arch == "plain" else architectures.two_branch(args.depth)
+    else:
+        if not args.arch.endswith(".json"):
+            raise UsageError(f"--arch {args.arch!r} is neither plain, two-branch nor a .json architecture file")
+        arch = architectures.load_architecture(args.arch)
+        if args.depth is not None and args.depth != arch.depth:
+            raise UsageError(
+                f"--depth {args.depth} does not match depth {arch.depth} of {args.arch}; omit --depth for a JSON architecture"
+            )
+    exact_digits = None if args.format == "json" else WEIGHTED_DIGITS
+    print(render_paths(path_statistics(arch, args.share, exact_digits), args.format))
+    return 0

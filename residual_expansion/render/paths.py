@@ -1,0 +1,246 @@
+"""Render path statistics (``paths``) as text, Markdown, LaTeX or JSON.
+
+Text formats show four tables: a summary, the weighted ensemble sizes, the shortest
+central intervals for a ladder of shares, and the number of paths per length. When more
+than :data:`MAX_LENGTH_ROWS` lengths carry paths, the per-length table groups lengths
+into at most :data:`MAX_LENGTH_ROWS` bins of equal width covering the shortest interval
+that holds all but 10^-9 of the paths, plus one row for each tail; the JSON output always
+has every count. Integers longer than :data:`EXACT_DIGITS` digits are shown in scientific
+notation in the tables (the JSON keeps them exact).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import sys
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+from residual_expansion.paths import PathStatistics, shortest_interval
+from residual_expansion.render.table import Table, render_table, to_json
+
+MAX_LENGTH_ROWS = 60
+EXACT_DIGITS = 24
+#: Text formats show an exact rational P(lambda) only up to this many digits.
+WEIGHTED_DIGITS = 40
+TAIL_SHARE = Fraction(1, 10**9)
+
+
+@contextlib.contextmanager
+def unlimited_int_digits() -> Iterator[None]:
+    """Lift Python's 4300-digit limit on ``int`` <-> ``str`` inside the block (restored after)."""
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
+
+
+def _digits(x: int) -> int:
+    """Number of decimal digits of ``x > 0`` without converting it to a string."""
+    d = int(x.bit_length() * math.log10(2))
+    while 10 ** d <= x:
+        d += 1
+    while d > 1 and 10 ** (d - 1) > x:
+        d -= 1
+    return d
+
+
+def big_int(x: int, latex: bool = False) -> str:
+    """``x`` exactly when short, else ``m.mmmme+E`` (``m.mmmm \\times 10^{E}`` in LaTeX).
+
+    >>> big_int(2**54), big_int(2**100)
+    ('18014398509481984', '1.2677e+30')
+    """
+    if x < 0:
+        return "-" + big_int(-x, latex)
+    if x == 0 or _digits(x) <= EXACT_DIGITS:
+        return str(x)
+    e = _digits(x) - 1
+    mantissa = (2 * x + 10 ** (e - 4)) // (2 * 10 ** (e - 4))  # x / 10^(e-4), rounded half up
+    if mantissa >= 10**5:
+        mantissa, e = mantissa // 10, e + 1
+    m = f"{mantissa // 10**4}.{mantissa % 10**4:04d}"
+    return f"{m} \\times 10^{{{e}}}" if latex else f"{m}e+{e}"
+
+
+def _power_of_two(x: int) -> str:
+    return f" = 2^{x.bit_length() - 1}" if x > 0 and x & (x - 1) == 0 else ""
+
+
+def _percent(share: float | Fraction) -> str:
+    value = 100 * float(share)
+    if value == 0:
+        return "0%"
+    if share < 1 and value >= 99.995:
+        return ">99.99%"
+    if value >= 0.01:
+        return f"{value:.4g}%"
+    return f"{value:.3e}%"
+
+
+def _fraction(x: Fraction) -> str:
+    text = str(x)
+    return text if len(text) <= 40 else f"{float(x):.6g} (exact in --format json)"
+
+
+def _weighted_cells(w) -> tuple[str, str, str, str]:
+    if w.exact is not None and w.exact.denominator == 1:
+        exact = big_int(w.exact.numerator)
+    elif w.exact is not None:
+        exact = str(w.exact)
+    elif w.lam_exact is not None:
+        exact = "rational, long (see --format json)"
+    else:
+        exact = "irrational lambda: float only"
+    value = f"{w.value:.6g}" if w.value is not None else f"beyond float64 (e^{w.log:.6g})"
+    lam = str(w.lam_exact) if w.lam_exact is not None else f"{w.lam:.6g}"
+    return (w.label, lam, value, exact)
+
+
+def summary_table(s: PathStatistics) -> Table:
+    rows = (
+        ("architecture", s.name),
+        ("depth n", str(s.depth)),
+        ("modules", str(s.modules)),
+        ("total paths P(1)", big_int(s.total) + _power_of_two(s.total)),
+        ("mean length", _fraction(s.mean)),
+        ("variance", _fraction(s.variance)),
+        ("std deviation", f"{math.sqrt(s.variance):.6g}"),
+        (
+            f"shortest interval with >= {_percent(s.interval.target)} of paths",
+            f"{s.interval.lo}..{s.interval.hi} ({_percent(s.interval.share)})",
+        ),
+    )
+    return Table(headers=("quantity", "value"), rows=rows, caption=f"paths: {s.name}, n = {s.depth}", align="ll")
+
+
+def weighted_table(s: PathStatistics) -> Table:
+    return Table(
+        headers=("lambda", "value of lambda", "P(lambda)", "exact P(lambda)"),
+        rows=tuple(_weighted_cells(w) for w in s.weighted),
+        caption=f"weighted ensemble size P(lambda) = sum_k c_k lambda^k, n = {s.depth}",
+        align="lrrl",
+    )
+
+
+def intervals_table(s: PathStatistics) -> Table:
+    rows = tuple(
+        (
+            _percent(iv.target) + (" (requested)" if iv.target == s.interval.target else ""),
+            f"{iv.lo}..{iv.hi}",
+            str(iv.hi - iv.lo + 1),
+            _percent(iv.share),
+        )
+        for iv in s.ladder
+    )
+    return Table(
+        headers=("at least", "lengths", "lengths in it", "share of paths"),
+        rows=rows,
+        caption="shortest intervals of path lengths holding a share of the paths",
+        align="lrrr",
+    )
+
+
+def _length_rows(s: PathStatistics) -> tuple[tuple[tuple[str, ...], ...], str]:
+    counts = s.counts
+    total = s.total
+    if len(counts) <= MAX_LENGTH_ROWS:
+        rows = []
+        cumulative = 0
+        for k, c in enumerate(counts):
+            cumulative += c
+            rows.append((str(k), big_int(c), _percent(Fraction(c, total)), _percent(Fraction(cumulative, total))))
+        return tuple(rows), "paths per length (modules on the path)"
+    core = shortest_interval(counts, 1 - TAIL_SHARE)
+    width = -(-(core.hi - core.lo + 1) // (MAX_LENGTH_ROWS - 2))
+    rows = []
+    below = sum(counts[: core.lo])
+    cumulative = below
+    if core.lo > 0:
+        rows.append((f"0..{core.lo - 1}", big_int(below), _percent(Fraction(below, total)), _percent(Fraction(cumulative, total))))
+    for lo in range(core.lo, core.hi + 1, width):
+        hi = min(lo + width - 1, core.hi)
+        c = sum(counts[lo : hi + 1])
+        cumulative += c
+        label = str(lo) if lo == hi else f"{lo}..{hi}"
+        rows.append((label, big_int(c), _percent(Fraction(c, total)), _percent(Fraction(cumulative, total))))
+    if core.hi < len(counts) - 1:
+        above = sum(counts[core.hi + 1 :])
+        cumulative += above
+        rows.append((f"{core.hi + 1}..{len(counts) - 1}", big_int(above), _percent(Fraction(above, total)), _percent(Fraction(cumulative, total))))
+    caption = (
+        f"paths per length, lengths grouped in bins of {width} over {core.lo}..{core.hi} "
+        f"(the shortest interval holding all but 1e-9 of the paths); every count is in --format json"
+    )
+    return tuple(rows), caption
+
+
+def lengths_table(s: PathStatistics) -> Table:
+    rows, caption = _length_rows(s)
+    return Table(headers=("length", "paths", "share", "cumulative"), rows=rows, caption=caption, align="rrrr")
+
+
+def _latex_cell(cell: str) -> str:
+    """Escape a plain cell, typesetting ``m.mmmme+E`` and ``2^N`` as math."""
+    from residual_expansion.render.table import latex_escape
+
+    out = []
+    for piece in re.split(r"(\d+(?:\.\d+)?e\+\d+|2\^\d+|e\^[\d.]+)", cell):
+        if re.fullmatch(r"\d+(?:\.\d+)?e\+\d+", piece):
+            m, e = piece.split("e+")
+            out.append(f"${m} \\times 10^{{{e}}}$")
+        elif re.fullmatch(r"2\^\d+", piece):
+            out.append(f"$2^{{{piece[2:]}}}$")
+        elif re.fullmatch(r"e\^[\d.]+", piece):
+            out.append(f"$e^{{{piece[2:]}}}$")
+        else:
+            out.append(latex_escape(piece))
+    return "".join(out)
+
+
+def _latex_table(table: Table) -> Table:
+    """The same table with numbers typeset in math mode."""
+    return Table(table.headers, table.rows, table.caption, table.align, tuple(tuple(_latex_cell(c) for c in r) for r in table.rows))
+
+
+def _weighted_json(w) -> Any:
+    if w.exact is not None:
+        return w.exact.numerator if w.exact.denominator == 1 else w.exact
+    return w.value
+
+
+def stats_to_dict(s: PathStatistics) -> dict[str, Any]:
+    """The JSON object of ``paths --format json`` (exact integers stay integers; exact
+    rationals are ``"p/q"`` strings; a float beyond float64 is ``null``, see ``weighted_log``)."""
+    return {
+        "arch": s.name,
+        "depth": s.depth,
+        "modules": s.modules,
+        "total": s.total,
+        "counts": list(s.counts),
+        "mean": s.mean,
+        "variance": s.variance,
+        "interval": [s.interval.lo, s.interval.hi],
+        "interval_share": float(s.interval.share),
+        "interval_count": s.interval.count,
+        "share_requested": s.interval.target,
+        "weighted": {w.label: _weighted_json(w) for w in s.weighted},
+        "weighted_float": {w.label: w.value for w in s.weighted},
+        "weighted_log": {w.label: w.log for w in s.weighted},
+    }
+
+
+def render_paths(s: PathStatistics, fmt: str) -> str:
+    """``s`` in ``fmt`` (``text``, ``markdown``, ``latex`` or ``json``)."""
+    with unlimited_int_digits():
+        if fmt == "json":
+            return to_json(stats_to_dict(s))
+        tables = [summary_table(s), weighted_table(s), intervals_table(s), lengths_table(s)]
+        if fmt == "latex":
+            tables = [_latex_table(t) for t in tables]
+        return "\n\n".join(render_table(t, fmt) for t in tables)
