@@ -10,9 +10,11 @@ from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult,
 from residual_expansion.errors import UsageError
 
 from residual_expansion.claims import expansion as _expansion
+from residual_expansion.claims import scaling as _scaling
 
 REGISTRY: tuple[Claim, ...] = (
     *_expansion.CLAIMS,
+    *_scaling.CLAIMS,
 )
 
 

@@ -22,6 +22,7 @@ PROG = "residual-expansion"
 COMMANDS: tuple[str, ...] = (
     "verify",
     "expand",
+    "scaling",
 )
 
 
