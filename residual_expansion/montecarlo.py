@@ -238,10 +238,15 @@ def _draw_iid(rng: np.random.Generator, kind: str, shape: tuple[int, ...], std: 
     return std * rng.standard_normal(shape)
 
 
-def _correlated_paths(init: Init, n_layers: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_layers, count) unit-variance sequences over layers for a correlated law."""
+def _correlated_paths(
+    init: Init, n_layers: int, count: int, rng: np.random.Generator, factor: np.ndarray | None = None
+) -> np.ndarray:
+    """(n_layers, count) unit-variance sequences over layers for a correlated law.
+
+    ``factor`` is the smooth kernel's factor (:func:`smooth_factor`), computed once per depth.
+    """
     if init.kind == "smooth":
-        f = smooth_factor(n_layers, init.bandwidth)
+        f = smooth_factor(n_layers, init.bandwidth) if factor is None else factor
         return f @ rng.standard_normal((f.shape[1], count))
     assert init.hurst is not None
     return fgn_paths(n_layers, count, init.hurst, rng)
@@ -270,7 +275,7 @@ def _first_bad(state: np.ndarray, bad: np.ndarray, layer: int) -> None:
     bad[fresh] = layer
 
 
-def _materialised_chunk(model, init, lams, c, rng, orders, tick):
+def _materialised_chunk(model, init, lams, c, rng, orders, tick, factor=None):
     """Draw every weight matrix; lams (m, L). Returns (norm, diff, order energies or None, bad)."""
     m, n_layers = lams.shape
     d, std = model.dim, model.s / math.sqrt(model.dim)
@@ -280,7 +285,7 @@ def _materialised_chunk(model, init, lams, c, rng, orders, tick):
     paths = None
     if not init.iid:
         count = c * model.matrices * d * d
-        paths = (std * _correlated_paths(init, n_layers, count, rng)).reshape(n_layers, model.matrices, c, d, d)
+        paths = (std * _correlated_paths(init, n_layers, count, rng, factor)).reshape(n_layers, model.matrices, c, d, d)
 
     def weights(k: int) -> list[np.ndarray]:
         if paths is not None:
@@ -476,11 +481,12 @@ def simulate(
     per = chunk_size(model, init, depth, samples, chosen)
     parts = []
     bad = np.zeros(len(schedules), dtype=int)
+    factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
     with np.errstate(all="ignore"):
         for start in range(0, samples, per):
             c = min(per, samples - start)
             if chosen == "materialised":
-                out = _materialised_chunk(model, init, lams, c, rng, orders, tick)
+                out = _materialised_chunk(model, init, lams, c, rng, orders, tick, factor)
             elif chosen == "gaussian-vector":
                 out = _vector_chunk(model, init, lams, c, rng, tick)
             else:
