@@ -239,17 +239,17 @@ def _draw_iid(rng: np.random.Generator, kind: str, shape: tuple[int, ...], std: 
 
 
 def _correlated_paths(
-    init: Init, n_layers: int, count: int, rng: np.random.Generator, factor: np.ndarray | None = None
+    init: Init, n_layers: int, count: int, rng: np.random.Generator, std: float, factor: np.ndarray | None = None
 ) -> np.ndarray:
-    """(n_layers, count) unit-variance sequences over layers for a correlated law.
+    """(n_layers, count) sequences over layers of variance std^2 for a correlated law.
 
     ``factor`` is the smooth kernel's factor (:func:`smooth_factor`), computed once per depth.
     """
     if init.kind == "smooth":
         f = smooth_factor(n_layers, init.bandwidth) if factor is None else factor
-        return f @ rng.standard_normal((f.shape[1], count))
+        return (std * f) @ rng.standard_normal((f.shape[1], count))
     assert init.hurst is not None
-    return fgn_paths(n_layers, count, init.hurst, rng)
+    return std * fgn_paths(n_layers, count, init.hurst, rng)
 
 
 # --------------------------------------------------------------------------- forward passes
@@ -285,7 +285,7 @@ def _materialised_chunk(model, init, lams, c, rng, orders, tick, factor=None):
     paths = None
     if not init.iid:
         count = c * model.matrices * d * d
-        paths = (std * _correlated_paths(init, n_layers, count, rng, factor)).reshape(n_layers, model.matrices, c, d, d)
+        paths = _correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
 
     def weights(k: int) -> list[np.ndarray]:
         if paths is not None:

@@ -61,7 +61,7 @@ def plot_ratio(sweep: Sweep, path: str) -> None:
     ax.set_xlabel("depth L")
     ax.set_ylabel(r"$\|h_L - h_0\| \,/\, \|h_0\|$")
     ax.set_title(
-        f"{sweep.model.kind}/{sweep.model.activation}, {sweep.init.label}, d={sweep.model.dim}, "
+        f"{sweep.model.kind if sweep.model.kind == 'linear' else sweep.model.kind + '/' + sweep.model.activation}, {sweep.init.label}, d={sweep.model.dim}, "
         f"{sweep.samples} samples (squares: measured RMS)",
         fontsize=9,
     )

@@ -120,9 +120,9 @@ def run_sweep(
             energy = scaling.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)
             pred_orders = None
             if orders is not None and energy is not None:
-                spec = scaling.linear_energy_spectrum(lams, model.s, min(orders, L))
-                spec = np.concatenate([spec, np.zeros(orders - min(orders, L))])
-                tail = max(energy.value - float(np.sum(spec)), 0.0) if not energy.explodes else float("inf")
+                full = scaling.linear_energy_spectrum(lams, model.s)  # orders 0..L, no cancellation
+                spec = np.concatenate([full[: orders + 1], np.zeros(max(0, orders + 1 - len(full)))])
+                tail = float(np.sum(full[orders + 1:]))
                 pred_orders = (*(float(v) for v in spec), tail)
             reg = scaling.regime(run.schedule, init.kind, init.hurst)
             rows.append(SweepRow(run, energy, pred_orders, reg))

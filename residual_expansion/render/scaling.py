@@ -25,6 +25,11 @@ def _pm(mean: float, se: float) -> str:
     return f"{_g(mean)} +- {_g(se, 2)}"
 
 
+def _model_label(sweep: Sweep) -> str:
+    m = sweep.model
+    return m.kind if m.kind == "linear" else f"{m.kind}/{m.activation}"
+
+
 def _beta(row: SweepRow) -> str:
     return row.run.schedule.label
 
@@ -57,7 +62,7 @@ def measurements_table(sweep: Sweep) -> Table:
         headers=("schedule", "L", "mean ratio", "q05", "q50", "q95", "mean ratio^2", "predicted ratio^2", "z", "regime"),
         rows=tuple(rows),
         caption=(
-            f"scaling: {sweep.model.kind}/{sweep.model.activation}, init {sweep.init.label}, d={sweep.model.dim}, "
+            f"scaling: {_model_label(sweep)}, init {sweep.init.label}, d={sweep.model.dim}, "
             f"n_in={sweep.model.input_dim}, {sweep.samples} samples, seed {sweep.seed}, route {sweep.route}; "
             "ratio = ||h_L - h_0|| / ||h_0||"
         ),
