@@ -1,0 +1,119 @@
+"""``scaling``: Monte Carlo of random residual networks against the scaling predictions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
+
+FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scaling",
+        help="Monte Carlo of the large-depth scaling regimes, next to the predictions",
+        description=(
+            "Run independent random residual networks under scale schedules lambda = c n^(-beta) and "
+            "print ||h_L - h_0|| / ||h_0|| (mean, standard error, quantiles), its mean square next to the "
+            "exact prediction where theory has one, the predicted regime, and the fitted trend in L. "
+            "Input: h_0 = A x, x ~ U[0,1]^n_in, A i.i.d. of variance 1/n_in."
+        ),
+    )
+    p.add_argument("--model", choices=("linear", "res1", "res3"), default="res3")
+    p.add_argument("--activation", choices=("relu", "tanh", "identity"), default="relu")
+    p.add_argument("--init", default="iid-uniform", help="iid-uniform (default), iid-gaussian, smooth or fbm:H")
+    grp = p.add_mutually_exclusive_group()
+    grp.add_argument("--beta", type=comma_list(finite_float), help="exponents beta of lambda = c L^(-beta), e.g. 0.25,0.5,1")
+    grp.add_argument(
+        "--schedule", action="append",
+        help="const, sqrt, inv, power:BETA or list:L1/L2/.../Ln (repeatable); a list fixes the depth",
+    )
+    p.add_argument("--c", type=finite_float, default=1.0, help="constant c of the power schedules (default 1)")
+    p.add_argument("--depths", type=comma_list(positive_int), default=None,
+                   help=f"depths L (default {FIGURE1_DEPTHS}, Marion et al.'s Figure 1 grid)")
+    p.add_argument("--samples", type=positive_int, default=50, help="independent networks per depth (default 50)")
+    p.add_argument("--dim", type=positive_int, default=40, help="width d (default 40)")
+    p.add_argument("--input-dim", type=positive_int, default=64, help="input dimension n_in (default 64)")
+    p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: weight entries have variance s^2/d (default 1)")
+    p.add_argument("--orders", type=nonnegative_int, default=None,
+                   help="linear only: measure the energy of orders 0..K and the tail beyond K")
+    p.add_argument("--route", choices=("auto", "materialised", "gaussian-vector", "gaussian-radial"), default="auto",
+                   help="auto (default) takes an exact Gaussian shortcut where one applies")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (needs matplotlib)")
+    p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (linear with --orders)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+class _Bar:
+    """A progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done, self.shown = max(total, 1), 0, -1
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.done += n
+        pct = min(100, 100 * self.done // self.total)
+        if pct != self.shown:
+            self.shown = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\rscaling [{bar:<25}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.shown >= 0:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion.errors import UsageError
+    from residual_expansion.montecarlo import Model, parse_init
+    from residual_expansion.render.scaling import render_sweep
+    from residual_expansion.schedules import parse_schedule, power
+    from residual_expansion.sweep import run_sweep, total_layers
+
+    model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
+    init = parse_init(args.init)
+    if args.schedule:
+        schedules = [parse_schedule(s, args.c) for s in args.schedule]
+    else:
+        schedules = [power(b, args.c) for b in (args.beta or (0.25, 0.5, 1.0))]
+    explicit_lengths = {len(s.values) for s in schedules if s.values is not None}
+    if args.depths is not None:
+        depths = tuple(args.depths)
+    elif explicit_lengths:
+        depths = (max(explicit_lengths),)
+    else:
+        depths = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
+    if explicit_lengths and (len(explicit_lengths) > 1 or set(depths) != explicit_lengths):
+        raise UsageError("an explicit schedule list:... applies only at its own length; give --depths equal to it")
+    if args.orders is not None and args.model != "linear":
+        raise UsageError("--orders applies to --model linear only")
+    if args.spectrum_plot and args.orders is None:
+        raise UsageError("--spectrum-plot needs --model linear with --orders K")
+    if args.plot or args.spectrum_plot:
+        from residual_expansion.plots import pyplot
+
+        pyplot()  # fail early, before the sweep, when matplotlib is missing
+    bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders), not args.quiet)
+    try:
+        sweep = run_sweep(model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar)
+    finally:
+        bar.close()
+    print(render_sweep(sweep, args.format))
+    if args.plot or args.spectrum_plot:
+        from residual_expansion import plots
+
+        if args.plot:
+            plots.plot_ratio(sweep, args.plot)
+        if args.spectrum_plot:
+            plots.plot_spectrum(sweep, args.spectrum_plot)
+    return 0

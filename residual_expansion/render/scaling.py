@@ -1,0 +1,185 @@
+"""Render a scaling sweep (``scaling`` command) as text, Markdown, LaTeX or JSON.
+
+Measured statistics sit next to the predictions; an overflow reads "explodes at layer k",
+never inf or nan.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.sweep import Sweep, SweepRow
+
+
+def _g(x: float | None, digits: int = 4) -> str:
+    if x is None:
+        return "-"
+    if math.isinf(x):
+        return "explodes"
+    return f"{x:.{digits}g}"
+
+
+def _pm(mean: float, se: float) -> str:
+    return f"{_g(mean)} +- {_g(se, 2)}"
+
+
+def _model_label(sweep: Sweep) -> str:
+    m = sweep.model
+    return m.kind if m.kind == "linear" else f"{m.kind}/{m.activation}"
+
+
+def _beta(row: SweepRow) -> str:
+    return row.run.schedule.label
+
+
+def measurements_table(sweep: Sweep) -> Table:
+    """One row per (schedule, depth): ratio statistics, mean squared ratio, prediction, z, regime."""
+    rows = []
+    for r in sweep.rows:
+        run = r.run
+        regime = r.regime.name if r.regime else "-"
+        pe = r.predicted_energy
+        if pe is None:
+            pred_txt = "-"
+        elif pe.explodes:
+            pred_txt = f"explodes (e^{pe.log:.4g})"
+        else:
+            pred_txt = _g(pe.minus_one, 5)
+        if run.explodes_at is not None:
+            blank = f"explodes at layer {run.explodes_at}"
+            rows.append((_beta(r), str(run.depth), blank, "-", "-", "-", "-", pred_txt, "-", regime))
+            continue
+        z = r.z_score
+        rows.append((
+            _beta(r), str(run.depth), _pm(run.ratio.mean, run.ratio.stderr),
+            _g(run.ratio.q05), _g(run.ratio.q50), _g(run.ratio.q95),
+            _pm(run.sq_ratio.mean, run.sq_ratio.stderr), pred_txt,
+            "-" if z is None else f"{z:+.2f}", regime,
+        ))
+    return Table(
+        headers=("schedule", "L", "mean ratio", "q05", "q50", "q95", "mean ratio^2", "predicted ratio^2", "z", "regime"),
+        rows=tuple(rows),
+        caption=(
+            f"scaling: {_model_label(sweep)}, init {sweep.init.label}, d={sweep.model.dim}, "
+            f"n_in={sweep.model.input_dim}, {sweep.samples} samples, seed {sweep.seed}, route {sweep.route}; "
+            "ratio = ||h_L - h_0|| / ||h_0||"
+        ),
+        align="lrrrrrrrrl",
+    )
+
+
+def trends_table(sweep: Sweep) -> Table:
+    """Per schedule: weighted log-log slope of the mean ratio against L, its reading and the expected one."""
+    rows = tuple(
+        (
+            f.schedule.label,
+            "explodes" if math.isinf(f.fit.slope) else f"{f.fit.slope:+.3f} +- {f.fit.stderr:.3f}",
+            f.trend,
+            f.expected or "-",
+        )
+        for f in sweep.fits
+    )
+    return Table(
+        headers=("schedule", "log-log slope", "measured", "expected"),
+        rows=rows,
+        caption="trend in L: growth if slope - 4 se > 0.15, decay if slope + 4 se < -0.15, bounded if within +-0.15",
+        align="lrll",
+    )
+
+
+def orders_table(sweep: Sweep) -> Table:
+    """Per (schedule, depth, order): measured energy of the order-k part against e_k."""
+    rows = []
+    for r in sweep.rows:
+        if r.run.orders is None:
+            continue
+        K = len(r.run.orders) - 2
+        for k, st in enumerate(r.run.orders):
+            pred = r.predicted_orders[k] if r.predicted_orders else None
+            z = None if pred is None or st.stderr == 0 or math.isinf(pred) else (st.mean - pred) / st.stderr
+            rows.append((
+                _beta(r), str(r.run.depth), f">{K}" if k == K + 1 else str(k),
+                _pm(st.mean, st.stderr), _g(pred, 5), "-" if z is None else f"{z:+.2f}",
+            ))
+    return Table(
+        headers=("schedule", "L", "order k", "measured energy", "predicted e_k", "z"),
+        rows=tuple(rows),
+        caption="energy of each order: ||lambda^k T_k||^2 / ||h_0||^2 against e_k(lambda_1^2 s^2, ...)",
+        align="lrrrrr",
+    )
+
+
+def sweep_json(sweep: Sweep) -> dict[str, Any]:
+    """The JSON document: settings, one result per (schedule, depth), trend fits."""
+    results = []
+    for r in sweep.rows:
+        run = r.run
+        pe = r.predicted_energy
+        item: dict[str, Any] = {
+            "schedule": run.schedule.label,
+            "beta": run.schedule.beta,
+            "c": run.schedule.c if run.schedule.is_power else None,
+            "depth": run.depth,
+            "explodes_at": run.explodes_at,
+            "mean_ratio": run.ratio.mean if run.ratio else None,
+            "stderr_ratio": run.ratio.stderr if run.ratio else None,
+            "quantiles_ratio": [run.ratio.q05, run.ratio.q50, run.ratio.q95] if run.ratio else None,
+            "mean_sq_ratio": run.sq_ratio.mean if run.sq_ratio else None,
+            "stderr_sq_ratio": run.sq_ratio.stderr if run.sq_ratio else None,
+            "mean_norm_ratio": run.norm_ratio.mean if run.norm_ratio else None,
+            "stderr_norm_ratio": run.norm_ratio.stderr if run.norm_ratio else None,
+            "predicted_sq_ratio": None if pe is None or pe.explodes else pe.minus_one,
+            "predicted_log_energy": None if pe is None else pe.log,
+            "predicted_explodes": bool(pe is not None and pe.explodes),
+            "z": r.z_score,
+            "regime": r.regime.name if r.regime else None,
+            "route": run.route,
+        }
+        if run.orders is not None:
+            item["orders"] = [
+                {"k": k, "mean": st.mean, "stderr": st.stderr,
+                 "predicted": None if r.predicted_orders is None or math.isinf(r.predicted_orders[k]) else r.predicted_orders[k]}
+                for k, st in enumerate(run.orders)
+            ]
+        results.append(item)
+    return {
+        "model": sweep.model.kind,
+        "activation": sweep.model.activation,
+        "init": sweep.init.label,
+        "dim": sweep.model.dim,
+        "input_dim": sweep.model.input_dim,
+        "weight_scale": sweep.model.s,
+        "samples": sweep.samples,
+        "seed": sweep.seed,
+        "route": sweep.route,
+        "input": sweep.input_law,
+        "explodes_at_depth": sweep.explodes_at(),
+        "results": results,
+        "trends": [
+            {"schedule": f.schedule.label, "beta": f.schedule.beta,
+             "slope": None if math.isinf(f.fit.slope) else f.fit.slope,
+             "stderr": None if math.isinf(f.fit.slope) else f.fit.stderr,
+             "measured": f.trend, "expected": f.expected}
+            for f in sweep.fits
+        ],
+    }
+
+
+def render_sweep(sweep: Sweep, fmt: str) -> str:
+    """The sweep in ``fmt`` (text, markdown, latex or json)."""
+    if fmt == "json":
+        return to_json(sweep_json(sweep))
+    parts = [render_table(measurements_table(sweep), fmt)]
+    if sweep.orders is not None:
+        parts.append(render_table(orders_table(sweep), fmt))
+    if sweep.fits:
+        parts.append(render_table(trends_table(sweep), fmt))
+    notes = [f"input: {sweep.input_law}"]
+    if sweep.explodes_at() is not None:
+        notes.append(f"explodes at L = {sweep.explodes_at()} (first depth where a sample overflowed float64)")
+    if fmt == "latex":
+        notes = ["% " + n for n in notes]
+    parts.append("\n".join(notes))
+    return "\n\n".join(parts)
