@@ -13,7 +13,7 @@ Three routes:
   ``g_i^{(m)}(x)`` and the per-layer scales ``lambda_i``. Taylor's formula
   ``g_i(x + d) = sum_m g_i^{(m)}(x) d^m / m!`` is applied layer by layer.
 * :func:`instance_taylor_coefficients`: vector-valued polynomial modules with rational
-  coefficients, composed exactly at a rational point (Fractions throughout).
+  coefficients, composed exactly at a point (exact integers and Fractions throughout).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def instance_taylor_coefficients(modules: Sequence[PolyMap], scales: Sequence[Fr
     """T_1..T_K with x_n(lambda) = x0 + sum_k lambda^k T_k + O(lambda^(K+1)), exactly.
 
     Layer i maps the truncated series ``h(lambda)`` to ``h + lambda * scales[i] * g_i(h)``;
-    ``g_i(h)`` is evaluated by polynomial arithmetic on truncated series (Fractions).
+    ``g_i(h)`` is evaluated by polynomial arithmetic on truncated series (exact).
 
     >>> from residual_expansion.polynomials import PolyMap
     >>> sq = PolyMap(1, ({(2,): Fraction(1)},))          # g(y) = y^2
@@ -145,7 +145,7 @@ def instance_taylor_coefficients(modules: Sequence[PolyMap], scales: Sequence[Fr
     ((Fraction(2, 1),), (Fraction(2, 1),))
     """
     dim = len(x0)
-    h = [tuple(x0)] + [tuple(Fraction(0) for _ in range(dim)) for _ in range(order)]
+    h = [tuple(x0)] + [(0,) * dim for _ in range(order)]
     for g, s in zip(modules, scales):
         gh = g.on_series(h, order - 1)  # degrees 0..K-1
         h = [h[0]] + [tuple(h[k][j] + s * gh[k - 1][j] for j in range(dim)) for k in range(1, order + 1)]

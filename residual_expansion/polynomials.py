@@ -16,8 +16,9 @@ from fractions import Fraction
 from math import prod
 from typing import Any
 
-Vector = tuple[Fraction, ...]
-Monomials = Mapping[tuple[int, ...], Fraction]
+Rational = int | Fraction  #: exact numbers: ints stay ints (fast), Fractions where needed
+Vector = tuple[Rational, ...]
+Monomials = Mapping[tuple[int, ...], Rational]
 
 
 def series_pow_table(series: Sequence[Any], m_max: int, mul: Callable, one: Any) -> list[list[Any]]:
@@ -34,10 +35,10 @@ def series_pow_table(series: Sequence[Any], m_max: int, mul: Callable, one: Any)
     return table
 
 
-def series_mul(a: Sequence[Fraction], b: Sequence[Fraction]) -> list[Fraction]:
-    """Truncated product of two scalar series of the same length."""
+def series_mul(a: Sequence[Rational], b: Sequence[Rational]) -> list[Rational]:
+    """Truncated product of two scalar series of the same length (exact; ints stay ints)."""
     n = len(a)
-    out = [Fraction(0)] * n
+    out: list[Rational] = [0] * n
     for i, ai in enumerate(a):
         if ai:
             for j in range(n - i):
@@ -59,7 +60,7 @@ class PolyMap:
 
     def __call__(self, y: Vector) -> Vector:
         return tuple(
-            sum((c * prod(v ** e for v, e in zip(y, exps)) for exps, c in comp.items()), Fraction(0))
+            sum(c * prod(v ** e for v, e in zip(y, exps)) for exps, c in comp.items())
             for comp in self.components
         )
 
@@ -71,12 +72,12 @@ class PolyMap:
         """g(h(lambda)) truncated: coefficient vectors of lambda^0..lambda^max_degree."""
         n = max_degree + 1
         comps = [[h[k][v] for k in range(n)] for v in range(self.dim)]
-        powers = [series_pow_table(c, self.degree, series_mul, Fraction(1)) for c in comps]
+        powers = [series_pow_table(c, self.degree, series_mul, 1) for c in comps]
         out = []
         for comp in self.components:
-            acc = [Fraction(0)] * n
+            acc: list[Rational] = [0] * n
             for exps, c in comp.items():
-                term = [c] + [Fraction(0)] * (n - 1)
+                term: list[Rational] = [c] + [0] * (n - 1)
                 for v, e in enumerate(exps):
                     if e:
                         term = series_mul(term, powers[v][e])
@@ -91,7 +92,7 @@ class PolyMap:
             drop = [idx.count(v) for v in range(self.dim)]
             values = []
             for comp in self.components:
-                total = Fraction(0)
+                total: Rational = 0
                 for exps, c in comp.items():
                     if all(e >= k for e, k in zip(exps, drop)):
                         falling = prod(prod(range(e - k + 1, e + 1)) for e, k in zip(exps, drop))
@@ -103,32 +104,32 @@ class PolyMap:
 
 def apply_multilinear(tensor: Mapping[tuple[int, ...], Vector], vectors: Sequence[Vector], dim: int) -> Vector:
     """g^{(m)}(x0)[v_1, ..., v_m] = sum over index tuples of tensor[idx] * prod_k v_k[idx_k]."""
-    out = [Fraction(0)] * dim
+    out: list[Rational] = [0] * dim
     for idx, val in tensor.items():
-        w = prod((v[i] for v, i in zip(vectors, idx)), start=Fraction(1))
+        w = prod(v[i] for v, i in zip(vectors, idx))
         if w:
             for j in range(dim):
                 out[j] += w * val[j]
     return tuple(out)
 
 
-def random_polymap(rng: random.Random, dim: int, degree: int, denominator: int = 7) -> PolyMap:
+def random_polymap(rng: random.Random, dim: int, degree: int) -> PolyMap:
     """A polynomial map of total degree ``degree`` with every monomial present.
 
-    Coefficients are random nonzero rationals p/q, |p| <= 9, 1 <= q <= ``denominator``,
-    so every derivative of order <= degree is generically nonzero.
+    Coefficients are random nonzero integers in [-9, 9], so every derivative of order
+    <= degree is generically nonzero and exact arithmetic stays in (fast) integers.
     """
     exps = [e for e in itertools.product(range(degree + 1), repeat=dim) if sum(e) <= degree]
 
-    def coef() -> Fraction:
+    def coef() -> int:
         p = 0
         while p == 0:
             p = rng.randint(-9, 9)
-        return Fraction(p, rng.randint(1, denominator))
+        return p
 
     return PolyMap(dim, tuple({e: coef() for e in exps} for _ in range(dim)))
 
 
 def random_point(rng: random.Random, dim: int) -> Vector:
-    """A random rational point with small numerators and denominators."""
-    return tuple(Fraction(rng.randint(-5, 5), rng.randint(1, 5)) for _ in range(dim))
+    """A random integer point with entries in [-3, 3]."""
+    return tuple(rng.randint(-3, 3) for _ in range(dim))

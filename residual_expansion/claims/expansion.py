@@ -98,16 +98,18 @@ def rex_instance_route(terms: Sequence[Term], depth: int, order: int, seed: int,
                        instances: int = INSTANCES, dim: int = INSTANCE_DIM) -> tuple[bool, int, int]:
     """Closed form vs exact composition of random polynomial maps at a rational point.
 
-    Per-layer scales lambda_i = s_i * lambda with random rationals s_i; the modules have
-    degree max(K, 2) so that every elementary differential up to order K is generically
-    nonzero. Returns (all equal, instances, degree).
+    Per-layer scales lambda_i = s_i * lambda with random integers s_i in 1..9; the modules
+    have integer coefficients and degree max(K, 2), so that every elementary differential
+    up to order K is generically nonzero, and are evaluated at an integer point: the
+    Taylor side is then exact integer arithmetic, the closed form exact rationals.
+    Returns (all equal, instances, degree).
     """
     rng = random.Random(seed)
     degree = max(order, 2)
     ok = True
     for _ in range(instances):
         modules = [random_polymap(rng, dim, degree) for _ in range(depth)]
-        scales = [Fraction(rng.randint(1, 9), rng.randint(1, 9)) for _ in range(depth)]
+        scales = [rng.randint(1, 9) for _ in range(depth)]
         x0 = random_point(rng, dim)
         truth = instance_taylor_coefficients(modules, scales, x0, order)
         closed = closed_form_instance(terms, modules, scales, x0, order)
