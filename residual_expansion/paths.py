@@ -441,7 +441,14 @@ def shortest_intervals(counts: Sequence[int], shares: Sequence[Fraction]) -> tup
         last_lo = bisect.bisect_right(prefix, total - need) - 1  # beyond it even lo..N falls short
         best: tuple[int, int, int, int] | None = None  # (width, mass, lo, hi)
         end = len(prefix) - 1
-        for lo in range(last_lo + 1):
+        # A first candidate centred on the distribution bounds the width w; any interval of
+        # width <= w holding `need` paths ends at or after q (the first index whose prefix
+        # reaches `need`), so it starts at lo >= q - w - 1: the scan starts there.
+        centre = min(bisect.bisect_left(prefix, (total - need + 1) // 2 + 1) - 1, last_lo)
+        centre_hi = bisect.bisect_left(prefix, prefix[centre] + need, centre + 1) - 1
+        q = bisect.bisect_left(prefix, need) - 1
+        first_lo = max(0, q - (centre_hi - centre) - 1)
+        for lo in range(first_lo, last_lo + 1):
             if counts[lo] == 0 and lo < last_lo:
                 continue  # starting one later is never worse
             if best is not None and prefix[min(lo + best[0] + 1, end)] - prefix[lo] < need:
