@@ -27,7 +27,7 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
-from residual_expansion.polynomials import PolyMap, Vector, series_mul, series_pow_table
+from residual_expansion.polynomials import PolyMap, Vector, series_pow_table
 
 
 # --- route 1: sympy.series of the nested composition ---------------------------------

@@ -16,7 +16,6 @@ RootedTrees.jl; OEIS A000081 (unlabeled rooted trees by order).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from dataclasses import dataclass

@@ -7,7 +7,6 @@ Reference: theory.md §3.1: x_n = sum over subsets S of prod lambda_S A_{s_k}...
 from __future__ import annotations
 
 import math
-from itertools import combinations
 
 import numpy as np
 import pytest

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 from fractions import Fraction
-from itertools import combinations
 
 import networkx as nx
 import numpy as np

@@ -85,7 +85,6 @@ def check_coefficients(depth: int, order: int, seed: int,
 def check_remainder(depth: int, order: int, seed: int,
                     terms_of: Callable[[int, int], Sequence] = _expansion_terms) -> Outcome:
     """NUM-REMAINDER: slope of log ||x_n(lambda) - order-K closed form|| against log lambda is K + 1 (+-0.25)."""
-    from residual_expansion.crosscheck import compare_coefficients
     from residual_expansion.modules import make_stack
     from residual_expansion.numeric import (
         SLOPE_TOLERANCE, asymptotic_window, closed_form, exact_window, remainder_fit, rounding_length,

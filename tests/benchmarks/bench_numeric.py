@@ -11,20 +11,9 @@ Prints, best of ``--repeat`` runs (time.perf_counter, wall):
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a source checkout
+from timing import best  # noqa: E402  (also puts the repository on sys.path)
 
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

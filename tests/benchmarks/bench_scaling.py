@@ -14,10 +14,8 @@ Prints the best of a few runs (time.perf_counter) for each.
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from timing import best  # noqa: E402  (also puts the repository on sys.path)
 
 from residual_expansion.montecarlo import Init, Model, simulate  # noqa: E402
 from residual_expansion.schedules import power  # noqa: E402
@@ -25,14 +23,6 @@ from residual_expansion.sweep import run_sweep  # noqa: E402
 
 FIG1_DEPTHS = tuple(range(10, 1001, 110))
 
-
-def best(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def figure1(init: str = "iid-uniform") -> None:
