@@ -170,3 +170,11 @@ def test_registry_and_selection():
     assert [c.id for c in select("rex2, count")] == ["REX2", "COUNT"]
     with pytest.raises(UsageError, match="unknown claim id NOPE"):
         select("REX,NOPE")
+
+
+def test_rex2_sizes():
+    mid = check_rex2(80, 2, 0)  # beyond the ring route's limit: instances only
+    assert mid.status == "PASS" and mid.method == "polynomial instances"
+    assert check_rex2(80, 2, 0, second_order=lambda n: dherin_munn_terms(n)[:-1]).status == "FAIL"
+    big = check_rex2(1000, 2, 0)
+    assert big.status == "SKIP" and "beyond this check's limit" in big.evidence["reason"]

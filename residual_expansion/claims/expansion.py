@@ -15,7 +15,7 @@ from math import factorial
 
 import sympy
 
-from residual_expansion.claims.base import Claim, Outcome, verdict
+from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
 from residual_expansion.composition import (
     GenericRing,
     generic_ring,
@@ -41,6 +41,8 @@ SERIES_MAX = (3, 3)           # sympy.series: depth, order (about 0.5 s at n = K
 RING_MAX_TERMS = 2_000        # truncated-series ring route: number of closed-form terms
 FREE_MAX_TERMS = 2_000        # proof induction with ordered tuples (COUNT)
 INSTANCES = 2                 # polynomial instances per check
+REX2_MAX_DEPTH = 315          # REX2: n(n+1)/2 terms, exact instance route ~2 s at the limit
+REX2_MAX_TERMS = REX2_MAX_DEPTH * (REX2_MAX_DEPTH + 1) // 2
 INSTANCE_DIM = 2
 
 
@@ -184,19 +186,30 @@ def check_rex2(depth: int, order: int, seed: int,
                second_order: Callable[[int], Sequence[Term]] = dherin_munn_terms) -> Outcome:
     """REX2: x_n = x + lambda sum g_i + lambda^2 sum_{j<i} g_i' g_j + O(lambda^3).
 
-    The directly written second-order form is compared with the ring route and with
-    polynomial instances at order 2 (independent of tree enumeration).
+    The directly written second-order form is compared with the ring route (while it has
+    at most ``RING_MAX_TERMS`` terms) and with polynomial instances at order 2 (independent
+    of tree enumeration); beyond ``REX2_MAX_DEPTH`` the check is skipped with the reason.
     """
+    size = depth * (depth + 1) // 2  # terms of the second-order form
+    if size > REX2_MAX_TERMS:
+        return Outcome("Taylor ring + polynomial instances", _size(depth, 2), SKIP, {
+            "reason": f"the second-order form has {size} terms at depth {depth}, beyond this check's limit "
+                      f"of {REX2_MAX_TERMS} (depth <= {REX2_MAX_DEPTH})",
+        })
     terms = second_order(depth)
-    ring_ok, monomials = rex_ring_route(terms, depth, 2)
-    inst_ok, instances, _ = rex_instance_route(terms, depth, 2, seed)
-    ok = ring_ok and inst_ok
-    return Outcome("Taylor ring + polynomial instances", _size(depth, 2), verdict(ok), {
-        "terms": len(terms),
-        "ring monomials": monomials,
-        "instances": instances,
-        "largest residual": 0 if ok else "nonzero",
-    })
+    evidence: dict = {"terms": len(terms)}
+    ok = True
+    methods = []
+    if size <= RING_MAX_TERMS:
+        ring_ok, evidence["ring monomials"] = rex_ring_route(terms, depth, 2)
+        ok &= ring_ok
+        methods.append("Taylor ring")
+    instances = INSTANCES if size <= RING_MAX_TERMS else 1
+    inst_ok, evidence["instances"], _ = rex_instance_route(terms, depth, 2, seed, instances=instances)
+    ok &= inst_ok
+    methods.append("polynomial instances")
+    evidence["largest residual"] = 0 if ok else "nonzero"
+    return Outcome(" + ".join(methods), _size(depth, 2), verdict(ok), evidence)
 
 
 # --- COUNT --------------------------------------------------------------------------
