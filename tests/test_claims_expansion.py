@@ -178,3 +178,15 @@ def test_rex2_sizes():
     assert check_rex2(80, 2, 0, second_order=lambda n: dherin_munn_terms(n)[:-1]).status == "FAIL"
     big = check_rex2(1000, 2, 0)
     assert big.status == "SKIP" and "beyond this check's limit" in big.evidence["reason"]
+
+
+def test_rex_instance_tier_alone_rejects_corruption():
+    """At depth 100 order 2 is checked by the integer instances only: they must catch a bad term."""
+    def bad(n, k):
+        terms = _terms(n, k)
+        return change_coefficient(terms, len(terms) - 1) if k == 2 else terms
+
+    out = check_rex(100, 2, seed=0, closed_form=bad)
+    assert "polynomial instances (K=2)" in out.method and "Taylor ring (K=1)" in out.method
+    assert out.status == "FAIL"
+    assert check_rex(100, 2, seed=0).status == "PASS"

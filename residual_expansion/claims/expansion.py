@@ -39,6 +39,7 @@ from residual_expansion.trees import (
 #: Size limits of each route (beyond them a route is not run; the method says so).
 SERIES_MAX = (3, 3)           # sympy.series: depth, order (about 0.5 s at n = K = 3)
 RING_MAX_TERMS = 2_000        # truncated-series ring route: number of closed-form terms
+INSTANCE_MAX_TERMS = 12_000   # exact integer polynomial instances (about 1 s at the limit)
 FREE_MAX_TERMS = 2_000        # proof induction with ordered tuples (COUNT)
 INSTANCES = 2                 # polynomial instances per check
 REX2_MAX_DEPTH = 315          # REX2: n(n+1)/2 terms, exact instance route ~2 s at the limit
@@ -148,26 +149,30 @@ def check_rex(depth: int, order: int, seed: int,
     ok &= good
     methods.append(f"sympy.series (n={sn}, K={sk})")
     evidence["series terms"] = compared
-    k_max = _affordable_order(depth, order, RING_MAX_TERMS)
-    if k_max < order:
-        evidence["orders"] = (f"1..{k_max}: order {order} has {_total_terms(depth, order)} terms, "
-                              f"beyond the exact routes' limit of {RING_MAX_TERMS}")
-    order = k_max
-    terms = closed_form(depth, order)
-    good, monomials = rex_ring_route(terms, depth, order)
+    # Symbolic routes (ring, proof induction) up to RING_MAX_TERMS terms; the exact integer
+    # instances, cheaper per term, go further (INSTANCE_MAX_TERMS).
+    k_sym = _affordable_order(depth, order, RING_MAX_TERMS)
+    k_inst = _affordable_order(depth, order, INSTANCE_MAX_TERMS)
+    if k_inst < order:
+        evidence["orders"] = (f"order {order} has {_total_terms(depth, order)} terms, beyond the exact routes' "
+                              f"limits ({RING_MAX_TERMS} symbolic, {INSTANCE_MAX_TERMS} instances)")
+    terms = closed_form(depth, k_inst)
+    sym_terms = [t for t in terms if t.order <= k_sym]
+    good, monomials = rex_ring_route(sym_terms, depth, k_sym)
     ok &= good
-    methods.append("Taylor ring")
+    methods.append(f"Taylor ring (K={k_sym})")
     evidence["ring monomials"] = monomials
-    good, produced = rex_free_route(terms, depth, order)
+    good, produced = rex_free_route(sym_terms, depth, k_sym)
     ok &= good
-    methods.append("proof induction")
+    methods.append(f"proof induction (K={k_sym})")
     evidence["trees compared"] = produced
-    good, instances, degree = rex_instance_route(terms, depth, order, seed)
+    instances = INSTANCES if k_inst == k_sym else 1
+    good, instances, degree = rex_instance_route(terms, depth, k_inst, seed, instances=instances)
     ok &= good
-    methods.append("polynomial instances")
+    methods.append(f"polynomial instances (K={k_inst})")
     evidence["instances"] = f"{instances} x degree-{degree} maps Q^{INSTANCE_DIM}->Q^{INSTANCE_DIM}"
     evidence["largest residual"] = 0 if ok else "nonzero"
-    return Outcome(" + ".join(methods), _size(depth, order), verdict(ok), evidence)
+    return Outcome(" + ".join(methods), _size(depth, k_inst), verdict(ok), evidence)
 
 
 # --- REX2 ---------------------------------------------------------------------------
