@@ -47,6 +47,25 @@ def rational(text: str) -> Fraction:
         raise argparse.ArgumentTypeError(f"{text!r} is not a rational number like 1/3 or 0.25") from None
 
 
+def share(text: str) -> Fraction:
+    """A share in (0, 1], exact: ``0.95``, ``19/20`` or ``1`` (``paths --share``)."""
+    try:
+        value = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; a share in (0, 1] such as 0.95 is required") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1]; a share such as 0.95 is required")
+    return value
+
+
+def float_pair(text: str) -> tuple[float, float]:
+    """Two finite numbers ``lo,hi`` (``crosscheck --lambda-range``)."""
+    values = comma_list(finite_float)(text)
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not two numbers lo,hi")
+    return values
+
+
 def comma_list(item_type):
     """A comma-separated list whose items each pass ``item_type``."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
+from residual_expansion.cli.args import float_pair, nonnegative_int, positive_int
 
 # Kept literal so that registering the parser imports no numpy; tests check them against
 # residual_expansion.modules.FAMILIES and residual_expansion.activations.ACTIVATIONS.
@@ -16,13 +16,6 @@ FAMILY_CHOICES = ("linear", "affine", "mlp", "res1", "res3")
 ACTIVATION_CHOICES = ("tanh", "sin", "sigmoid", "softplus", "gelu", "relu", "leaky_relu", "abs")
 DEFAULT_ORDER = 4
 DEFAULT_DIM = 16
-
-
-def _lambda_range(text: str) -> tuple[float, float]:
-    values = comma_list(finite_float)(text)
-    if len(values) != 2:
-        raise argparse.ArgumentTypeError(f"{text!r} is not two numbers lo,hi")
-    return values
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "as piecewise linear inside their sign radius")
     p.add_argument("--dim", type=positive_int, default=DEFAULT_DIM, help=f"dimension d (default {DEFAULT_DIM})")
     p.add_argument("--width", type=positive_int, default=None, help="hidden width of mlp (default d)")
-    p.add_argument("--lambda-range", type=_lambda_range, default=None, metavar="LO,HI",
+    p.add_argument("--lambda-range", type=float_pair, default=None, metavar="LO,HI",
                    help="lambda window of the remainder fit (default: chosen automatically)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--format", choices=("text", "json"), default="text")

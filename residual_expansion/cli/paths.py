@@ -11,20 +11,9 @@ from __future__ import annotations
 import argparse
 from fractions import Fraction
 
-from residual_expansion.cli.args import positive_int
+from residual_expansion.cli.args import positive_int, share
 
 BUILT_IN = ("plain", "two-branch")
-
-
-def share(text: str) -> Fraction:
-    """A share in (0, 1], exact: ``0.95``, ``19/20`` or ``1``."""
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; a share in (0, 1] such as 0.95 is required") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1]; a share such as 0.95 is required")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
