@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from residual_expansion.claims import REGISTRY, select
-from residual_expansion.claims.expansion import (
+from residual_expansion.claims.expansion_claims import (
     check_count,
     check_rex,
     check_rex2,
@@ -22,8 +22,8 @@ from residual_expansion.claims.expansion import (
     rex_series_route,
 )
 from residual_expansion.errors import UsageError
-from residual_expansion.expansion import Term, expand
-from residual_expansion.trees import LabeledTree, _canonical, count_labeled_trees
+from residual_expansion.theorem.expansion import Term, expand
+from residual_expansion.theorem.trees import LabeledTree, _canonical, count_labeled_trees
 
 
 def _terms(n, k):
@@ -157,7 +157,7 @@ def test_tied_soundness(name):
 
 
 def test_tied_gamma_corruption_fails(monkeypatch):
-    from residual_expansion.trees import RootedTree
+    from residual_expansion.theorem.trees import RootedTree
 
     monkeypatch.setattr(RootedTree, "gamma", lambda self: self.order)  # wrong tree factorial
     assert check_tied(5, 4, 0).status == "FAIL"

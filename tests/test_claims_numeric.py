@@ -13,15 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from residual_expansion.claims import REGISTRY
-from residual_expansion.claims.numeric import (
+from residual_expansion.claims.numeric_claims import (
     CLAIMS,
     check_coefficients,
     check_linear,
     check_piecewise_linear,
     check_remainder,
 )
-from residual_expansion.crosscheck import expansion_terms
-from residual_expansion.numeric import chain_terms
+from residual_expansion.numeric.crosscheck import expansion_terms
+from residual_expansion.numeric.taylor import chain_terms
 
 IDS = ("NUM-COEF", "NUM-REMAINDER", "NUM-LINEAR", "NUM-PL")
 

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from residual_expansion.activations import ACTIVATIONS
+from residual_expansion.models.activations import ACTIVATIONS
 from residual_expansion.cli import main
-from residual_expansion.cli.crosscheck import ACTIVATION_CHOICES, FAMILY_CHOICES
-from residual_expansion.modules import FAMILIES
+from residual_expansion.cli.crosscheck_command import ACTIVATION_CHOICES, FAMILY_CHOICES
+from residual_expansion.models.families import FAMILIES
 
 SPEC_KEYS = ["depth", "order", "module", "activation", "per_order_relative_error", "tolerance",
              "remainder_slope", "expected_slope", "pass"]

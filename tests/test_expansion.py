@@ -12,23 +12,23 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from residual_expansion.composition import (
+from residual_expansion.theorem.composition import (
     generic_ring,
     generic_taylor_coefficients,
     instance_taylor_coefficients,
     sympy_series_coefficients,
 )
-from residual_expansion.differentials import closed_form_instance, closed_form_ring, free_expansion
+from residual_expansion.theorem.differentials import closed_form_instance, closed_form_ring, free_expansion
 from residual_expansion.errors import UsageError
-from residual_expansion.expansion import expand
-from residual_expansion.polynomials import random_point, random_polymap
-from residual_expansion.render.expansion import (
+from residual_expansion.theorem.expansion import expand
+from residual_expansion.theorem.instances import random_point, random_polymap
+from residual_expansion.render.expansion_output import (
     differential_latex,
     expansion_dict,
     render_expansion,
     to_sympy,
 )
-from residual_expansion.trees import LabeledTree
+from residual_expansion.theorem.trees import LabeledTree
 
 
 def test_n3_order3_terms_and_coefficients():

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from residual_expansion.expansion import expand
-from residual_expansion.render.expansion import render_expansion, tied_table
+from residual_expansion.theorem.expansion import expand
+from residual_expansion.render.expansion_output import render_expansion, tied_table
 from residual_expansion.render.table import render_table
 
 pdflatex = shutil.which("pdflatex")
@@ -33,7 +33,7 @@ def test_expansion_latex_compiles(tmp_path):
 @pytest.mark.skipif(pdflatex is None, reason="pdflatex not installed")
 def test_tables_compile(tmp_path):
     from residual_expansion.claims import REGISTRY, run_claims
-    from residual_expansion.render.claims import render_results
+    from residual_expansion.render.claim_output import render_results
 
     results = run_claims(tuple(c for c in REGISTRY if c.id in ("COUNT", "TIED")), 4, 3, 0)
     body = render_table(tied_table(expand(4, 4, tied=True)), "latex") + "\n" + render_results(

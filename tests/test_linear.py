@@ -1,4 +1,4 @@
-"""Exact linear unraveling (residual_expansion.linear) and the LINEAR claim.
+"""Exact linear unraveling (residual_expansion.paths.unraveling) and the LINEAR claim.
 
 Reference: theory.md §3.1: x_n = sum over subsets S of prod lambda_S A_{s_k}...A_{s_1} x,
 2^n words, C(n,k) of length k.
@@ -14,10 +14,10 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residual_expansion import linear
-from residual_expansion.claims.paths import check_linear, check_linear_integer, check_linear_symbolic
+from residual_expansion.paths import unraveling as linear
+from residual_expansion.claims.path_claims import check_linear, check_linear_integer, check_linear_symbolic
 from residual_expansion.errors import UsageError
-from residual_expansion.trees import LabeledTree
+from residual_expansion.theorem.trees import LabeledTree
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5])

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residual_expansion.activations import ACTIVATIONS, SMOOTH_ACTIVATIONS
-from residual_expansion.crosscheck import (
+from residual_expansion.models.activations import ACTIVATIONS, SMOOTH_ACTIVATIONS
+from residual_expansion.numeric.crosscheck import (
     MAX_TERMS,
     check_exactness,
     closed_form_size,
@@ -25,8 +25,8 @@ from residual_expansion.crosscheck import (
     largest_order,
 )
 from residual_expansion.errors import UsageError
-from residual_expansion.modules import FAMILIES, make_stack, module_derivative, module_value
-from residual_expansion.numeric import (
+from residual_expansion.models.families import FAMILIES, make_stack, module_derivative, module_value
+from residual_expansion.numeric.taylor import (
     Window,
     asymptotic_window,
     chain_terms,

@@ -14,7 +14,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from residual_expansion.activations import (
+from residual_expansion.models.activations import (
     ACTIVATIONS,
     PIECEWISE_LINEAR_ACTIVATIONS,
     SMOOTH_ACTIVATIONS,

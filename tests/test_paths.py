@@ -1,4 +1,4 @@
-"""Architectures, path polynomials and path statistics (residual_expansion.architectures, .paths).
+"""Architectures, path polynomials and path statistics (residual_expansion.paths.architectures, .paths).
 
 Reference values: theory.md §3.3 and §4 ((1+t)^n, (1+t)^(2n), Veit et al.'s 54-block
 ResNet with 98.0% of paths through 19..35 modules); binomial coefficients from math.comb.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residual_expansion.architectures import (
+from residual_expansion.paths.architectures import (
     architecture_from_dict,
     architecture_to_json,
     build_architecture,
@@ -25,9 +25,9 @@ from residual_expansion.architectures import (
     random_architecture,
     two_branch,
 )
-from residual_expansion.claims.paths import check_paths
+from residual_expansion.claims.path_claims import check_paths
 from residual_expansion.errors import UsageError
-from residual_expansion.paths import (
+from residual_expansion.paths.polynomial import (
     binomial_polynomial,
     cut_nodes,
     evaluate,

@@ -71,7 +71,7 @@ def test_large_depth_table_stays_short(capsys):
 
 def test_huge_counts_in_json(capsys):
     # counts beyond Python's 4300-digit str limit must still print exactly
-    from residual_expansion.render.paths import unlimited_int_digits
+    from residual_expansion.render.path_output import unlimited_int_digits
 
     status, out, _ = run(capsys, "paths", "--depth", "8000", "--arch", "two-branch", "--format", "json")
     assert status == 0
@@ -120,9 +120,9 @@ def test_verify_runs_paths_claims(capsys):
 
 @pytest.mark.skipif(__import__("shutil").which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_compiles(tmp_path):
-    from residual_expansion.paths import path_statistics
-    from residual_expansion.architectures import plain
-    from residual_expansion.render.paths import render_paths
+    from residual_expansion.paths.polynomial import path_statistics
+    from residual_expansion.paths.architectures import plain
+    from residual_expansion.render.path_output import render_paths
 
     body = render_paths(path_statistics(plain(54)), "latex") + "\n" + render_paths(path_statistics(plain(3000), exact_digits=40), "latex")
     doc = "\n".join([r"\documentclass{article}", r"\usepackage{booktabs}", r"\begin{document}", body, r"\end{document}"])

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residual_expansion import scaling
-from residual_expansion.claims import scaling as claims
+from residual_expansion.scaling import predictions as scaling
+from residual_expansion.claims import scaling_claims as claims
 from residual_expansion.cli import main
 from residual_expansion.errors import UsageError
-from residual_expansion.montecarlo import (
+from residual_expansion.scaling.montecarlo import (
     Init, Model, SampleStats, choose_route, fgn_autocovariance, fgn_paths, parse_init, simulate, smooth_factor,
 )
-from residual_expansion.schedules import explicit, parse_schedule, power
-from residual_expansion.sweep import run_sweep
+from residual_expansion.scaling.schedules import explicit, parse_schedule, power
+from residual_expansion.scaling.sweep import run_sweep
 
 # ----------------------------------------------------------------------------- schedules
 
@@ -376,7 +376,7 @@ def test_plots(tmp_path):
     assert ratio.stat().st_size > 1000 and spec.stat().st_size > 1000
 
 
-@pytest.mark.parametrize("module", ["schedules", "scaling", "montecarlo", "sweep"])
+@pytest.mark.parametrize("module", ["scaling.schedules", "scaling.predictions", "scaling.montecarlo", "scaling.sweep"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

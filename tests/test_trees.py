@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from residual_expansion.errors import UsageError
-from residual_expansion.trees import (
+from residual_expansion.theorem.trees import (
     LabeledTree,
     RootedTree,
     count_labeled_trees,

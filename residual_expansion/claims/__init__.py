@@ -9,10 +9,10 @@ from __future__ import annotations
 from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult, Outcome, verdict
 from residual_expansion.errors import UsageError
 
-from residual_expansion.claims import expansion as _expansion
-from residual_expansion.claims import paths as _paths
-from residual_expansion.claims import numeric as _numeric
-from residual_expansion.claims import scaling as _scaling
+from residual_expansion.claims import expansion_claims as _expansion
+from residual_expansion.claims import path_claims as _paths
+from residual_expansion.claims import numeric_claims as _numeric
+from residual_expansion.claims import scaling_claims as _scaling
 
 REGISTRY: tuple[Claim, ...] = (
     *_expansion.CLAIMS,

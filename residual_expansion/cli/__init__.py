@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"residual_expansion.cli.{name}").register(sub)
+        importlib.import_module(f"residual_expansion.cli.{name}_command").register(sub)
     return parser
 
 

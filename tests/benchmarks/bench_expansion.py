@@ -26,9 +26,9 @@ def main() -> None:
 
     import sympy
 
-    from residual_expansion.composition import sympy_series_coefficients
-    from residual_expansion.expansion import expand
-    from residual_expansion.render.expansion import to_sympy
+    from residual_expansion.theorem.composition import sympy_series_coefficients
+    from residual_expansion.theorem.expansion import expand
+    from residual_expansion.render.expansion_output import to_sympy
 
     cmd = [sys.executable, "-m", "residual_expansion", "verify", "--depth", "8"]
     t = best(lambda: subprocess.run(cmd, check=True, capture_output=True), args.repeat)

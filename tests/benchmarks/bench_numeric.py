@@ -21,10 +21,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    from residual_expansion.claims.numeric import CLAIMS
-    from residual_expansion.crosscheck import crosscheck, expansion_terms
-    from residual_expansion.modules import make_stack
-    from residual_expansion.numeric import closed_form, taylor_coefficients
+    from residual_expansion.claims.numeric_claims import CLAIMS
+    from residual_expansion.numeric.crosscheck import crosscheck, expansion_terms
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.taylor import closed_form, taylor_coefficients
 
     stack = make_stack("mlp", 8, 64, seed=0)
     terms = expansion_terms(8, 5)

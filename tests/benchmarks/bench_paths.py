@@ -35,8 +35,8 @@ def claim_seconds(claim: str, depth: int) -> float:
 
 
 def main() -> None:
-    from residual_expansion.architectures import plain, two_branch
-    from residual_expansion.paths import path_polynomial, path_polynomial_dp, path_statistics
+    from residual_expansion.paths.architectures import plain, two_branch
+    from residual_expansion.paths.polynomial import path_polynomial, path_polynomial_dp, path_statistics
 
     a = plain(10000)
     b = two_branch(10000)

@@ -17,9 +17,9 @@ import sys
 
 from timing import best  # noqa: E402  (also puts the repository on sys.path)
 
-from residual_expansion.montecarlo import Init, Model, simulate  # noqa: E402
-from residual_expansion.schedules import power  # noqa: E402
-from residual_expansion.sweep import run_sweep  # noqa: E402
+from residual_expansion.scaling.montecarlo import Init, Model, simulate  # noqa: E402
+from residual_expansion.scaling.schedules import power  # noqa: E402
+from residual_expansion.scaling.sweep import run_sweep  # noqa: E402
 
 FIG1_DEPTHS = tuple(range(10, 1001, 110))
 

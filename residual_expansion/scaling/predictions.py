@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.schedules import Schedule
+from residual_expansion.scaling.schedules import Schedule
 
 #: Largest natural log whose exp is a finite float64.
 LOG_MAX = math.log(np.finfo(float).max)
@@ -229,7 +229,7 @@ def regime(schedule: Schedule, init_kind: str, hurst: float | None = None, tol: 
     i.i.d.: n lambda^2 = c^2 n^(1 - 2 beta); smooth: n lambda = c n^(1 - beta); fBm with
     Hurst index H: n^(2H) lambda^2 = c^2 n^(2H - 2 beta) (Marion et al.'s heuristic).
 
-    >>> from residual_expansion.schedules import power
+    >>> from residual_expansion.scaling.schedules import power
     >>> regime(power(0.25), "iid-uniform").name, regime(power(0.5), "iid-gaussian").name
     ('explosion', 'non-trivial')
     >>> regime(power(0.5), "smooth").name, regime(power(2.0), "smooth").name

@@ -1,11 +1,11 @@
 """Cross-check the closed form against forward passes of real modules, in float64.
 
-:func:`crosscheck` builds a seeded residual stack (:mod:`residual_expansion.modules`) and
+:func:`crosscheck` builds a seeded residual stack (:mod:`residual_expansion.models.families`) and
 checks three things:
 
 1. *coefficients* (claim NUM-COEF): the closed form's T_k (sum over labeled trees of
    ``c_t F(t)(x)``) equals Taylor mode's T_k for k = 1..K, to ``2 gamma_L`` relative to the
-   magnitude ``M_k`` (:func:`residual_expansion.numeric.coefficient_tolerance`);
+   magnitude ``M_k`` (:func:`residual_expansion.numeric.taylor.coefficient_tolerance`);
 2. *remainder* (NUM-REMAINDER): ``R_K(lambda) = ||x_n(lambda) - sum_{k<=K} lambda^k T_k||``
    has log-log slope within 0.25 of K + 1 on a window where it is neither rounding nor
    dominated by higher terms (or vanishes to rounding when the series terminates, K >= n);
@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.modules import ResidualStack, make_stack
-from residual_expansion.numeric import (
+from residual_expansion.models.families import ResidualStack, make_stack
+from residual_expansion.numeric.taylor import (
     FIT_POINTS,
     RemainderFit,
     Window,
@@ -69,21 +69,21 @@ def radius_lambdas(radius: float | None) -> tuple[float, ...]:
 
 def expansion_terms(depth: int, order: int) -> tuple:
     """The closed form's terms up to order K: ``expand(depth, order).terms`` (coefficient 1/sigma(t))."""
-    from residual_expansion.expansion import expand
+    from residual_expansion.theorem.expansion import expand
 
     return expand(depth, order, uniform=True).terms
 
 
 def closed_form_size(depth: int, order: int) -> int:
     """sum_{k<=K} N(n, k), the number of terms of the closed form up to order K."""
-    from residual_expansion.trees import count_labeled_trees
+    from residual_expansion.theorem.trees import count_labeled_trees
 
     return sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
 
 
 def largest_order(depth: int, budget: int, order: int) -> int:
     """The largest k <= order whose closed form has at most ``budget`` terms (0 if even order 1 has more)."""
-    from residual_expansion.trees import count_labeled_trees
+    from residual_expansion.theorem.trees import count_labeled_trees
 
     total, k = 0, 0
     while k < order:

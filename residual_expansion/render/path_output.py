@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from residual_expansion.paths import PathStatistics, shortest_interval
+from residual_expansion.paths.polynomial import PathStatistics, shortest_interval
 from residual_expansion.render.table import Table, render_table, to_json
 
 MAX_LENGTH_ROWS = 60

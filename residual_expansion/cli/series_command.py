@@ -36,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
         )
     import sympy
 
-    from residual_expansion.claims.expansion import rex_series_route
-    from residual_expansion.composition import sympy_series_coefficients
-    from residual_expansion.expansion import expand
+    from residual_expansion.claims.expansion_claims import rex_series_route
+    from residual_expansion.theorem.composition import sympy_series_coefficients
+    from residual_expansion.theorem.expansion import expand
 
     x, lam = sympy.symbols("x lambda")
     truth = sympy_series_coefficients(args.depth, args.order, x, lam)

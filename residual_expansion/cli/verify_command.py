@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from residual_expansion.claims import run_claims, select
-    from residual_expansion.render.claims import render_results
+    from residual_expansion.render.claim_output import render_results
 
     claims = select(args.claims)
     results = run_claims(claims, args.depth, args.order, args.seed)

@@ -6,7 +6,7 @@ independent float64 routes compute T_0..T_K:
 * :func:`taylor_coefficients` (Taylor mode): push truncated power series in lambda through
   the forward pass, ``X_i = X_{i-1} + lambda g_i(X_{i-1})``; sums and matrix products act
   coefficient-wise, activations by their ODE recurrences (see
-  :mod:`residual_expansion.activations`). Uses no trees and no derivative formulas.
+  :mod:`residual_expansion.models.activations`). Uses no trees and no derivative formulas.
 * :func:`closed_form` (the Residual Expansion Theorem): ``T_k = sum_{|t| = k} c_t F(t)(x)``
   over the given terms, with ``F(t) = g_r^(m)(x)[F(t_1), ..., F(t_m)]`` evaluated from the
   exact derivative formulas, memoised by subtree. It also returns the *magnitude*
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.modules import Layer, ResidualStack
+from residual_expansion.models.families import Layer, ResidualStack
 
 #: Unit roundoff of float64 (2^-53).
 UNIT_ROUNDOFF = 2.0 ** -53
@@ -65,7 +65,7 @@ def taylor_coefficients(stack: ResidualStack, order: int) -> np.ndarray:
     -------
     Array of shape (K + 1, d); row k is T_k (row 0 is x).
 
-    >>> from residual_expansion.modules import make_stack
+    >>> from residual_expansion.models.families import make_stack
     >>> s = make_stack("linear", depth=2, dim=2, seed=0)
     >>> T = taylor_coefficients(s, 2)
     >>> a1, a2 = (l.outer for l in s.layers)
@@ -164,8 +164,8 @@ def closed_form(stack: ResidualStack, terms: Iterable, order: int | None = None)
     UsageError
         When a tree label exceeds the depth of the stack.
 
-    >>> from residual_expansion.expansion import expand
-    >>> from residual_expansion.modules import make_stack
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> from residual_expansion.models.families import make_stack
     >>> s = make_stack("mlp", depth=3, dim=4, seed=0)
     >>> cf = closed_form(s, expand(3, 3).terms)
     >>> bool(np.allclose(cf.coefficients, taylor_coefficients(s, 3)))
@@ -255,7 +255,7 @@ def coefficient_tolerance(stack: ResidualStack, order: int, terms_per_order: int
     Each route's error is at most gamma_L times the magnitude M_k (proofs/numeric.md), so
     their difference is at most 2 gamma_L M_k; L = :func:`rounding_length`.
 
-    >>> from residual_expansion.modules import make_stack
+    >>> from residual_expansion.models.families import make_stack
     >>> f"{coefficient_tolerance(make_stack('mlp', depth=8, dim=16), 4, 728):.2e}"
     '1.88e-13'
     """
@@ -567,8 +567,8 @@ def chain_terms(depth: int) -> tuple:
     """
     from fractions import Fraction
 
-    from residual_expansion.expansion import Term
-    from residual_expansion.trees import LabeledTree
+    from residual_expansion.theorem.expansion import Term
+    from residual_expansion.theorem.trees import LabeledTree
 
     out = []
     for path in veit_paths(depth):

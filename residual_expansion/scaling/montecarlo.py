@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.schedules import Schedule
+from residual_expansion.scaling.schedules import Schedule
 
 MODELS = ("linear", "res1", "res3")
 ACTIVATIONS = ("relu", "tanh", "identity")
@@ -458,7 +458,7 @@ def simulate(
     Arguments: ``orders`` = K tracks the order-0..K energies and the tail (linear only).
     ``progress`` is called with the number of layers just done (for a progress bar).
 
-    >>> from residual_expansion.schedules import power
+    >>> from residual_expansion.scaling.schedules import power
     >>> (run,) = simulate(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), [power(0.5)], 4, 200, 0)
     >>> run.samples, run.explodes_at, run.sq_ratio.mean > 0
     (200, None, True)

@@ -9,10 +9,10 @@ Three objects carry the same words, and this module builds each of them on its o
 
 - *product*: the noncommutative sympy expansion of the matrix product
   (:func:`product_words`);
-- *paths*: the input-output paths of the plain DAG (:func:`residual_expansion.architectures.plain`),
+- *paths*: the input-output paths of the plain DAG (:func:`residual_expansion.paths.architectures.plain`),
   each read as the word of the modules it passes, last module leftmost (:func:`path_words`);
 - *closed form*: the terms of the Residual Expansion Theorem
-  (:func:`residual_expansion.expansion.expand`) specialised to linear modules, where every
+  (:func:`residual_expansion.theorem.expansion.expand`) specialised to linear modules, where every
   elementary differential with a node of two or more children vanishes (``g'' = 0``) and
   a chain ``g_{r_1}' g_{r_2}' ... g_{r_k}`` is the word ``A_{r_1} A_{r_2} ... A_{r_k}``
   (:func:`closed_form_words`).
@@ -31,7 +31,7 @@ from itertools import combinations
 import networkx as nx
 import sympy
 
-from residual_expansion.architectures import plain
+from residual_expansion.paths.architectures import plain
 from residual_expansion.errors import UsageError
 
 Word = tuple[int, ...]
@@ -160,7 +160,7 @@ def linear_differential(tree) -> Word | None:
     root with one child, ``A_r x`` for a leaf, and ``0`` when any node has two or more
     children.
 
-    >>> from residual_expansion.trees import LabeledTree
+    >>> from residual_expansion.theorem.trees import LabeledTree
     >>> linear_differential(LabeledTree(3, (LabeledTree(1),)))
     (3, 1)
     >>> linear_differential(LabeledTree(3, (LabeledTree(1), LabeledTree(2)))) is None
@@ -180,13 +180,13 @@ def closed_form_words(depth: int, order: int) -> tuple[dict[Word, sympy.Expr], i
     Returns ``({word: coefficient * lambda(t)}, vanishing)``: the surviving chain terms
     (plus the empty word for the leading ``x``) and the number of terms whose elementary
     differential vanishes. Raises :class:`UsageError` when the expansion is too large
-    (``residual_expansion.expansion.MAX_TERMS``).
+    (``residual_expansion.theorem.expansion.MAX_TERMS``).
 
     >>> words, vanishing = closed_form_words(3, 3)
     >>> words[(3, 2, 1)], vanishing
     (lambda_1*lambda_2*lambda_3, 4)
     """
-    from residual_expansion.expansion import expand
+    from residual_expansion.theorem.expansion import expand
 
     expansion = expand(depth, order)
     out: dict[Word, sympy.Expr] = {(): sympy.Integer(1)}
@@ -280,7 +280,7 @@ def closed_form_sums(matrices: Sequence[Matrix], scales: Sequence[int], order: i
     UsageError
         When a chain coefficient is not an integer (it is ``1/sigma = 1`` for chains).
     """
-    from residual_expansion.expansion import expand
+    from residual_expansion.theorem.expansion import expand
 
     d = len(matrices[0])
     expansion = expand(len(matrices), order)

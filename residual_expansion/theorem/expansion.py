@@ -9,7 +9,7 @@ With weight-tied modules (``g_i = g``, ``lambda_i = lambda``) labelings of one s
 collapse into ``lambda^|tau| a_n(tau) / sigma(tau) F(tau)(x)`` (theory 3.2): the B-series
 of n explicit Euler steps.
 
-:func:`expand` returns the terms as data; renderers (``residual_expansion.render.expansion``)
+:func:`expand` returns the terms as data; renderers (``residual_expansion.render.expansion_output``)
 turn them into text, LaTeX, JSON or a sympy expression.
 """
 
@@ -24,7 +24,7 @@ from operator import mul
 import sympy
 
 from residual_expansion.errors import UsageError
-from residual_expansion.trees import (
+from residual_expansion.theorem.trees import (
     LabeledTree,
     RootedTree,
     count_labeled_trees,

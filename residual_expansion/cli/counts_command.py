@@ -21,9 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from residual_expansion.render.expansion import counts_table
+    from residual_expansion.render.expansion_output import counts_table
     from residual_expansion.render.table import render_table, to_json
-    from residual_expansion.trees import count_labeled_trees
+    from residual_expansion.theorem.trees import count_labeled_trees
 
     rows = {n: [count_labeled_trees(n, k) for k in range(1, args.order + 1)] for n in args.depths}
     if args.format == "json":

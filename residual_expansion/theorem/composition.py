@@ -1,6 +1,6 @@
 """Taylor coefficients of the composed residual stack, computed without trees.
 
-These are the ground truths the closed form (:mod:`residual_expansion.expansion`) is
+These are the ground truths the closed form (:mod:`residual_expansion.theorem.expansion`) is
 checked against. None of them enumerates trees; each expands the actual composition
 ``x_i = x_{i-1} + lambda_i g_i(x_{i-1})`` as a truncated power series in the scales.
 
@@ -27,7 +27,7 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
-from residual_expansion.polynomials import PolyMap, Vector, series_pow_table
+from residual_expansion.theorem.instances import PolyMap, Vector, series_pow_table
 
 
 # --- route 1: sympy.series of the nested composition ---------------------------------
@@ -139,7 +139,7 @@ def instance_taylor_coefficients(modules: Sequence[PolyMap], scales: Sequence[Fr
     Layer i maps the truncated series ``h(lambda)`` to ``h + lambda * scales[i] * g_i(h)``;
     ``g_i(h)`` is evaluated by polynomial arithmetic on truncated series (exact).
 
-    >>> from residual_expansion.polynomials import PolyMap
+    >>> from residual_expansion.theorem.instances import PolyMap
     >>> sq = PolyMap(1, ({(2,): Fraction(1)},))          # g(y) = y^2
     >>> instance_taylor_coefficients([sq, sq], [Fraction(1), Fraction(1)], (Fraction(1),), 2)
     ((Fraction(2, 1),), (Fraction(2, 1),))

@@ -29,19 +29,19 @@ TERM_BUDGET = 6000
 
 
 def _expansion_terms(depth: int, order: int) -> Sequence:
-    from residual_expansion.crosscheck import expansion_terms
+    from residual_expansion.numeric.crosscheck import expansion_terms
 
     return expansion_terms(depth, order)
 
 
 def _chain_terms(depth: int) -> Sequence:
-    from residual_expansion.numeric import chain_terms
+    from residual_expansion.numeric.taylor import chain_terms
 
     return chain_terms(depth)
 
 
 def _order_within_budget(depth: int, order: int) -> tuple[int, dict[str, Any]]:
-    from residual_expansion.crosscheck import closed_form_size, largest_order
+    from residual_expansion.numeric.crosscheck import closed_form_size, largest_order
 
     used = largest_order(depth, TERM_BUDGET, order)
     info: dict[str, Any] = {"order_used": used}
@@ -58,8 +58,8 @@ def _size(depth: int, order: int) -> str:
 def check_coefficients(depth: int, order: int, seed: int,
                        terms_of: Callable[[int, int], Sequence] = _expansion_terms) -> Outcome:
     """NUM-COEF: Taylor-mode T_k against the closed form over ``terms_of(depth, K)``, k = 1..K."""
-    from residual_expansion.crosscheck import compare_coefficients
-    from residual_expansion.modules import make_stack
+    from residual_expansion.numeric.crosscheck import compare_coefficients
+    from residual_expansion.models.families import make_stack
 
     method = "Taylor-mode series through the forward pass vs memoised closed-form sum (float64)"
     used, info = _order_within_budget(depth, order)
@@ -85,8 +85,8 @@ def check_coefficients(depth: int, order: int, seed: int,
 def check_remainder(depth: int, order: int, seed: int,
                     terms_of: Callable[[int, int], Sequence] = _expansion_terms) -> Outcome:
     """NUM-REMAINDER: slope of log ||x_n(lambda) - order-K closed form|| against log lambda is K + 1 (+-0.25)."""
-    from residual_expansion.modules import make_stack
-    from residual_expansion.numeric import (
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.taylor import (
         SLOPE_TOLERANCE, asymptotic_window, closed_form, exact_window, remainder_fit, rounding_length,
     )
 
@@ -122,8 +122,8 @@ def check_remainder(depth: int, order: int, seed: int,
 def check_linear(depth: int, order: int, seed: int,
                  paths_of: Callable[[int], Sequence] = _chain_terms) -> Outcome:
     """NUM-LINEAR: for linear and affine stacks the 2^n - 1 path terms plus x equal x_n(lambda) at lambda = 0.5, 1, 2."""
-    from residual_expansion.crosscheck import LINEAR_LAMBDAS, MAX_PATH_DEPTH, check_exactness
-    from residual_expansion.modules import make_stack
+    from residual_expansion.numeric.crosscheck import LINEAR_LAMBDAS, MAX_PATH_DEPTH, check_exactness
+    from residual_expansion.models.families import make_stack
 
     method = "sum of Veit's 2^n computation paths (chain terms) vs forward pass (float64)"
     size = f"n={depth}, order n, linear+affine, d={DIM}"
@@ -145,9 +145,9 @@ def check_linear(depth: int, order: int, seed: int,
 def check_piecewise_linear(depth: int, order: int, seed: int,
                            paths_of: Callable[[int], Sequence] = _chain_terms) -> Outcome:
     """NUM-PL: for a ReLU mlp stack the chain terms equal x_n(lambda) below the certified sign radius."""
-    from residual_expansion.crosscheck import MAX_PATH_DEPTH, check_exactness, radius_lambdas
-    from residual_expansion.modules import make_stack
-    from residual_expansion.numeric import sign_radius
+    from residual_expansion.numeric.crosscheck import MAX_PATH_DEPTH, check_exactness, radius_lambdas
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.taylor import sign_radius
 
     method = "chain terms (2^n paths) vs forward pass at fractions of the certified sign radius"
     size = f"n={depth}, order n, mlp/relu, d={DIM}"

@@ -1,4 +1,4 @@
-"""Render an :class:`~residual_expansion.expansion.Expansion`: text, LaTeX, JSON, sympy.
+"""Render an :class:`~residual_expansion.theorem.expansion.Expansion`: text, LaTeX, JSON, sympy.
 
 Elementary differentials are written as in theory.md: ``g3''[g1, g2]`` in text and
 ``g_3''(x)\\bigl[g_1(x), g_2(x)\\bigr]`` in LaTeX (primes up to three, then ``g^{(4)}``);
@@ -12,9 +12,9 @@ from typing import Any
 
 import sympy
 
-from residual_expansion.expansion import Expansion, Term
+from residual_expansion.theorem.expansion import Expansion, Term
 from residual_expansion.render.table import Table, render_table, to_json
-from residual_expansion.trees import LabeledTree, RootedTree
+from residual_expansion.theorem.trees import LabeledTree, RootedTree
 
 
 def _name(tree: LabeledTree | RootedTree) -> tuple[str, str]:
@@ -153,7 +153,7 @@ def differential_sympy(tree: LabeledTree | RootedTree, x: sympy.Symbol) -> sympy
 def to_sympy(expansion: Expansion, x: sympy.Symbol | None = None) -> sympy.Expr:
     """The closed form as a scalar sympy expression in undefined functions g_i(x).
 
-    >>> from residual_expansion.expansion import expand
+    >>> from residual_expansion.theorem.expansion import expand
     >>> to_sympy(expand(2, 2, uniform=True))
     lambda**2*g1(x)*Derivative(g2(x), x) + lambda*g1(x) + lambda*g2(x) + x
     """

@@ -75,10 +75,10 @@ class _Bar:
 
 def run(args: argparse.Namespace) -> int:
     from residual_expansion.errors import UsageError
-    from residual_expansion.montecarlo import Model, parse_init
-    from residual_expansion.render.scaling import render_sweep
-    from residual_expansion.schedules import parse_schedule, power
-    from residual_expansion.sweep import run_sweep, total_layers
+    from residual_expansion.scaling.montecarlo import Model, parse_init
+    from residual_expansion.render.sweep_output import render_sweep
+    from residual_expansion.scaling.schedules import parse_schedule, power
+    from residual_expansion.scaling.sweep import run_sweep, total_layers
 
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     init = parse_init(args.init)
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.spectrum_plot and args.orders is None:
         raise UsageError("--spectrum-plot needs --model linear with --orders K")
     if args.plot or args.spectrum_plot:
-        from residual_expansion.plots import pyplot
+        from residual_expansion.render.figures import pyplot
 
         pyplot()  # fail early, before the sweep, when matplotlib is missing
     bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders), not args.quiet)
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     print(render_sweep(sweep, args.format))
     if args.plot or args.spectrum_plot:
-        from residual_expansion import plots
+        from residual_expansion.render import figures as plots
 
         if args.plot:
             plots.plot_ratio(sweep, args.plot)

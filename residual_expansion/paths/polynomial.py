@@ -38,7 +38,7 @@ from fractions import Fraction
 
 import networkx as nx
 
-from residual_expansion.architectures import Architecture
+from residual_expansion.paths.architectures import Architecture
 from residual_expansion.errors import UsageError
 
 Polynomial = tuple[int, ...]
@@ -237,7 +237,7 @@ def cut_nodes(arch: Architecture) -> tuple:
     every validated architecture), a node lies on every path iff no edge jumps over it:
     no edge ``u -> w`` with ``pos(u) < pos(v) < pos(w)``.
 
-    >>> from residual_expansion.architectures import two_branch
+    >>> from residual_expansion.paths.architectures import two_branch
     >>> cut_nodes(two_branch(1))
     ('x0', 'h1', 'x1')
     """
@@ -262,7 +262,7 @@ def path_polynomial(arch: Architecture) -> Polynomial:
 
     Examples
     --------
-    >>> from residual_expansion.architectures import plain
+    >>> from residual_expansion.paths.architectures import plain
     >>> path_polynomial(plain(4))
     (1, 4, 6, 4, 1)
 
@@ -296,7 +296,7 @@ def path_polynomial_dp(arch: Architecture) -> Polynomial:
 
     ``O(E * deg P)`` big-integer additions: an independent route for cross-checks.
 
-    >>> from residual_expansion.architectures import two_branch
+    >>> from residual_expansion.paths.architectures import two_branch
     >>> path_polynomial_dp(two_branch(1))
     (1, 2, 1)
     """
@@ -320,7 +320,7 @@ def path_polynomial_enumerated(arch: Architecture, limit: int = ENUMERATION_LIMI
     UsageError
         When there are more than ``limit`` paths.
 
-    >>> from residual_expansion.architectures import plain
+    >>> from residual_expansion.paths.architectures import plain
     >>> path_polynomial_enumerated(plain(3))
     (1, 3, 3, 1)
     """
@@ -572,7 +572,7 @@ def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE, exact_d
 
     Examples
     --------
-    >>> from residual_expansion.architectures import plain
+    >>> from residual_expansion.paths.architectures import plain
     >>> s = path_statistics(plain(54))
     >>> s.total == 2**54, (s.interval.lo, s.interval.hi)
     (True, (20, 34))

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from residual_expansion import scaling
+from residual_expansion.scaling import predictions as scaling
 from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
-from residual_expansion.montecarlo import Init, Model, simulate
-from residual_expansion.schedules import Schedule, explicit, power
+from residual_expansion.scaling.montecarlo import Init, Model, simulate
+from residual_expansion.scaling.schedules import Schedule, explicit, power
 
 #: Standard errors allowed between a mean and its prediction.
 Z_SE = 4.0
@@ -144,12 +144,12 @@ def check_regimes(depth: int, seed: int, critical: Callable = scaling.critical_b
     """MARION-REGIMES: on the fixed grid, the fitted log-log slope of the mean ||h_L - h_0|| / ||h_0||
     against L reads growth / bounded / decay as beta is below / at / above ``critical(init)``.
 
-    Decision rule (:func:`residual_expansion.scaling.classify_slope`): with slope b and its
+    Decision rule (:func:`residual_expansion.scaling.predictions.classify_slope`): with slope b and its
     standard error se from weighted least squares, growth if b - 4 se > 0.15, decay if
     b + 4 se < -0.15, bounded if [b - 4 se, b + 4 se] lies in [-0.15, 0.15], else undecided.
     The depth argument is not used (fixed grid).
     """
-    from residual_expansion.sweep import run_sweep
+    from residual_expansion.scaling.sweep import run_sweep
 
     method = "Monte Carlo res-3/ReLU, materialised weights, weighted log-log slope"
     model = Model("res3", "relu", dim=REGIME_DIM, input_dim=64)

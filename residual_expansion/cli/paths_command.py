@@ -1,7 +1,7 @@
 """``paths``: the path-length distribution of a residual architecture.
 
 ``--arch`` is ``plain`` (default), ``two-branch`` or a JSON architecture file (schema in
-:mod:`residual_expansion.architectures`). ``--depth`` is required for the built-ins; for a
+:mod:`residual_expansion.paths.architectures`). ``--depth`` is required for the built-ins; for a
 file it may be omitted (the file's depth is used) and, when given, must equal the file's
 depth (the file's ``"depth"`` key, else its number of module nodes).
 """
@@ -36,10 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from residual_expansion import architectures
+    from residual_expansion.paths import architectures
     from residual_expansion.errors import UsageError
-    from residual_expansion.paths import path_statistics
-    from residual_expansion.render.paths import WEIGHTED_DIGITS, render_paths
+    from residual_expansion.paths.polynomial import path_statistics
+    from residual_expansion.render.path_output import WEIGHTED_DIGITS, render_paths
 
     if args.arch in BUILT_IN:
         if args.depth is None:

@@ -2,7 +2,7 @@
 
 Each check is a pure function taking the formula under test as an argument (default: the
 project's closed form), so that the soundness tests can hand it a corrupted one and see
-FAIL. The ground truths come from :mod:`residual_expansion.composition` and never
+FAIL. The ground truths come from :mod:`residual_expansion.theorem.composition` and never
 enumerate trees.
 """
 
@@ -16,18 +16,18 @@ from math import factorial
 import sympy
 
 from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
-from residual_expansion.composition import (
+from residual_expansion.theorem.composition import (
     GenericRing,
     generic_ring,
     generic_taylor_coefficients,
     instance_taylor_coefficients,
     sympy_series_coefficients,
 )
-from residual_expansion.differentials import closed_form_instance, closed_form_ring, free_expansion
-from residual_expansion.expansion import Expansion, Term, expand
-from residual_expansion.polynomials import random_point, random_polymap
-from residual_expansion.render.expansion import to_sympy
-from residual_expansion.trees import (
+from residual_expansion.theorem.differentials import closed_form_instance, closed_form_ring, free_expansion
+from residual_expansion.theorem.expansion import Expansion, Term, expand
+from residual_expansion.theorem.instances import random_point, random_polymap
+from residual_expansion.render.expansion_output import to_sympy
+from residual_expansion.theorem.trees import (
     LabeledTree,
     RootedTree,
     count_labeled_trees,

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from residual_expansion.render.table import Table, render_table, to_json
-from residual_expansion.sweep import Sweep, SweepRow
+from residual_expansion.scaling.sweep import Sweep, SweepRow
 
 
 def _g(x: float | None, digits: int = 4) -> str:

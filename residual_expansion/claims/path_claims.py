@@ -12,9 +12,9 @@ from math import comb
 
 import numpy as np
 
-from residual_expansion.architectures import Architecture, plain, random_architecture, two_branch
+from residual_expansion.paths.architectures import Architecture, plain, random_architecture, two_branch
 from residual_expansion.claims.base import Claim, Outcome, SKIP, verdict
-from residual_expansion.paths import (
+from residual_expansion.paths.polynomial import (
     Polynomial,
     binomial_polynomial,
     path_polynomial,
@@ -107,7 +107,7 @@ def _affordable(depth: int, order: int, budget: int, count: Callable[[int, int],
 
 def _closed_form_terms(depth: int, k: int) -> int:
     """N(n,1) + ... + N(n,k), by the foundation's counting recursion."""
-    from residual_expansion.trees import count_labeled_trees
+    from residual_expansion.theorem.trees import count_labeled_trees
 
     return sum(count_labeled_trees(depth, j) for j in range(1, k + 1))
 
@@ -122,7 +122,7 @@ def check_linear_symbolic(depth: int, order: int, product=None, paths=None, clos
     with the same scale monomials; the words are exactly the decreasing sequences of
     ``1..n`` (one per subset), ``2^n`` of them.
     """
-    from residual_expansion import linear
+    from residual_expansion.paths import unraveling as linear
 
     product = product or linear.product_words
     paths = paths or linear.path_words
@@ -167,7 +167,7 @@ def check_linear_integer(depth: int, order: int, seed: int, graded=None, enumera
     ``prod (I + t lambda_i A_i)`` equal the sum of the ``C(n,k)`` path words listed one by
     one (``k <= K_w``) and the closed form's chain terms (``k <= K_cf``).
     """
-    from residual_expansion import linear
+    from residual_expansion.paths import unraveling as linear
 
     graded = graded or linear.graded_product
     enumerated = enumerated or linear.enumerated_word_sums

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from residual_expansion import scaling
+from residual_expansion.scaling import predictions as scaling
 from residual_expansion.errors import UsageError
-from residual_expansion.sweep import Sweep
+from residual_expansion.scaling.sweep import Sweep
 
 
 def pyplot():

@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from residual_expansion.expansion import expand
-    from residual_expansion.render.expansion import render_expansion, render_table, tied_table
+    from residual_expansion.theorem.expansion import expand
+    from residual_expansion.render.expansion_output import render_expansion, render_table, tied_table
 
     expansion = expand(args.depth, args.order, tied=args.tied, uniform=args.uniform, scales=args.scales)
     if args.tied and args.format == "text":

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from residual_expansion.activations import ACTIVATIONS, IDENTITY, Activation, activation
+from residual_expansion.models.activations import ACTIVATIONS, IDENTITY, Activation, activation
 from residual_expansion.errors import UsageError
 
 FAMILIES: tuple[str, ...] = ("linear", "affine", "mlp", "res1", "res3")

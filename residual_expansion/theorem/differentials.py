@@ -19,10 +19,10 @@ from math import factorial, prod
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement
 
-from residual_expansion.composition import GenericRing
-from residual_expansion.expansion import Term
-from residual_expansion.polynomials import PolyMap, Vector, apply_multilinear
-from residual_expansion.trees import LabeledTree, _canonical
+from residual_expansion.theorem.composition import GenericRing
+from residual_expansion.theorem.expansion import Term
+from residual_expansion.theorem.instances import PolyMap, Vector, apply_multilinear
+from residual_expansion.theorem.trees import LabeledTree, _canonical
 
 
 def scalar_monomial(tree, gr: GenericRing, tied: bool = False) -> PolyElement:

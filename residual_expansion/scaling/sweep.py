@@ -1,10 +1,10 @@
 """A scaling sweep: Monte Carlo measurements next to the predictions, over schedules and depths.
 
-:func:`run_sweep` runs :func:`residual_expansion.montecarlo.simulate` at each depth, attaches
+:func:`run_sweep` runs :func:`residual_expansion.scaling.montecarlo.simulate` at each depth, attaches
 the exact prediction of E ||h_L - h_0||^2 / ||h_0||^2 where theory gives one
-(:func:`residual_expansion.scaling.predicted_energy`), the predicted regime of each power
+(:func:`residual_expansion.scaling.predictions.predicted_energy`), the predicted regime of each power
 schedule, and for each schedule the fitted log-log slope of the mean ratio against L with
-its growth / bounded / decay reading (:func:`residual_expansion.scaling.classify_slope`).
+its growth / bounded / decay reading (:func:`residual_expansion.scaling.predictions.classify_slope`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from residual_expansion import scaling
+from residual_expansion.scaling import predictions as scaling
 from residual_expansion.errors import UsageError
-from residual_expansion.montecarlo import DepthRun, Init, Model, Progress, choose_route, simulate
-from residual_expansion.scaling import LogValue, Regime, SlopeFit
-from residual_expansion.schedules import Schedule
+from residual_expansion.scaling.montecarlo import DepthRun, Init, Model, Progress, choose_route, simulate
+from residual_expansion.scaling.predictions import LogValue, Regime, SlopeFit
+from residual_expansion.scaling.schedules import Schedule
 
 #: What the input is, for every output.
 INPUT_LAW = "h_0 = A x, x ~ U[0,1]^n_in, A (d x n_in) i.i.d. of variance 1/n_in (uniform entries for iid-uniform, else Gaussian)"
@@ -80,7 +80,7 @@ class Sweep:
 
 def total_layers(depths: Sequence[int], samples: int, model: Model, init: Init, route: str, orders: int | None) -> int:
     """Units of work reported to ``progress`` by :func:`run_sweep` (layers times chunks)."""
-    from residual_expansion.montecarlo import chunk_size
+    from residual_expansion.scaling.montecarlo import chunk_size
 
     chosen = choose_route(model, init, route, orders)
     return sum(L * -(-samples // chunk_size(model, init, L, samples, chosen)) for L in depths)
@@ -99,7 +99,7 @@ def run_sweep(
 ) -> Sweep:
     """Measure every schedule at every depth and attach predictions, regimes and trend fits.
 
-    >>> from residual_expansion.schedules import power
+    >>> from residual_expansion.scaling.schedules import power
     >>> sw = run_sweep(Model("res3", dim=8), Init("iid-uniform"), [power(1.0)], [4, 16], 100, 0)
     >>> [r.run.depth for r in sw.rows], sw.fits[0].expected
     ([4, 16], 'decay')

@@ -11,7 +11,7 @@ import argparse
 from residual_expansion.cli.args import float_pair, nonnegative_int, positive_int
 
 # Kept literal so that registering the parser imports no numpy; tests check them against
-# residual_expansion.modules.FAMILIES and residual_expansion.activations.ACTIVATIONS.
+# residual_expansion.models.families.FAMILIES and residual_expansion.models.activations.ACTIVATIONS.
 FAMILY_CHOICES = ("linear", "affine", "mlp", "res1", "res3")
 ACTIVATION_CHOICES = ("tanh", "sin", "sigmoid", "softplus", "gelu", "relu", "leaky_relu", "abs")
 DEFAULT_ORDER = 4
@@ -45,12 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from residual_expansion.crosscheck import crosscheck
-    from residual_expansion.render.numeric import render_crosscheck
+    from residual_expansion.numeric.crosscheck import crosscheck
+    from residual_expansion.render.numeric_output import render_crosscheck
 
     plot = None
     if args.plot is not None:
-        from residual_expansion.render.numeric import require_matplotlib
+        from residual_expansion.render.numeric_output import require_matplotlib
 
         plot = require_matplotlib()
     result = crosscheck(
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(render_crosscheck(result, args.format))
     if plot is not None:
-        from residual_expansion.render.numeric import plot_remainders
+        from residual_expansion.render.numeric_output import plot_remainders
 
         plot_remainders(result, args.plot)
     return 0 if result.passed else 1
