@@ -26,11 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from residual_expansion.theorem.expansion import expand
-    from residual_expansion.render.expansion_output import render_expansion, render_table, tied_table
+    import sys
+
+    from residual_expansion.render.expansion_output import render_table, tied_table, write_expansion
 
     expansion = expand(args.depth, args.order, tied=args.tied, uniform=args.uniform, scales=args.scales)
     if args.tied and args.format == "text":
         print(render_table(tied_table(expansion), "text"))
     else:
-        print(render_expansion(expansion, args.format))
+        write_expansion(expansion, args.format, sys.stdout)  # term by term, no second copy
     return 0

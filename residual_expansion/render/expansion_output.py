@@ -1,20 +1,35 @@
 """Render an :class:`~residual_expansion.theorem.expansion.Expansion`: text, LaTeX, JSON, sympy.
 
-Elementary differentials are written as in theory.md: ``g3''[g1, g2]`` in text and
+Elementary differentials are written as in docs/theory.md: ``g3''[g1, g2]`` in text and
 ``g_3''(x)\\bigl[g_1(x), g_2(x)\\bigr]`` in LaTeX (primes up to three, then ``g^{(4)}``);
 a chain ``g3' g2' g1`` reads ``g_3'(x)\\, g_2'(x)\\, g_1(x)``.
+
+Streaming: :func:`write_expansion` writes the terms one at a time to a text stream. Each
+term's lambda weight ``prod_v lambda_label(v)`` is built from the tree's label counts by
+string formatting (no sympy product per term; the result is byte-identical to printing the
+sympy product, see :class:`WeightFormatter`), and the renderings of subtrees (every child is
+itself a smaller tree, shared by many terms) are cached, so the cost per term is a few
+string joins. Nothing holds a second copy of the expansion: the largest extra object is the
+cache of subtree renderings, one string per distinct tree of order below K.
 """
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-import sympy
-
-from residual_expansion.theorem.expansion import Expansion, Term
 from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.theorem.expansion import Expansion, Term
 from residual_expansion.theorem.trees import LabeledTree, RootedTree
+
+if TYPE_CHECKING:  # sympy is imported only by the functions that build sympy objects
+    import sympy
+
+#: Lines handed to the stream in one ``write`` call.
+CHUNK_LINES = 2048
 
 
 def _name(tree: LabeledTree | RootedTree) -> tuple[str, str]:
@@ -29,29 +44,50 @@ def _primes_latex(m: int) -> str:
     return "'" * m if m <= 3 else f"^{{({m})}}"
 
 
-def differential_text(tree: LabeledTree | RootedTree) -> str:
-    """``g3''[g1, g2]``; chains ``g3' g2' g1``; tied: ``g''[g, g]``."""
+def _text_node(tree: LabeledTree | RootedTree, children: list[str]) -> str:
     name, _ = _name(tree)
-    m = len(tree.children)
+    m = len(children)
     head = name + ("'" * m if m <= 3 else f"^({m})")
     if m == 0:
         return head
     if m == 1:
-        return f"{head} {differential_text(tree.children[0])}"
-    return f"{head}[{', '.join(differential_text(c) for c in tree.children)}]"
+        return f"{head} {children[0]}"
+    return f"{head}[{', '.join(children)}]"
 
 
-def differential_latex(tree: LabeledTree | RootedTree) -> str:
-    """``g_3''(x)\\bigl[g_1(x), g_2(x)\\bigr]``; chains ``g_3'(x)\\, g_2'(x)\\, g_1(x)``."""
+def _latex_node(tree: LabeledTree | RootedTree, children: list[str]) -> str:
     _, name = _name(tree)
-    m = len(tree.children)
+    m = len(children)
     head = f"{name}{_primes_latex(m)}(x)"
     if m == 0:
         return head
     if m == 1:
-        return rf"{head}\, {differential_latex(tree.children[0])}"
-    inner = ", ".join(differential_latex(c) for c in tree.children)
-    return rf"{head}\bigl[{inner}\bigr]"
+        return rf"{head}\, {children[0]}"
+    return rf"{head}\bigl[{', '.join(children)}\bigr]"
+
+
+def _json_node(tree: LabeledTree | RootedTree, children: list[str]) -> str:
+    if isinstance(tree, LabeledTree):
+        return f'{{"layer": {tree.label}, "children": [{", ".join(children)}]}}'
+    return f"[{', '.join(children)}]"
+
+
+def differential_text(tree: LabeledTree | RootedTree) -> str:
+    """``g3''[g1, g2]``; chains ``g3' g2' g1``; tied: ``g''[g, g]``.
+
+    >>> differential_text(LabeledTree(3, (LabeledTree(2, (LabeledTree(1),)),)))
+    "g3' g2' g1"
+    """
+    return _text_node(tree, [differential_text(c) for c in tree.children])
+
+
+def differential_latex(tree: LabeledTree | RootedTree) -> str:
+    """``g_3''(x)\\bigl[g_1(x), g_2(x)\\bigr]``; chains ``g_3'(x)\\, g_2'(x)\\, g_1(x)``.
+
+    >>> differential_latex(LabeledTree(3, (LabeledTree(1), LabeledTree(2))))
+    "g_3''(x)\\\\bigl[g_1(x), g_2(x)\\\\bigr]"
+    """
+    return _latex_node(tree, [differential_latex(c) for c in tree.children])
 
 
 def _coef_text(c: Fraction) -> str:
@@ -66,41 +102,312 @@ def _coef_latex(c: Fraction) -> str:
     return rf"\tfrac{{{c.numerator}}}{{{c.denominator}}}\, "
 
 
+def _rational_latex(x: Fraction) -> str:
+    """sympy.latex of a Rational: ``\\frac{1}{6}``, ``- \\frac{1}{6}``, ``6``, ``-6``."""
+    if x.denominator == 1:
+        return str(x.numerator)
+    sign = "- " if x < 0 else ""
+    return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+
+
+class WeightFormatter:
+    """The lambda weight of a term as text and LaTeX from its label counts, without sympy products.
+
+    ``lambda(t) = prod_v lambda_label(v)`` (docs/theory.md section 2). The strings equal
+    ``str(w).replace("**", "^")`` and ``sympy.latex(w)`` of the sympy product
+    ``w = expansion.weight(term)`` (tests compare them on every term of several expansions):
+
+    * every scale a sympy Symbol (the default ``lambda_1..lambda_n``, or one ``lambda``
+      when uniform): the exponent of each distinct symbol is the sum of the label counts
+      of its layers; factors sorted by sympy's default sort key, a power written ``a^m``
+      (text) or ``a^{m}`` (LaTeX), factors joined by ``*`` (text) or a space (LaTeX);
+    * every scale a rational number: the exact product as a Fraction, written as sympy
+      writes a Rational;
+    * anything else (weight-tied expansions included): sympy, once per distinct label
+      count (weight-tied: once per order), cached.
+
+    Arguments
+    ---------
+    expansion: the expansion whose ``scales`` (and ``tied``) fix the weights.
+
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> e = expand(3, 3)
+    >>> f = WeightFormatter(e)
+    >>> t = e.terms[-2]
+    >>> f.text(t), f.latex(t), str(e.weight(t))
+    ('lambda_2^2*lambda_3', '\\\\lambda_{2}^{2} \\\\lambda_{3}', 'lambda_2**2*lambda_3')
+    """
+
+    def __init__(self, expansion: Expansion) -> None:
+        import sympy
+
+        self._expansion = expansion
+        self._cache: dict[Any, tuple[str, str]] = {}
+        scales = expansion.scales
+        self._mode = "sympy"
+        if expansion.tied:
+            return
+        if all(isinstance(s, sympy.Symbol) for s in scales):
+            distinct = sorted(set(scales), key=sympy.default_sort_key)
+            rank = {s: i for i, s in enumerate(distinct)}
+            names = [(str(s), sympy.latex(s)) for s in distinct]
+            # the shortcut writes a power as base^exponent: only for names sympy prints plainly
+            if all(n == s.name and "^" not in tex and "*" not in n for (n, tex), s in zip(names, distinct)):
+                self._mode = "symbols"
+                self._rank = [rank[s] for s in scales]  # layer - 1 -> index of its symbol
+                self._names = names
+        elif all(isinstance(s, sympy.Rational) for s in scales):
+            self._mode = "rational"
+            self._values = [Fraction(int(s.p), int(s.q)) for s in scales]
+
+    def _key(self, term: Term) -> Any:
+        return term.order if self._expansion.tied else term.tree.labels()
+
+    def _via_sympy(self, term: Term) -> tuple[str, str]:
+        import sympy
+
+        key = self._key(term)
+        if key not in self._cache:
+            w = self._expansion.weight(term)
+            self._cache[key] = (str(w).replace("**", "^"), sympy.latex(w))
+        return self._cache[key]
+
+    def both(self, term: Term, labels: tuple[tuple[int, int], ...] | None = None) -> tuple[str, str]:
+        """(text, LaTeX) of the weight of ``term``; ``labels`` (its label counts) if already known."""
+        if self._mode == "sympy":
+            return self._via_sympy(term)
+        labels = term.tree.labels() if labels is None else labels
+        if self._mode == "rational":
+            w = Fraction(1)
+            for label, m in labels:
+                w *= self._values[label - 1] ** m
+            return str(w), _rational_latex(w)
+        exponents: dict[int, int] = {}
+        for label, m in labels:
+            r = self._rank[label - 1]
+            exponents[r] = exponents.get(r, 0) + m
+        text, tex = [], []
+        for r in sorted(exponents):
+            m = exponents[r]
+            name, latex_name = self._names[r]
+            text.append(name if m == 1 else f"{name}^{m}")
+            tex.append(latex_name if m == 1 else f"{latex_name}^{{{m}}}")
+        return "*".join(text), " ".join(tex)
+
+    def text(self, term: Term) -> str:
+        """``str(weight).replace("**", "^")``."""
+        return self.both(term)[0]
+
+    def latex(self, term: Term) -> str:
+        """``sympy.latex(weight)``."""
+        return self.both(term)[1]
+
+
+class _Subtrees:
+    """Cached text, LaTeX, compact JSON and label counts of the subtrees of an expansion.
+
+    Only children are cached (every child has order below K), so the cache holds one entry
+    per distinct subtree, never one per term.
+    """
+
+    def __init__(self) -> None:
+        self.text: dict[Any, str] = {}
+        self.latex: dict[Any, str] = {}
+        self.json: dict[Any, str] = {}
+        self.labels: dict[Any, tuple[tuple[int, int], ...]] = {}
+
+    def text_of(self, tree: LabeledTree | RootedTree, cache: bool = True) -> str:
+        s = self.text.get(tree) if cache else None
+        if s is None:
+            s = _text_node(tree, [self.text_of(c) for c in tree.children])
+            if cache:
+                self.text[tree] = s
+        return s
+
+    def latex_of(self, tree: LabeledTree | RootedTree, cache: bool = True) -> str:
+        s = self.latex.get(tree) if cache else None
+        if s is None:
+            s = _latex_node(tree, [self.latex_of(c) for c in tree.children])
+            if cache:
+                self.latex[tree] = s
+        return s
+
+    def json_of(self, tree: LabeledTree | RootedTree, cache: bool = True) -> str:
+        s = self.json.get(tree) if cache else None
+        if s is None:
+            s = _json_node(tree, [self.json_of(c) for c in tree.children])
+            if cache:
+                self.json[tree] = s
+        return s
+
+    def labels_of(self, tree: LabeledTree, cache: bool = True) -> tuple[tuple[int, int], ...]:
+        """(label, count) sorted by label, as ``tree.labels()``, without storing it on the tree."""
+        s = self.labels.get(tree) if cache else None
+        if s is None:
+            counts = {tree.label: 1}
+            for c in tree.children:
+                for label, m in self.labels_of(c):
+                    counts[label] = counts.get(label, 0) + m
+            s = tuple(sorted(counts.items()))
+            if cache:
+                self.labels[tree] = s
+        return s
+
+
 def weight_text(expansion: Expansion, term: Term) -> str:
-    return str(expansion.weight(term)).replace("**", "^")
+    """The weight lambda(t) as text, e.g. ``lambda_1^2*lambda_3`` (see :class:`WeightFormatter`)."""
+    return WeightFormatter(expansion).text(term)
 
 
 def term_text(expansion: Expansion, term: Term) -> str:
-    """``(1/2) lambda_1^2*lambda_3 g3''[g1, g1]``."""
+    """``(1/2) lambda_1^2*lambda_3 g3''[g1, g1]``.
+
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> term_text(expand(3, 3), expand(3, 3).terms[-2])
+    "(1/2) lambda_2^2*lambda_3 g3''[g2, g2]"
+    """
     return f"{_coef_text(term.coefficient)}{weight_text(expansion, term)} {differential_text(term.tree)}"
 
 
 def term_latex(expansion: Expansion, term: Term) -> str:
-    return f"{_coef_latex(term.coefficient)}{sympy.latex(expansion.weight(term))}\\, {differential_latex(term.tree)}"
+    """``\\tfrac{1}{2}\\, \\lambda_{2}^{2} \\lambda_{3}\\, g_3''(x)\\bigl[g_2(x), g_2(x)\\bigr]``."""
+    weight = WeightFormatter(expansion).latex(term)
+    return f"{_coef_latex(term.coefficient)}{weight}\\, {differential_latex(term.tree)}"
+
+
+def _text_lines(expansion: Expansion) -> Iterator[str]:
+    kind = "weight-tied modules" if expansion.tied else "distinct modules"
+    counts = expansion.counts()
+    yield (f"x_{expansion.depth} = x + sum over {sum(counts)} terms up to order "
+           f"{expansion.order} ({kind}) + O(lambda^{expansion.order + 1})")
+    weights, sub = WeightFormatter(expansion), _Subtrees()
+    labeled = not expansion.tied
+    k = 0
+    for t in expansion.terms:
+        while k < t.order:  # a header for every order up to this term's, empty orders included
+            k += 1
+            yield f"order {k} ({counts[k - 1]} terms):"
+        labels = sub.labels_of(t.tree, cache=False) if labeled else None
+        w = weights.both(t, labels)[0]
+        yield f"  {_coef_text(t.coefficient)}{w} {sub.text_of(t.tree, cache=False)}"
+    while k < expansion.order:
+        k += 1
+        yield f"order {k} ({counts[k - 1]} terms):"
+
+
+def _latex_lines(expansion: Expansion) -> Iterator[str]:
+    yield r"\begin{align*}"
+    yield f"x_{{{expansion.depth}}} &= x"
+    weights, sub = WeightFormatter(expansion), _Subtrees()
+    labeled = not expansion.tied
+    k = 0
+    for t in expansion.terms:
+        while k < t.order:
+            k += 1
+            yield rf"\\ &\quad \text{{order {k}:}}"
+        labels = sub.labels_of(t.tree, cache=False) if labeled else None
+        w = weights.both(t, labels)[1]
+        yield rf"\\ &\qquad + {_coef_latex(t.coefficient)}{w}\, {sub.latex_of(t.tree, cache=False)}"
+    while k < expansion.order:
+        k += 1
+        yield rf"\\ &\quad \text{{order {k}:}}"
+    yield rf"\\ &\quad + O(\lambda^{{{expansion.order + 1}}})"
+    yield r"\end{align*}"
+
+
+def _json_lines(expansion: Expansion) -> Iterator[str]:
+    """The document of :func:`expansion_dict`, one term per line (valid JSON, same content)."""
+    yield "{"
+    yield f'  "depth": {expansion.depth},'
+    yield f'  "order": {expansion.order},'
+    yield f'  "tied": {json.dumps(expansion.tied)},'
+    yield f'  "counts": {json.dumps(list(expansion.counts()))},'
+    if not expansion.terms:
+        yield '  "terms": []'
+        yield "}"
+        return
+    yield '  "terms": ['
+    sub = _Subtrees()
+    last = len(expansion.terms) - 1
+    for i, t in enumerate(expansion.terms):
+        c = t.coefficient
+        latex = json.dumps(sub.latex_of(t.tree, cache=False))
+        yield (f'    {{"order": {t.order}, "tree": {sub.json_of(t.tree, cache=False)}, '
+               f'"coefficient": "{c.numerator}/{c.denominator}", "latex": {latex}}}{"," if i < last else ""}')
+    yield "  ]"
+    yield "}"
+
+
+_LINES = {"text": _text_lines, "latex": _latex_lines, "json": _json_lines}
+
+
+def write_expansion(expansion: Expansion, fmt: str, stream: TextIO) -> None:
+    """Write ``expansion`` in ``fmt`` (text, latex, json) to ``stream``, term by term, with a final newline.
+
+    The output equals ``render_expansion(expansion, fmt) + "\\n"``; lines are handed to the
+    stream in chunks of :data:`CHUNK_LINES`, so memory beyond the expansion stays small.
+
+    Raises
+    ------
+    UsageError
+        When ``fmt`` is not text, latex or json.
+
+    >>> import io
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> out = io.StringIO(); write_expansion(expand(2, 2), "text", out); print(out.getvalue(), end="")
+    x_2 = x + sum over 3 terms up to order 2 (distinct modules) + O(lambda^3)
+    order 1 (2 terms):
+      lambda_1 g1
+      lambda_2 g2
+    order 2 (1 terms):
+      lambda_1*lambda_2 g2' g1
+    """
+    from residual_expansion.errors import UsageError
+
+    if fmt not in _LINES:
+        raise UsageError(f"fmt must be one of text, latex, json, got {fmt!r}")
+    chunk: list[str] = []
+    for line in _LINES[fmt](expansion):
+        chunk.append(line)
+        if len(chunk) >= CHUNK_LINES:
+            chunk.append("")
+            stream.write("\n".join(chunk))
+            chunk = []
+    chunk.append("")
+    stream.write("\n".join(chunk))
+
+
+def render_expansion(expansion: Expansion, fmt: str) -> str:
+    """``fmt`` in text, latex, json: the text :func:`write_expansion` writes, without the final newline.
+
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> print(render_expansion(expand(2, 1), "latex"))
+    \\begin{align*}
+    x_{2} &= x
+    \\\\ &\\quad \\text{order 1:}
+    \\\\ &\\qquad + \\lambda_{1}\\, g_1(x)
+    \\\\ &\\qquad + \\lambda_{2}\\, g_2(x)
+    \\\\ &\\quad + O(\\lambda^{2})
+    \\end{align*}
+    """
+    out = io.StringIO()
+    write_expansion(expansion, fmt, out)
+    return out.getvalue()[:-1]
 
 
 def render_text(expansion: Expansion) -> str:
     """One line per term, grouped by order, with the count of each order."""
-    kind = "weight-tied modules" if expansion.tied else "distinct modules"
-    lines = [f"x_{expansion.depth} = x + sum over {sum(expansion.counts())} terms up to order "
-             f"{expansion.order} ({kind}) + O(lambda^{expansion.order + 1})"]
-    for k in range(1, expansion.order + 1):
-        terms = expansion.of_order(k)
-        lines.append(f"order {k} ({len(terms)} terms):")
-        lines.extend(f"  {term_text(expansion, t)}" for t in terms)
-    return "\n".join(lines)
+    return render_expansion(expansion, "text")
 
 
 def render_latex(expansion: Expansion) -> str:
     """An ``align*`` environment, one order per line group (compiles with amsmath)."""
-    rows = [r"\begin{align*}", f"x_{{{expansion.depth}}} &= x"]
-    for k in range(1, expansion.order + 1):
-        rows.append(rf"\\ &\quad \text{{order {k}:}}")
-        for t in expansion.of_order(k):
-            rows.append(rf"\\ &\qquad + {term_latex(expansion, t)}")
-    rows.append(rf"\\ &\quad + O(\lambda^{{{expansion.order + 1}}})")
-    rows.append(r"\end{align*}")
-    return "\n".join(rows)
+    return render_expansion(expansion, "latex")
+
+
+def render_json(expansion: Expansion) -> str:
+    """The JSON document of :func:`expansion_dict`, one term per line."""
+    return render_expansion(expansion, "json")
 
 
 def tree_json(tree: LabeledTree | RootedTree) -> Any:
@@ -109,7 +416,15 @@ def tree_json(tree: LabeledTree | RootedTree) -> Any:
 
 
 def expansion_dict(expansion: Expansion) -> dict[str, Any]:
-    """The JSON document of ``expand`` (issue 2): depth, order, tied, counts, terms."""
+    """The JSON document of ``expand`` (issue 2) as Python data: depth, order, tied, counts, terms.
+
+    ``json.loads(render_json(e)) == expansion_dict(e)``.
+
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> e = expand(2, 2)
+    >>> json.loads(render_json(e)) == expansion_dict(e)
+    True
+    """
     return {
         "depth": expansion.depth,
         "order": expansion.order,
@@ -127,23 +442,10 @@ def expansion_dict(expansion: Expansion) -> dict[str, Any]:
     }
 
 
-def render_json(expansion: Expansion) -> str:
-    return to_json(expansion_dict(expansion))
-
-
-def render_expansion(expansion: Expansion, fmt: str) -> str:
-    """``fmt`` in text, latex, json."""
-    if fmt == "text":
-        return render_text(expansion)
-    if fmt == "latex":
-        return render_latex(expansion)
-    if fmt == "json":
-        return render_json(expansion)
-    raise ValueError(f"unknown format {fmt!r}; allowed: text, latex, json")
-
-
 def differential_sympy(tree: LabeledTree | RootedTree, x: sympy.Symbol) -> sympy.Expr:
     """F(t)(x) for scalar modules: product over nodes of ``Derivative(g_label(x), (x, m))``."""
+    import sympy
+
     g = sympy.Function(f"g{tree.label}" if isinstance(tree, LabeledTree) else "g")(x)
     m = len(tree.children)
     head = g if m == 0 else sympy.Derivative(g, (x, m))
@@ -157,6 +459,8 @@ def to_sympy(expansion: Expansion, x: sympy.Symbol | None = None) -> sympy.Expr:
     >>> to_sympy(expand(2, 2, uniform=True))
     lambda**2*g1(x)*Derivative(g2(x), x) + lambda*g1(x) + lambda*g2(x) + x
     """
+    import sympy
+
     x = x if x is not None else sympy.Symbol("x")
     total = [x]
     for t in expansion.terms:
@@ -192,5 +496,5 @@ def tied_table(expansion: Expansion) -> Table:
 
 __all__ = [
     "counts_table", "differential_latex", "differential_sympy", "differential_text", "expansion_dict",
-    "render_expansion", "render_table", "tied_table", "to_sympy",
+    "render_expansion", "render_table", "tied_table", "to_sympy", "WeightFormatter", "write_expansion",
 ]
