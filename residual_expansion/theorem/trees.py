@@ -368,6 +368,61 @@ def decreasing_labelings(tree: RootedTree, depth: int) -> int:
     return sum(_root_labelings(tree, depth)[1:])
 
 
+def labelings_differences(tree: RootedTree) -> tuple[int, ...]:
+    """Forward differences ``Delta^j a_0(tau)``, j = 0..|tau|, of the polynomial n -> a_n(tau).
+
+    ``a_n(tau)`` is a polynomial in n of degree |tau| valid at every n >= 0 (docs/theory.md
+    section 3.2): ``f(tau, r)`` is, for r >= 1, a product of the children's prefix sums
+    ``sum_{s<r} f(c, s)``, each a polynomial in r of degree |c| (Faulhaber), and ``a_n`` sums
+    ``f(tau, r)`` over r = 1..n. So the |tau| + 1 direct counts at n = 0..|tau| fix it, and
+    its Newton form ``a_n = sum_j binom(n, j) Delta^j a_0`` has integer differences.
+
+    >>> labelings_differences(RootedTree.from_list([[]]))   # a_n = binom(n, 2)
+    (0, 0, 1)
+    """
+    row = list(_direct_values(tree))
+    diffs = []
+    while row:
+        diffs.append(row[0])
+        row = [b - a for a, b in zip(row, row[1:])]
+    return tuple(diffs)
+
+
+def _direct_values(tree: RootedTree) -> list[int]:
+    """a_m(tau) for m = 0..|tau| by the direct recursion (one pass at depth |tau|)."""
+    f = _root_labelings(tree, tree.order)
+    out, run = [], 0
+    for m in range(tree.order + 1):
+        run += f[m]
+        out.append(run)
+    return out
+
+
+def decreasing_labelings_at(tree: RootedTree, depth: int) -> int:
+    """a_n(tau) at any depth n >= 0 from its Newton form: O(|tau|^2) work, independent of n.
+
+    ``a_n(tau) = sum_{j=0..|tau|} binom(n, j) Delta^j a_0(tau)`` (:func:`labelings_differences`);
+    exact integers, equal to :func:`decreasing_labelings` (the direct O(|tau| n) count; the
+    tests compare them).
+
+    Raises
+    ------
+    UsageError
+        When depth is not an integer >= 0.
+
+    >>> decreasing_labelings_at(RootedTree.from_list([[]]), 10**6)   # binom(10^6, 2)
+    499999500000
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise UsageError(f"depth must be an integer >= 0, got {depth!r}")
+    total, binom = 0, 1
+    for j, d in enumerate(labelings_differences(tree)):
+        if j:
+            binom = binom * (depth - j + 1) // j  # binom(n, j), exact (0 once j > n)
+        total += binom * d
+    return total
+
+
 def _root_labelings(tree: RootedTree, depth: int) -> list[int]:
     """f(tau, r) for r = 0..depth (f(tau, 0) = 0)."""
     child_cumulative = []
