@@ -39,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.paths import architectures
     from residual_expansion.errors import UsageError
     from residual_expansion.paths.polynomial import path_statistics
-    from residual_expansion.render.path_output import WEIGHTED_DIGITS, render_paths
+    import sys
+
+    from residual_expansion.render.path_output import WEIGHTED_DIGITS, write_paths
 
     if args.arch in BUILT_IN:
         if args.depth is None:
@@ -54,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
                 f"--depth {args.depth} does not match depth {arch.depth} of {args.arch}; omit --depth for a JSON architecture"
             )
     exact_digits = None if args.format == "json" else WEIGHTED_DIGITS
-    print(render_paths(path_statistics(arch, args.share, exact_digits), args.format))
+    write_paths(path_statistics(arch, args.share, exact_digits), args.format, sys.stdout)
     return 0

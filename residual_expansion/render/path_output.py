@@ -17,9 +17,10 @@ import re
 import sys
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any
+from typing import Any, TextIO
 
 from residual_expansion.paths.polynomial import PathStatistics, shortest_interval
+from residual_expansion.render.bigint import SMALL_BITS, decimal_string, fraction_string
 from residual_expansion.render.table import Table, render_table, to_json
 
 MAX_LENGTH_ROWS = 60
@@ -233,6 +234,75 @@ def stats_to_dict(s: PathStatistics) -> dict[str, Any]:
         "weighted_float": {w.label: w.value for w in s.weighted},
         "weighted_log": {w.label: w.log for w in s.weighted},
     }
+
+
+#: Counts handed to the stream in one ``write`` call by :func:`write_paths_json`.
+CHUNK_COUNTS = 512
+_MARK = re.compile(r'"\\u0000(INT|LIST)(\d+)"')
+
+
+def _placeholders(data: Any, big: list[Any]) -> Any:
+    """``data`` with large ints and int lists swapped for marker strings (their values go to ``big``),
+    and Fractions written ``"p/q"`` by the fast conversion (as the JSON encoder's default does)."""
+    if isinstance(data, dict):
+        return {k: _placeholders(v, big) for k, v in data.items()}
+    if isinstance(data, list) and len(data) > 1 and all(type(v) is int for v in data):
+        big.append(data)
+        return f"\x00LIST{len(big) - 1}"
+    if isinstance(data, list):
+        return [_placeholders(v, big) for v in data]
+    if type(data) is int and data.bit_length() > SMALL_BITS:
+        big.append(data)
+        return f"\x00INT{len(big) - 1}"
+    if isinstance(data, Fraction):
+        return fraction_string(data.numerator, data.denominator)
+    return data
+
+
+def write_paths_json(s: PathStatistics, stream: TextIO) -> None:
+    """Write ``to_json(stats_to_dict(s))`` and a newline to ``stream``, byte for byte, count by count.
+
+    The small skeleton is encoded by ``json.dumps(indent=2)``; every list of counts and
+    every large integer is written in its place one number at a time, each converted by
+    :func:`~residual_expansion.render.bigint.decimal_string` (sub-quadratic), so no string
+    holding all the counts is ever built.
+
+    >>> import io
+    >>> from residual_expansion.paths.architectures import plain
+    >>> from residual_expansion.paths.polynomial import path_statistics
+    >>> out = io.StringIO(); st = path_statistics(plain(3)); write_paths_json(st, out)
+    >>> out.getvalue() == render_paths(st, "json") + "\\n"
+    True
+    """
+    big: list[Any] = []
+    skeleton = to_json(_placeholders(stats_to_dict(s), big))
+    pos = 0
+    for m in _MARK.finditer(skeleton):
+        stream.write(skeleton[pos:m.start()])
+        value = big[int(m.group(2))]
+        if m.group(1) == "INT":
+            stream.write(decimal_string(value))
+        else:
+            line_start = skeleton.rfind("\n", 0, m.start()) + 1
+            indent = len(skeleton[line_start:m.start()]) - len(skeleton[line_start:m.start()].lstrip(" "))
+            inner = "\n" + " " * (indent + 2)
+            stream.write("[")
+            for i in range(0, len(value), CHUNK_COUNTS):
+                part = value[i:i + CHUNK_COUNTS]
+                stream.write(("," if i else "") + inner + ("," + inner).join(decimal_string(v) for v in part))
+            stream.write("\n" + " " * indent + "]")
+        pos = m.end()
+    stream.write(skeleton[pos:])
+    stream.write("\n")
+
+
+def write_paths(s: PathStatistics, fmt: str, stream: TextIO) -> None:
+    """Write ``render_paths(s, fmt)`` and a newline to ``stream`` (JSON streamed by :func:`write_paths_json`)."""
+    if fmt == "json":
+        write_paths_json(s, stream)
+        return
+    stream.write(render_paths(s, fmt))
+    stream.write("\n")
 
 
 def render_paths(s: PathStatistics, fmt: str) -> str:
