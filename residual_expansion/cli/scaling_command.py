@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: weight entries have variance s^2/d (default 1)")
     p.add_argument("--orders", type=nonnegative_int, default=None,
                    help="linear only: measure the energy of orders 0..K and the tail beyond K")
+    p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln", "post-rms", "post-ln"), default="none",
+                   help="normalization: pre (h + lambda g(N(h))) or post (N(h + lambda g(h))), RMSNorm or "
+                        "LayerNorm; prints ||h_L||^2/||h_0||^2 next to its prediction and the unnormalized run")
     p.add_argument("--route", choices=("auto", "materialised", "gaussian-vector", "gaussian-radial"), default="auto",
                    help="auto (default) takes an exact Gaussian shortcut where one applies")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
@@ -99,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--orders applies to --model linear only")
     if args.spectrum_plot and args.orders is None:
         raise UsageError("--spectrum-plot needs --model linear with --orders K")
+    if args.norm != "none":
+        return _run_normalized(args, model, init, schedules, depths)
     if args.plot or args.spectrum_plot:
         from residual_expansion.render.figures import pyplot
 
@@ -116,4 +121,20 @@ def run(args: argparse.Namespace) -> int:
             plots.plot_ratio(sweep, args.plot)
         if args.spectrum_plot:
             plots.plot_spectrum(sweep, args.spectrum_plot)
+    return 0
+
+
+def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) -> int:
+    """``scaling --norm ...``: the normalized stack against its additive prediction and the unnormalized run."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.render.normalization_output import render_norm_sweep
+    from residual_expansion.scaling.normalized import parse_norm, run_norm_sweep
+
+    if args.orders is not None or args.plot or args.spectrum_plot:
+        raise UsageError("--norm does not combine with --orders, --plot or --spectrum-plot")
+    route = "auto" if args.route in ("auto", "gaussian-radial") else args.route
+    if args.route == "gaussian-radial":
+        raise UsageError("--route gaussian-radial is not available with --norm; use auto, materialised or gaussian-vector")
+    sweep = run_norm_sweep(model, init, parse_norm(args.norm), schedules, depths, args.samples, args.seed, route)
+    print(render_norm_sweep(sweep, args.format))
     return 0

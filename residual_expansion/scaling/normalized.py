@@ -1,0 +1,418 @@
+"""Monte Carlo of normalized residual stacks: pre- and post-normalization with RMSNorm or LayerNorm.
+
+Placements (docs/theory.md, section "Normalization"; proofs/normalization.md):
+
+- ``pre``:  h_k = h_{k-1} + lambda_k g_k(N(h_{k-1}))
+- ``post``: h_k = N(h_{k-1} + lambda_k g_k(h_{k-1}))
+
+with N = RMSNorm, N(x) = sqrt(d) x / ||x||, or LayerNorm, N(x) = sqrt(d) (x - mean(x)) / ||x - mean(x)||
+(no gain, no bias: their initial values); both give ||N(x)||^2 = d. The branches g_k are the
+models of :mod:`residual_expansion.scaling.montecarlo` (linear, res-1, res-3) with i.i.d. weights
+of variance s^2/d, the input h_0 = A x as there.
+
+Exact identities checked against these runs (claim NORM-ENERGY):
+
+- pre-normalization, branch energy kappa d per unit lambda^2 (kappa = s^2 for linear modules
+  and res-1 with the identity, s^4/2 for res-3/ReLU, s^4 for res-3/identity):
+  E[||h_L||^2 | h_0] = ||h_0||^2 + kappa d sum_k lambda_k^2 (additive, not multiplicative);
+- post-normalization: ||h_L||^2 = d for every sample (L >= 1); with RMSNorm and positively
+  homogeneous branches (linear, res-1/res-3 with ReLU or identity, no bias) the whole stack
+  equals N applied once to the unnormalized output: every path survives, rescaled by one factor.
+
+The ratios are per sample ||h_L||^2 / ||h_0||^2, so a prediction conditional on the drawn inputs
+is kappa d sum lambda^2 * mean(1 / ||h_0||^2) (+1); it is what the rows report.
+
+Routes: ``materialised`` draws every matrix; for i.i.d. Gaussian weights and pre-normalization
+``gaussian-vector`` uses that M u with M independent of u has the law of (s ||u|| / sqrt d) z.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from residual_expansion.errors import UsageError
+from residual_expansion.scaling import predictions
+from residual_expansion.scaling.montecarlo import DepthRun, Init, Model, SampleStats, simulate
+from residual_expansion.scaling.schedules import Schedule
+
+NORMS = ("none", "pre-rms", "pre-ln", "post-rms", "post-ln")
+#: Memory budget (bytes) of one layer's weights in a chunk.
+LAYER_BUDGET = 32 * 2**20
+
+
+@dataclass(frozen=True)
+class Norm:
+    """Where the normalization sits (``pre``, ``post`` or None) and which (``rms`` or ``ln``).
+
+    >>> parse_norm("pre-rms").label, parse_norm("none").placement is None
+    ('pre-rms', True)
+    """
+
+    placement: str | None
+    kind: str = "rms"
+
+    @property
+    def label(self) -> str:
+        return "none" if self.placement is None else f"{self.placement}-{self.kind}"
+
+
+def parse_norm(text: str) -> Norm:
+    """``none``, ``pre-rms``, ``pre-ln``, ``post-rms`` or ``post-ln``.
+
+    Raises
+    ------
+    UsageError
+        For anything else.
+    """
+    spec = text.strip()
+    if spec not in NORMS:
+        raise UsageError(f"unknown norm {text!r}; allowed: {', '.join(NORMS)}")
+    if spec == "none":
+        return Norm(None)
+    placement, kind = spec.split("-")
+    return Norm(placement, kind)
+
+
+def normalize(x: np.ndarray, kind: str) -> np.ndarray:
+    """N(x) along the trailing axis: sqrt(d) y / ||y||, y = x (``rms``) or x - mean(x) (``ln``).
+
+    >>> y = normalize(np.array([3.0, 4.0]), "rms")
+    >>> float(np.sum(y ** 2))
+    2.0
+    """
+    d = x.shape[-1]
+    y = x - x.mean(axis=-1, keepdims=True) if kind == "ln" else x
+    return math.sqrt(d) * y / np.linalg.norm(y, axis=-1, keepdims=True)
+
+
+def activation_fn(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """relu, tanh or the identity, elementwise.
+
+    Raises
+    ------
+    UsageError
+        For another name.
+    """
+    if name == "relu":
+        return lambda z: np.maximum(z, 0.0)
+    if name == "tanh":
+        return np.tanh
+    if name == "identity":
+        return lambda z: z
+    raise UsageError(f"unknown activation {name!r}; allowed: relu, tanh, identity")
+
+
+def branch(kind: str, act: Callable, mats: Sequence[np.ndarray], u: np.ndarray) -> np.ndarray:
+    """g(u) for a batch: u (c, m, d), each matrix (c, d, d); linear A u, res-1 V act(u), res-3 V act(W u)."""
+    if kind == "linear":
+        return u @ mats[0].transpose(0, 2, 1)
+    if kind == "res1":
+        return act(u) @ mats[0].transpose(0, 2, 1)
+    w, v = mats
+    return act(u @ w.transpose(0, 2, 1)) @ v.transpose(0, 2, 1)
+
+
+def draw_matrices(rng: np.random.Generator, model: Model, init: Init, c: int) -> list[np.ndarray]:
+    """One layer's weight matrices for c samples, i.i.d. entries of variance s^2/d (uniform or Gaussian)."""
+    d = model.dim
+    std = model.s / math.sqrt(d)
+    out = []
+    for _ in range(model.matrices):
+        if init.kind == "iid-uniform":
+            a = std * math.sqrt(3.0)
+            out.append(rng.uniform(-a, a, (c, d, d)))
+        else:
+            out.append(std * rng.standard_normal((c, d, d)))
+    return out
+
+
+def draw_input(rng: np.random.Generator, model: Model, init: Init, c: int) -> np.ndarray:
+    """h_0 = A x, x ~ U[0,1]^n_in, A (d x n_in) i.i.d. of variance 1/n_in; shape (c, d)."""
+    x = rng.random((c, model.input_dim))
+    std = 1.0 / math.sqrt(model.input_dim)
+    if init.kind == "iid-uniform":
+        a = rng.uniform(-std * math.sqrt(3.0), std * math.sqrt(3.0), (c, model.dim, model.input_dim))
+    else:
+        a = std * rng.standard_normal((c, model.dim, model.input_dim))
+    return np.einsum("cij,cj->ci", a, x)
+
+
+def require_iid(init: Init, what: str) -> None:
+    """Normalized, lesion and capacity runs draw i.i.d. weights only.
+
+    Raises
+    ------
+    UsageError
+        For the smooth and fBm laws.
+    """
+    if not init.iid:
+        raise UsageError(f"{what} supports the i.i.d. laws iid-uniform and iid-gaussian, not {init.label}")
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+def branch_kappa(kind: str, activation: str, s: float) -> float | None:
+    """kappa with E ||g(u)||^2 = kappa ||u||^2 for u independent of g's weights (None: no identity).
+
+    linear and res-1/identity: s^2; res-3/ReLU: s^4/2; res-3/identity: s^4 (W, V symmetric).
+
+    >>> branch_kappa("res3", "relu", 1.0), branch_kappa("res1", "tanh", 1.0) is None
+    (0.5, True)
+    """
+    if kind == "linear" or (kind == "res1" and activation == "identity"):
+        return s * s
+    if kind == "res3" and activation in predictions.EXACT_KAPPA:
+        return predictions.EXACT_KAPPA[activation] * s**4
+    return None
+
+
+def pre_norm_increment(kind: str, activation: str, s: float, dim: int, lams: Sequence[float] | np.ndarray) -> float | None:
+    """E ||h_L - h_0||^2 under pre-normalization: kappa d sum_k lambda_k^2 (None without an identity).
+
+    Proof: proofs/normalization.md, "Pre-normalization is additive".
+
+    >>> pre_norm_increment("res3", "relu", 1.0, 24, [1.0] * 16)
+    192.0
+    """
+    kappa = branch_kappa(kind, activation, s)
+    if kappa is None:
+        return None
+    lam = np.asarray(lams, dtype=float)
+    return float(kappa * dim * np.sum(lam * lam))
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+
+
+@dataclass(frozen=True)
+class NormRun:
+    """One schedule at one depth of a normalized stack.
+
+    ``sq_norm_ratio`` / ``sq_ratio``: statistics of ||h_L||^2 / ||h_0||^2 and ||h_L - h_0||^2 / ||h_0||^2;
+    ``inv_input_energy``: mean over the samples of 1 / ||h_0||^2 (conditions the predictions);
+    ``homogeneity_residual``: post-RMS only, max over samples of ||h_L - N(h_L^none)|| / sqrt(d)
+    (the same weights without normalization, then N once), else None.
+    """
+
+    schedule: Schedule
+    depth: int
+    norm: Norm
+    route: str
+    samples: int
+    explodes_at: int | None
+    sq_norm_ratio: SampleStats | None
+    sq_ratio: SampleStats | None
+    inv_input_energy: float
+    homogeneity_residual: float | None = None
+
+
+def choose_norm_route(init: Init, norm: Norm, route: str = "auto") -> str:
+    """``gaussian-vector`` for pre-normalization with Gaussian weights (exact in law), else ``materialised``.
+
+    >>> choose_norm_route(Init("iid-gaussian"), parse_norm("pre-rms"))
+    'gaussian-vector'
+
+    Raises
+    ------
+    UsageError
+        When the requested route is not exact here.
+    """
+    ok = init.kind == "iid-gaussian" and norm.placement == "pre"
+    if route == "auto":
+        return "gaussian-vector" if ok else "materialised"
+    if route == "gaussian-vector" and not ok:
+        raise UsageError("route gaussian-vector is exact with --norm only for pre-normalization with iid-gaussian weights")
+    if route not in ("materialised", "gaussian-vector"):
+        raise UsageError(f"route {route!r} is not available with a normalization; allowed: auto, materialised, gaussian-vector")
+    return route
+
+
+def simulate_normalized(
+    model: Model,
+    init: Init,
+    norm: Norm,
+    schedules: Sequence[Schedule],
+    depth: int,
+    samples: int,
+    seed: int,
+    route: str = "auto",
+) -> tuple[NormRun, ...]:
+    """Run ``samples`` normalized networks of depth L under each schedule (common weights across schedules).
+
+    Draws come from ``numpy.random.default_rng([seed, depth, 11])``.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> (r,) = simulate_normalized(Model("linear", dim=6, input_dim=6), Init("iid-uniform"),
+    ...                            parse_norm("post-ln"), [power(0.0)], 3, 50, 0)
+    >>> round(r.sq_norm_ratio.mean / (6 * r.inv_input_energy), 12)
+    1.0
+
+    Raises
+    ------
+    UsageError
+        For a non-i.i.d. law, fewer than 2 samples, or a route that is not exact.
+    """
+    require_iid(init, "--norm")
+    if norm.placement is None:
+        raise UsageError("simulate_normalized needs a normalization; use scaling.montecarlo.simulate for none")
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error")
+    chosen = choose_norm_route(init, norm, route)
+    act = activation_fn(model.activation)
+    lams = np.stack([sch.scales(depth) for sch in schedules])
+    m = len(schedules)
+    d = model.dim
+    rng = np.random.default_rng([seed, depth, 11])
+    per = max(1, min(samples, LAYER_BUDGET // (8 * d * d * model.matrices)))
+    sq_norm, sq_diff, inv0, homog = [], [], [], []
+    bad = np.zeros(m, dtype=int)
+    homogeneous = norm.label == "post-rms" and (model.kind == "linear" or model.activation in ("relu", "identity"))
+    with np.errstate(all="ignore"):
+        for start in range(0, samples, per):
+            c = min(per, samples - start)
+            h0 = draw_input(rng, model, init, c)
+            h = np.repeat(h0[:, None, :], m, axis=1)
+            raw = h.copy() if homogeneous else None
+            for k in range(depth):
+                lam = lams[:, k][None, :, None]
+                if chosen == "gaussian-vector":
+                    h = h + lam * _vector_branch(model, act, normalize(h, norm.kind), rng)
+                else:
+                    mats = draw_matrices(rng, model, init, c)
+                    if norm.placement == "pre":
+                        h = h + lam * branch(model.kind, act, mats, normalize(h, norm.kind))
+                    else:
+                        h = normalize(h + lam * branch(model.kind, act, mats, h), norm.kind)
+                        if raw is not None:
+                            raw = raw + lam * branch(model.kind, act, mats, raw)
+                fresh = ~np.all(np.isfinite(h), axis=(0, 2)) & (bad == 0)
+                bad[fresh] = k + 1
+            e0 = np.sum(h0 * h0, axis=-1)[:, None]
+            sq_norm.append(np.sum(h * h, axis=-1) / e0)
+            sq_diff.append(np.sum((h - h0[:, None, :]) ** 2, axis=-1) / e0)
+            inv0.append(1.0 / e0[:, 0])
+            if raw is not None:
+                homog.append(np.max(np.linalg.norm(h - normalize(raw, "rms"), axis=-1), axis=0) / math.sqrt(d))
+    sq_norm_all = np.concatenate(sq_norm)
+    sq_diff_all = np.concatenate(sq_diff)
+    inv = float(np.mean(np.concatenate(inv0)))
+    runs = []
+    for j, sch in enumerate(schedules):
+        hres = float(max(x[j] for x in homog)) if homog else None
+        a, b = sq_norm_all[:, j], sq_diff_all[:, j]
+        if bad[j] or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            runs.append(NormRun(sch, depth, norm, chosen, samples, int(bad[j]) or depth, None, None, inv, hres))
+            continue
+        runs.append(NormRun(sch, depth, norm, chosen, samples, None, SampleStats.of(a), SampleStats.of(b), inv, hres))
+    return tuple(runs)
+
+
+def _vector_branch(model: Model, act: Callable, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """g(u) in law for fresh Gaussian weights independent of u: M v ~ (s ||v|| / sqrt d) z."""
+    scale = model.s / math.sqrt(model.dim)
+
+    def apply(v: np.ndarray) -> np.ndarray:
+        return scale * np.linalg.norm(v, axis=-1, keepdims=True) * rng.standard_normal(v.shape)
+
+    if model.kind == "linear":
+        return apply(u)
+    if model.kind == "res1":
+        return apply(act(u))
+    return apply(act(apply(u)))
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@dataclass(frozen=True)
+class NormRow:
+    """A normalized run next to its prediction, and the unnormalized run of the same model for contrast.
+
+    ``predicted_sq_norm_ratio`` / ``predicted_sq_ratio``: conditional on the drawn inputs (None when
+    theory has no identity); ``reference``: the run without normalization; ``reference_predicted``:
+    its exact prediction prod(1 + kappa lambda^2) of E ||h_L||^2 / ||h_0||^2 (None without one).
+    """
+
+    run: NormRun
+    predicted_sq_norm_ratio: float | None
+    predicted_sq_ratio: float | None
+    reference: DepthRun
+    reference_predicted: predictions.LogValue | None
+
+    def z(self, which: str = "norm") -> float | None:
+        """(measured - predicted) / stderr for ``norm`` (||h_L||^2) or ``diff`` (||h_L - h_0||^2)."""
+        st = self.run.sq_norm_ratio if which == "norm" else self.run.sq_ratio
+        pred = self.predicted_sq_norm_ratio if which == "norm" else self.predicted_sq_ratio
+        if st is None or pred is None or st.stderr == 0:
+            return None
+        return (st.mean - pred) / st.stderr
+
+
+@dataclass(frozen=True)
+class NormSweep:
+    """Every (schedule, depth) of a normalized sweep with its settings."""
+
+    model: Model
+    init: Init
+    norm: Norm
+    samples: int
+    seed: int
+    rows: tuple[NormRow, ...]
+
+
+def predict_normalized(model: Model, norm: Norm, lams: np.ndarray, inv_input_energy: float) -> tuple[float | None, float | None]:
+    """(E ||h_L||^2 / ||h_0||^2, E ||h_L - h_0||^2 / ||h_0||^2) given the inputs, or None where no identity.
+
+    pre: 1 + kappa d sum lambda^2 * mean(1/||h_0||^2) and kappa d sum lambda^2 * mean(1/||h_0||^2);
+    post: d * mean(1/||h_0||^2) (every ||h_L||^2 = d), no identity for the difference.
+
+    >>> predict_normalized(Model("linear", dim=4), parse_norm("post-rms"), np.ones(3), 0.5)
+    (2.0, None)
+    """
+    if norm.placement == "post":
+        return model.dim * inv_input_energy, None
+    inc = pre_norm_increment(model.kind, model.activation, model.s, model.dim, lams)
+    if inc is None:
+        return None, None
+    return 1.0 + inc * inv_input_energy, inc * inv_input_energy
+
+
+def run_norm_sweep(
+    model: Model,
+    init: Init,
+    norm: Norm,
+    schedules: Sequence[Schedule],
+    depths: Sequence[int],
+    samples: int,
+    seed: int,
+    route: str = "auto",
+) -> NormSweep:
+    """The normalized stack at every (schedule, depth), with predictions and the unnormalized contrast.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> sw = run_norm_sweep(Model("res3", dim=8), Init("iid-gaussian"), parse_norm("pre-rms"), [power(0.0)], [4], 100, 0)
+    >>> sw.rows[0].predicted_sq_ratio is not None, sw.rows[0].reference.route
+    (True, 'gaussian-radial')
+
+    Raises
+    ------
+    UsageError
+        For empty lists or a law or route :func:`simulate_normalized` rejects.
+    """
+    if not schedules or not depths:
+        raise UsageError("a sweep needs at least one schedule and one depth")
+    rows = []
+    for L in depths:
+        runs = simulate_normalized(model, init, norm, schedules, L, samples, seed, route)
+        refs = simulate(model, init, schedules, L, samples, seed)
+        for run, ref in zip(runs, refs):
+            lams = run.schedule.scales(L)
+            p_norm, p_diff = predict_normalized(model, norm, lams, run.inv_input_energy)
+            ref_pred = predictions.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)
+            rows.append(NormRow(run, p_norm, p_diff, ref, ref_pred))
+    return NormSweep(model, init, norm, samples, seed, tuple(rows))
