@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "paths",
     "crosscheck",
     "scaling",
+    "lesion",
 )
 
 

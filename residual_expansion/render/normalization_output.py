@@ -139,3 +139,71 @@ def render_norm_sweep(sweep: NormSweep, fmt: str) -> str:
     if fmt == "latex":
         notes = ["% " + n for n in notes]
     return render_table(norm_table(sweep), fmt) + "\n\n" + "\n".join(notes)
+
+
+# --------------------------------------------------------------------------- lesions
+
+
+def lesion_table(lesion) -> Table:
+    """One row per number K of deleted blocks: measured change-energy fraction, prediction, z."""
+    rows = tuple(
+        (str(r.deleted), f"{_g(r.fraction)} +- {_g(r.stderr, 2)}", _g(r.predicted, 5), _z(r.z))
+        for r in lesion.results
+    )
+    kind = "plain" if lesion.plain else "residual"
+    return Table(
+        headers=("deleted K", "mean ||x_n - x_n^(-D)||^2 / mean ||x_n||^2", "predicted", "z"),
+        rows=rows,
+        caption=(
+            f"lesion: {kind} {_model_label(lesion.model)}, norm {lesion.norm.label}, init {lesion.init.label}, "
+            f"n={lesion.depth}, {lesion.schedule.label}, d={lesion.model.dim}, {lesion.samples} samples, "
+            f"seed {lesion.seed}; K blocks deleted uniformly at random per sample"
+        ),
+        align="rrrr",
+    )
+
+
+def lesion_json(lesion) -> dict[str, Any]:
+    """The JSON document of a lesion study (``results``: one item per K)."""
+    return {
+        "model": lesion.model.kind,
+        "activation": lesion.model.activation,
+        "plain": lesion.plain,
+        "norm": lesion.norm.label,
+        "init": lesion.init.label,
+        "depth": lesion.depth,
+        "schedule": lesion.schedule.label,
+        "beta": lesion.schedule.beta,
+        "lambda": float(lesion.schedule.scales(lesion.depth)[0]),
+        "dim": lesion.model.dim,
+        "input_dim": lesion.model.input_dim,
+        "weight_scale": lesion.model.s,
+        "samples": lesion.samples,
+        "seed": lesion.seed,
+        "input": INPUT_LAW,
+        "results": [
+            {
+                "deleted": r.deleted,
+                "change_energy_fraction": r.fraction,
+                "stderr_change_energy_fraction": r.stderr,
+                "predicted_change_energy_fraction": r.predicted,
+                "z": r.z,
+                "mean_norm_sq_ratio": r.full_energy,
+            }
+            for r in lesion.results
+        ],
+    }
+
+
+def render_lesion(lesion, fmt: str) -> str:
+    """The lesion study in ``fmt`` (text, markdown, latex or json)."""
+    if fmt == "json":
+        return to_json(lesion_json(lesion))
+    notes = [
+        "prediction (i.i.d. linear modules, no normalization): residual 1 - (1 + lambda^2 s^2)^(-K), "
+        "plain 1 + s^(-2K); none where theory has no identity",
+        f"input: {INPUT_LAW}",
+    ]
+    if fmt == "latex":
+        notes = ["% " + n for n in notes]
+    return render_table(lesion_table(lesion), fmt) + "\n\n" + "\n".join(notes)

@@ -1,0 +1,54 @@
+"""``lesion``: delete K random blocks of random residual (or plain) stacks; measure the energy that changes."""
+
+from __future__ import annotations
+
+import argparse
+
+from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "lesion",
+        help="Veit et al.'s lesion study: delete K blocks, measure E||x_n - x_n^(-D)||^2 / E||x_n||^2",
+        description=(
+            "Delete K blocks chosen uniformly at random per sample (a deleted block is the identity) and "
+            "print mean ||x_n - x_n^(-D)||^2 / mean ||x_n||^2 with its standard error, next to the exact "
+            "prediction for i.i.d. linear modules (residual: 1 - (1 + lambda^2 s^2)^(-K); plain: 1 + s^(-2K))."
+        ),
+    )
+    p.add_argument("--model", choices=("linear", "res1", "res3"), default="res3")
+    p.add_argument("--activation", choices=("relu", "tanh", "identity"), default="relu")
+    p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln", "post-rms", "post-ln"), default="none")
+    p.add_argument("--plain", action="store_true",
+                   help="a plain stack h_i = g_i(h_{i-1}) (no skip; He gain sqrt 2 for ReLU) instead of a residual one")
+    p.add_argument("--init", default="iid-uniform", help="iid-uniform (default) or iid-gaussian")
+    p.add_argument("--depth", type=positive_int, required=True, help="number of blocks n")
+    p.add_argument("--beta", type=finite_float, default=0.5, help="lambda = c n^(-beta) (default 0.5)")
+    p.add_argument("--c", type=finite_float, default=1.0, help="constant c of the schedule (default 1)")
+    p.add_argument("--delete", type=comma_list(nonnegative_int), required=True,
+                   help="numbers K of blocks to delete, e.g. 1,2,4")
+    p.add_argument("--samples", type=positive_int, default=1000, help="independent networks (default 1000)")
+    p.add_argument("--dim", type=positive_int, default=16, help="width d (default 16)")
+    p.add_argument("--input-dim", type=positive_int, default=64, help="input dimension n_in (default 64)")
+    p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: entries of variance s^2/d (default 1)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--quiet", action="store_true", help="no progress output (the command prints none)")
+    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from residual_expansion.render.normalization_output import render_lesion
+    from residual_expansion.scaling.lesion import run_lesion
+    from residual_expansion.scaling.montecarlo import Model, parse_init
+    from residual_expansion.scaling.normalized import parse_norm
+    from residual_expansion.scaling.schedules import power
+
+    model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
+    lesion = run_lesion(
+        model, parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c), args.depth,
+        args.delete, args.samples, args.seed, plain=args.plain,
+    )
+    print(render_lesion(lesion, args.format))
+    return 0
