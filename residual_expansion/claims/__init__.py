@@ -13,12 +13,14 @@ from residual_expansion.claims import expansion_claims as _expansion
 from residual_expansion.claims import path_claims as _paths
 from residual_expansion.claims import numeric_claims as _numeric
 from residual_expansion.claims import scaling_claims as _scaling
+from residual_expansion.claims import normalization_claims as _normalization
 
 REGISTRY: tuple[Claim, ...] = (
     *_expansion.CLAIMS,
     *_paths.CLAIMS,
     *_numeric.CLAIMS,
     *_scaling.CLAIMS,
+    *_normalization.CLAIMS,
 )
 
 

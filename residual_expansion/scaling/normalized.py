@@ -416,3 +416,80 @@ def run_norm_sweep(
             ref_pred = predictions.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)
             rows.append(NormRow(run, p_norm, p_diff, ref, ref_pred))
     return NormSweep(model, init, norm, samples, seed, tuple(rows))
+
+
+# --------------------------------------------------------------------------- normalization-free schemes
+
+
+#: Fixup's exponent: the weight layers inside each of L branches of m layers are scaled by L^(-1/(2m-2)).
+def fixup_scale(depth: int, layers: int) -> float:
+    """Fixup's multiplier L^(-1/(2m-2)) of the inner weight layers (m >= 2 layers per branch).
+
+    >>> fixup_scale(16, 2)
+    0.25
+
+    Raises
+    ------
+    UsageError
+        For m < 2 (a one-layer branch has no inner layer to rescale).
+    """
+    if layers < 2:
+        raise UsageError(f"layers must be >= 2 for Fixup, got {layers}")
+    return float(depth) ** (-1.0 / (2 * layers - 2))
+
+
+def skipinit_alpha(depth: int) -> float:
+    """SkipInit's largest recommended branch multiplier, 1/sqrt(L) (De and Smith 2020: alpha = 0 or <= 1/sqrt(L)).
+
+    >>> skipinit_alpha(16)
+    0.25
+    """
+    return float(depth) ** -0.5
+
+
+def fixup_ntk_trace(model: Model, init: Init, depth: int, samples: int, seed: int, inner_scale: float,
+                    lam: float = 1.0) -> SampleStats:
+    """tr Theta / (d ||h_0||^2) of res-3 stacks at a Fixup initialisation, by reverse mode through the stack.
+
+    Theta = J_theta J_theta^T is the tangent kernel of the output h_L in the weights theta = (W_k, V_k),
+    so one gradient step of size eta on a loss with output gradient p moves h_L by -eta Theta p: its trace
+    measures the size of the first update. Fixup: V_k = 0 (last layer of every branch at zero), W_k i.i.d.
+    of variance s^2 inner_scale^2 / d. Reverse mode, for every cotangent e_a (a = 1..d):
+    p_L = e_a, ||dh_L/dV_k||^2 = lam^2 ||p_k||^2 ||phi(z_k)||^2, ||dh_L/dW_k||^2 = lam^2 ||phi'(z_k) * V_k^T p_k||^2 ||h_(k-1)||^2,
+    p_(k-1) = p_k + lam W_k^T (phi'(z_k) * V_k^T p_k). Exact mean (proofs/normalization.md): lam^2 s^2 inner_scale^2 L / 2
+    for ReLU, which Fixup's inner_scale = L^(-1/2) makes lam^2 s^2 / 2 at every depth.
+
+    >>> st = fixup_ntk_trace(Model("res3", dim=4, input_dim=4), Init("iid-uniform"), 4, 50, 0, 0.5)
+    >>> st.n
+    50
+    """
+    require_iid(init, "Fixup")
+    if model.kind != "res3":
+        raise UsageError("Fixup is modelled for res3 branches (two weight layers)")
+    act = activation_fn(model.activation)
+    d = model.dim
+    rng = np.random.default_rng([seed, depth, 23])
+    h0 = draw_input(rng, model, init, samples)
+    hs, zs, ws, vs = [h0], [], [], []
+    h = h0
+    for _ in range(depth):
+        w, _unused = draw_matrices(rng, model, init, samples)
+        w = inner_scale * w
+        v = np.zeros_like(w)
+        z = np.einsum("cab,cb->ca", w, h)
+        h = h + lam * np.einsum("cab,cb->ca", v, act(z))
+        hs.append(h)
+        zs.append(z)
+        ws.append(w)
+        vs.append(v)
+    grad = (lambda z: (z > 0).astype(float)) if model.activation == "relu" else (
+        (lambda z: 1.0 - np.tanh(z) ** 2) if model.activation == "tanh" else (lambda z: np.ones_like(z)))
+    p = np.broadcast_to(np.eye(d), (samples, d, d)).copy()  # (c, cotangent a, d)
+    total = np.zeros(samples)
+    for k in range(depth - 1, -1, -1):
+        z, w, v, hprev = zs[k], ws[k], vs[k], hs[k]
+        q = grad(z)[:, None, :] * np.einsum("cba,cxb->cxa", v, p)  # phi'(z) * V^T p, (c, a, d)
+        total += lam**2 * np.sum(p * p, axis=(1, 2)) * np.sum(act(z) ** 2, axis=-1)
+        total += lam**2 * np.sum(q * q, axis=(1, 2)) * np.sum(hprev * hprev, axis=-1)
+        p = p + lam * np.einsum("cba,cxb->cxa", w, q)
+    return SampleStats.of(total / (d * np.sum(h0 * h0, axis=-1)))

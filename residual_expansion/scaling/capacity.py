@@ -1,0 +1,142 @@
+"""Capacity of a random residual stack: the input-output Jacobian energy E ||d x_n / d x||_F^2 and its per-order split.
+
+J(lambda) = d x_n / d x = prod_i (I + lambda_i J_i), J_i the branch Jacobian at x_{i-1}
+(linear: A_i; res-3: V_i diag(phi'(W_i x_{i-1})) W_i). Its Taylor coefficients at lambda = 0
+split it by order: J = sum_k J_k with J_k = sum_{|S| = k} prod_{i in S} lambda_i J_i(x) (for linear
+modules and for res-3/ReLU, whose activation pattern is constant near lambda = 0, so the branch
+Jacobians are taken at the input x).
+
+Exact identities (proofs/normalization.md, "Capacity"): for i.i.d. symmetric weights of variance
+s^2/d, with kappa = s^2 (linear) or s^4 / 2 (res-3/ReLU),
+
+    E ||J||_F^2 = d prod_i (1 + kappa lambda_i^2),     E ||J_k||_F^2 = d e_k(kappa lambda_1^2, ..., kappa lambda_n^2),
+
+because the path products are orthogonal in expectation and E ||V D W v||^2 = (s^4/2) ||v||^2 for
+v independent of the layer (the sign symmetry w -> -w of each row of W).
+The Monte Carlo measures both: the full Jacobian along the true forward pass at lambda, and the
+orders by the recursion J_k <- J_k + lambda_i J_i(x) J_(k-1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from residual_expansion.errors import UsageError
+from residual_expansion.scaling import predictions
+from residual_expansion.scaling.montecarlo import Init, Model, SampleStats
+from residual_expansion.scaling.normalized import branch_kappa, draw_input, draw_matrices, require_iid
+from residual_expansion.scaling.schedules import Schedule
+
+LAYER_BUDGET = 32 * 2**20
+
+
+def _act_grad(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return (z > 0).astype(float)
+    if name == "tanh":
+        return 1.0 - np.tanh(z) ** 2
+    return np.ones_like(z)
+
+
+@dataclass(frozen=True)
+class CapacityRun:
+    """One schedule at one depth: ||J||_F^2 / d (total, along the forward pass at lambda) and
+    ||J_k||_F^2 / d for k = 0..K (None when the split is not exact for the model), with predictions."""
+
+    schedule: Schedule
+    depth: int
+    samples: int
+    total: SampleStats
+    orders: tuple[SampleStats, ...] | None
+    predicted_total: float | None
+    predicted_orders: tuple[float, ...] | None
+
+
+def predicted_jacobian(model: Model, lams: np.ndarray, kmax: int) -> tuple[float | None, tuple[float, ...] | None]:
+    """(E ||J||_F^2 / d, (E ||J_k||_F^2 / d)_k) = (prod(1 + kappa lambda^2), e_k(kappa lambda^2)); None without an identity.
+
+    >>> tot, ks = predicted_jacobian(Model("res3", "relu"), np.array([1.0, 1.0]), 2)
+    >>> tot, ks
+    (2.25, (1.0, 1.0, 0.25))
+    """
+    kappa = branch_kappa(model.kind, model.activation, model.s)
+    if kappa is None or model.kind == "res1":
+        return None, None
+    lam = np.asarray(lams, dtype=float)
+    total = predictions.LogValue(float(np.sum(np.log1p(kappa * lam**2)))).value
+    spec = np.exp(predictions.elementary_symmetric_log(kappa * lam**2, kmax))
+    return float(total), tuple(float(v) for v in spec)
+
+
+def simulate_capacity(
+    model: Model, init: Init, schedules: Sequence[Schedule], depth: int, orders: int, samples: int, seed: int
+) -> tuple[CapacityRun, ...]:
+    """Jacobian energies of ``samples`` random linear or res-3 stacks (common weights across schedules).
+
+    Draws: ``numpy.random.default_rng([seed, depth, 19])``.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> (r,) = simulate_capacity(Model("linear", dim=4, input_dim=4), Init("iid-gaussian"), [power(0.5)], 2, 2, 100, 0)
+    >>> len(r.orders), r.predicted_orders
+    (3, (1.0, 1.0, 0.25))
+
+    Raises
+    ------
+    UsageError
+        For res-1, a non-i.i.d. law or fewer than 2 samples.
+    """
+    require_iid(init, "capacity")
+    if model.kind == "res1":
+        raise UsageError("capacity is computed for linear and res3 modules")
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error")
+    if orders < 0:
+        raise UsageError(f"orders must be >= 0, got {orders}")
+    d = model.dim
+    m = len(schedules)
+    lams = np.stack([sch.scales(depth) for sch in schedules])  # (m, L)
+    split = model.kind == "linear" or model.activation in ("relu", "identity")
+    rng = np.random.default_rng([seed, depth, 19])
+    per = max(1, min(samples, LAYER_BUDGET // (8 * d * d * max(m, orders + 1) * 2)))
+    totals, parts = [], []
+    eye = np.eye(d)
+    with np.errstate(all="ignore"):
+        for start in range(0, samples, per):
+            c = min(per, samples - start)
+            x = draw_input(rng, model, init, c)
+            h = np.repeat(x[:, None, :], m, axis=1)  # (c, m, d)
+            J = np.broadcast_to(eye, (c, m, d, d)).copy()
+            T = np.zeros((c, m, orders + 1, d, d))
+            T[:, :, 0] = eye
+            for k in range(depth):
+                mats = draw_matrices(rng, model, init, c)
+                lam = lams[:, k][None, :, None, None]
+                if model.kind == "linear":
+                    (a,) = mats
+                    Ji = np.broadcast_to(a[:, None], (c, m, d, d))
+                    J0 = a[:, None]
+                    h = h + lams[:, k][None, :, None] * np.einsum("cab,cmb->cma", a, h)
+                else:
+                    w, v = mats
+                    z = np.einsum("cab,cmb->cma", w, h)
+                    Ji = np.einsum("cab,cmb,cbe->cmae", v, _act_grad(model.activation, z), w)
+                    z0 = np.einsum("cab,cb->ca", w, x)
+                    J0 = np.einsum("cab,cb,cbe->cae", v, _act_grad(model.activation, z0), w)[:, None]
+                    act = np.maximum(z, 0.0) if model.activation == "relu" else (np.tanh(z) if model.activation == "tanh" else z)
+                    h = h + lams[:, k][None, :, None] * np.einsum("cab,cmb->cma", v, act)
+                J = J + lam * (Ji @ J)
+                if split and orders:
+                    T[:, :, 1:] = T[:, :, 1:] + lam[:, :, None] * (J0[:, :, None] @ T[:, :, :-1])
+            totals.append(np.sum(J * J, axis=(-2, -1)) / d)
+            parts.append(np.sum(T * T, axis=(-2, -1)) / d)
+    tot = np.concatenate(totals)
+    par = np.concatenate(parts)
+    runs = []
+    for j, sch in enumerate(schedules):
+        p_tot, p_ord = predicted_jacobian(model, sch.scales(depth), orders)
+        ord_stats = tuple(SampleStats.of(par[:, j, k]) for k in range(orders + 1)) if split else None
+        runs.append(CapacityRun(sch, depth, samples, SampleStats.of(tot[:, j]), ord_stats, p_tot, p_ord))
+    return tuple(runs)
