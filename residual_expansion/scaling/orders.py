@@ -41,7 +41,7 @@ def flow_bound(derivative_bounds: Sequence[float] | np.ndarray, order: int) -> n
 
     Recurrence (k+1) y_{k+1} = [t^k] sum_m D_m y(t)^m / m!, powers of y truncated at order K.
 
-    >>> [round(v, 12) for v in flow_bound([1.0, 1.0], 4)]
+    >>> [round(float(v), 12) for v in flow_bound([1.0, 1.0], 4)]
     [0.0, 1.0, 0.5, 0.166666666667, 0.041666666667]
 
     Raises

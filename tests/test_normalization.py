@@ -1,0 +1,229 @@
+"""Normalization layers, normalization-free schemes, per-order energies, lesions and capacity.
+
+Every claim passes with its real formula and FAILs with a corrupted one; the modules' Taylor
+series, vector-Jacobian products and derivatives agree with each other and with plain evaluation.
+"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from residual_expansion.cli import main
+from residual_expansion.claims import normalization_claims as nc
+from residual_expansion.errors import UsageError
+from residual_expansion.models.activations import activation
+from residual_expansion.models.normalization import (
+    PostNorm, PreNorm, derivative_by_polarization, norm_taylor, norm_value, norm_vjp,
+)
+from residual_expansion.scaling import capacity as cap
+from residual_expansion.scaling import lesion as les
+from residual_expansion.scaling import normalized as nz
+from residual_expansion.scaling import orders as od
+from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.scaling.schedules import power
+
+
+class Res3:
+    """g(x) = V tanh(W x), a Module of the protocol, for the tests."""
+
+    def __init__(self, d, seed):
+        rng = np.random.default_rng(seed)
+        self.W = rng.standard_normal((d, d)) / math.sqrt(d)
+        self.V = rng.standard_normal((d, d)) / math.sqrt(d)
+        self.act = activation("tanh")
+        self.dim, self.degree = d, None
+
+    def value(self, x):
+        return np.tanh(x @ self.W.T) @ self.V.T
+
+    def taylor(self, series):
+        return self.act.series(series @ self.W.T) @ self.V.T
+
+    def vjp(self, x, u):
+        z = self.W @ x
+        return self.W.T @ ((1 - np.tanh(z) ** 2) * (self.V.T @ u))
+
+    def derivative(self, x, vectors):
+        return derivative_by_polarization(self.taylor, x, vectors)
+
+
+# --------------------------------------------------------------------------- modules
+
+
+@pytest.mark.parametrize("kind", ["rms", "ln"])
+def test_norm_taylor_sums_to_the_value(kind):
+    rng = np.random.default_rng(0)
+    x, v, w = rng.standard_normal((3, 5))
+    K, lam = 6, 1e-3
+    series = np.zeros((K, 5))
+    series[0], series[1], series[2] = x, v, w
+    N = norm_taylor(series, kind)
+    approx = sum(lam**k * N[k] for k in range(K))
+    exact = norm_value(x + lam * v + lam**2 * w, kind)
+    assert np.max(np.abs(approx - exact)) < 1e-14
+    assert abs(np.sum(norm_value(x, kind) ** 2) - 5) < 1e-12
+
+
+@pytest.mark.parametrize("kind", ["rms", "ln"])
+def test_prenorm_vjp_is_the_transpose_of_the_taylor_derivative(kind):
+    rng = np.random.default_rng(1)
+    mod = PreNorm(Res3(4, 2), kind)
+    x, v, u = rng.standard_normal((3, 4))
+    jv = mod.derivative(x, [v])  # from Taylor mode
+    assert abs(u @ jv - mod.vjp(x, u) @ v) < 1e-12
+    h = 1e-6
+    fd = (mod.value(x + h * v) - mod.value(x - h * v)) / (2 * h)
+    assert np.max(np.abs(fd - jv)) < 1e-8
+
+
+def test_prenorm_second_derivative_is_symmetric_and_matches_differences():
+    rng = np.random.default_rng(3)
+    mod = PreNorm(Res3(3, 4), "rms")
+    x, a, b = rng.standard_normal((3, 3))
+    dab, dba = mod.derivative(x, [a, b]), mod.derivative(x, [b, a])
+    assert np.max(np.abs(dab - dba)) < 1e-12
+    h = 1e-4
+    fd = (mod.derivative(x + h * b, [a]) - mod.derivative(x - h * b, [a])) / (2 * h)
+    assert np.max(np.abs(fd - dab)) < 1e-6
+
+
+def test_postnorm_taylor_vjp_and_norm():
+    rng = np.random.default_rng(5)
+    step = PostNorm(Res3(4, 6), "ln")
+    x, u, v = rng.standard_normal((3, 4))
+    lam = 0.3
+    y = step.step(x, lam)
+    assert abs(np.sum(y**2) - 4) < 1e-12
+    h = 1e-6
+    fd = (step.step(x + h * v, lam) - step.step(x - h * v, lam)) / (2 * h)
+    assert abs(u @ fd - step.vjp(x, lam, u) @ v) < 1e-8
+    series = np.zeros((6, 4))
+    series[0] = x
+    T = step.taylor(series)
+    small = 1e-3
+    assert np.max(np.abs(sum(small**k * T[k] for k in range(6)) - step.step(x, small))) < 1e-14
+
+
+def test_norm_rejects_zero():
+    with pytest.raises(UsageError, match="x must not be 0"):
+        norm_value(np.ones(3), "ln")
+    with pytest.raises(UsageError, match="kind must be"):
+        norm_vjp(np.ones(3), np.ones(3), "batch")
+
+
+# --------------------------------------------------------------------------- exact identities
+
+
+def test_post_rms_homogeneous_equals_one_final_norm_and_tanh_does_not():
+    runs = {}
+    for act in ("relu", "tanh"):
+        (r,) = nz.simulate_normalized(Model("res3", act, dim=6, input_dim=6), Init("iid-gaussian"),
+                                       nz.parse_norm("post-rms"), [power(0.0)], 5, 20, 0)
+        runs[act] = r
+    assert runs["relu"].homogeneity_residual < 1e-13
+    assert runs["tanh"].homogeneity_residual is None
+
+
+def test_lesion_fraction_formulas():
+    m = Model("linear", dim=4)
+    assert les.predicted_fraction(m, nz.Norm(None), False, 0.5, 3) == pytest.approx(1 - 1.25**-3)
+    assert les.predicted_fraction(Model("linear", s=2.0), nz.Norm(None), True, 0.5, 2) == pytest.approx(1 + 1 / 16)
+    assert les.predicted_fraction(Model("res3"), nz.Norm(None), False, 0.5, 2) is None
+
+
+def test_flow_bound_of_identity_modules_is_exponential():
+    y = od.flow_bound([2.0, 1.0], 5)
+    assert np.allclose(y[1:], [2.0 / math.factorial(k) for k in range(1, 6)])
+
+
+# --------------------------------------------------------------------------- claims fail on corrupted formulas
+
+
+def test_norm_energy_fails_without_the_width_factor():
+    assert nc.check_norm_energy(4, 0).passed
+    bad = nc.check_norm_energy(4, 0, increment=lambda kind, act, s, d, lams: nz.pre_norm_increment(kind, act, s, d, lams) / d)
+    assert bad.status == "FAIL"
+
+
+def test_norm_energy_fails_with_the_multiplicative_law():
+    def multiplicative(kind, act, s, d, lams):
+        kappa = nz.branch_kappa(kind, act, s)
+        return float(np.prod(1 + kappa * np.asarray(lams) ** 2) - 1) * d
+
+    assert nc.check_norm_energy(4, 0, increment=multiplicative).status == "FAIL"
+
+
+def test_norm_free_fails_when_the_rescaling_is_removed():
+    assert nc.check_norm_free(4, 0).passed
+    assert nc.check_norm_free(4, 0, alpha=lambda L: 1.0).status == "FAIL"
+    assert nc.check_norm_free(4, 0, fixup=lambda L, m: 1.0).status == "FAIL"
+
+
+def test_order_energy_fails_with_a_too_small_bound():
+    assert nc.check_order_energy(4, 0).passed
+    shrunk = lambda D, K: od.flow_bound(D, K) * 0.5 ** np.arange(K + 1)
+    assert nc.check_order_energy(4, 0, bound=shrunk).status == "FAIL"
+
+
+def test_lesion_fails_with_a_wrong_fraction():
+    assert nc.check_lesion(4, 0).passed
+
+    def no_square(model, norm, plain, lam, K):
+        return 1.0 if plain else 1 - (1 + lam) ** (-K)
+
+    assert nc.check_lesion(4, 0, fraction=no_square).status == "FAIL"
+
+
+def test_complexity_fails_without_the_relu_half():
+    assert nc.check_complexity(4, 0).passed
+
+    def no_half(model, lams, K):
+        return cap.predicted_jacobian(Model("linear", s=model.s), lams, K)
+
+    assert nc.check_complexity(4, 0, spectrum=no_half).status == "FAIL"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_scaling_norm_json(capsys):
+    code = main(["scaling", "--model", "res3", "--norm", "pre-rms", "--init", "iid-gaussian", "--beta", "0",
+                 "--depths", "4,16", "--samples", "200", "--dim", "8", "--format", "json"])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    row = doc["results"][1]
+    assert row["norm"] == "pre-rms" and row["depth"] == 16
+    z = (row["mean_norm_sq_ratio"] - row["predicted_norm_sq_ratio"]) / row["stderr_norm_sq_ratio"]
+    assert abs(z) < 4
+    assert row["unnormalized"]["predicted_norm_sq_ratio"] == pytest.approx(1.5**16)
+
+
+def test_scaling_norm_text_has_both_columns(capsys):
+    assert main(["scaling", "--model", "linear", "--norm", "post-ln", "--beta", "0.5", "--depths", "4",
+                 "--samples", "50", "--dim", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "post-ln: mean ||h_L||^2/||h_0||^2" in out and "none: predicted" in out
+
+
+def test_lesion_json_fields(capsys):
+    assert main(["lesion", "--model", "linear", "--depth", "6", "--delete", "1,3", "--samples", "300",
+                 "--dim", "8", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    first = doc["results"][0]
+    assert set(first) >= {"deleted", "change_energy_fraction", "stderr_change_energy_fraction",
+                          "predicted_change_energy_fraction"}
+    assert first["predicted_change_energy_fraction"] == pytest.approx(1 - (1 + 1 / 6) ** -1)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["lesion", "--depth", "3", "--delete", "5"], "deletes 5 is outside 0..depth (3)"),
+    (["lesion", "--depth", "3", "--delete", "1", "--plain", "--norm", "pre-rms"], "plain stacks"),
+    (["scaling", "--norm", "pre-rms", "--init", "smooth", "--depths", "4", "--samples", "4"], "i.i.d. laws"),
+    (["scaling", "--model", "linear", "--norm", "pre-rms", "--orders", "2", "--depths", "4"], "does not combine"),
+])
+def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
