@@ -227,3 +227,31 @@ def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+def test_scaling_orders_res3_json(capsys):
+    assert main(["scaling", "--model", "res3", "--activation", "tanh", "--orders", "3", "--beta", "1,0",
+                 "--depths", "4,16", "--samples", "40", "--dim", "6", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    by = {(r["schedule"], r["depth"]): r for r in doc["results"]}
+    # lambda = 1: the order-1 energy grows with depth; lambda = 1/n: it shrinks
+    assert by[("beta=0", 16)]["orders"][0]["mean"] > by[("beta=0", 4)]["orders"][0]["mean"]
+    assert by[("beta=1", 16)]["orders"][0]["mean"] < by[("beta=1", 4)]["orders"][0]["mean"]
+    rem = [o["remainder"] for o in by[("beta=1", 16)]["orders"]]
+    assert rem == sorted(rem, reverse=True)
+
+
+def test_scaling_fixup_is_depth_independent_and_unscaled_grows(capsys):
+    assert main(["scaling", "--model", "res3", "--scheme", "fixup", "--beta", "0", "--depths", "4,16",
+                 "--samples", "200", "--dim", "6", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["results"]
+    for r in rows:
+        assert abs(r["mean_ntk_trace"] - 0.5) < 4 * r["stderr_ntk_trace"]
+        assert abs(r["unscaled_mean_ntk_trace"] - r["depth"] / 2) < 4 * r["unscaled_stderr_ntk_trace"]
+
+
+def test_scaling_skipinit_folds_the_multiplier_into_the_schedule(capsys):
+    assert main(["scaling", "--model", "res3", "--scheme", "skipinit", "--beta", "0", "--depths", "8",
+                 "--samples", "50", "--dim", "6", "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["results"]
+    assert row["beta"] == 0.5

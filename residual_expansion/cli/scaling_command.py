@@ -38,10 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input-dim", type=positive_int, default=64, help="input dimension n_in (default 64)")
     p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: weight entries have variance s^2/d (default 1)")
     p.add_argument("--orders", type=nonnegative_int, default=None,
-                   help="linear only: measure the energy of orders 0..K and the tail beyond K")
+                   help="measure the energy of orders 0..K: linear modules by the order recursion (with the tail "
+                        "beyond K); res1/res3 by Taylor-mode propagation, with the remainder after each order")
     p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln", "post-rms", "post-ln"), default="none",
                    help="normalization: pre (h + lambda g(N(h))) or post (N(h + lambda g(h))), RMSNorm or "
                         "LayerNorm; prints ||h_L||^2/||h_0||^2 next to its prediction and the unnormalized run")
+    p.add_argument("--scheme", choices=("none", "skipinit", "fixup"), default="none",
+                   help="normalization-free scheme: skipinit multiplies every branch by L^(-1/2) (De and Smith); "
+                        "fixup (res3) zeroes V and scales W by L^(-1/2) and prints the first-update kernel trace")
     p.add_argument("--route", choices=("auto", "materialised", "gaussian-vector", "gaussian-radial"), default="auto",
                    help="auto (default) takes an exact Gaussian shortcut where one applies")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
@@ -89,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
         schedules = [parse_schedule(s, args.c) for s in args.schedule]
     else:
         schedules = [power(b, args.c) for b in (args.beta or (0.25, 0.5, 1.0))]
+    if args.scheme == "skipinit":
+        if any(s.values is not None for s in schedules):
+            raise UsageError("--scheme skipinit takes power schedules")
+        schedules = [power(s.beta + 0.5, s.c) for s in schedules]
     explicit_lengths = {len(s.values) for s in schedules if s.values is not None}
     if args.depths is not None:
         depths = tuple(args.depths)
@@ -98,12 +106,14 @@ def run(args: argparse.Namespace) -> int:
         depths = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
     if explicit_lengths and (len(explicit_lengths) > 1 or set(depths) != explicit_lengths):
         raise UsageError("an explicit schedule list:... applies only at its own length; give --depths equal to it")
-    if args.orders is not None and args.model != "linear":
-        raise UsageError("--orders applies to --model linear only")
-    if args.spectrum_plot and args.orders is None:
-        raise UsageError("--spectrum-plot needs --model linear with --orders K")
+    if args.scheme == "fixup":
+        return _run_fixup(args, model, init, schedules, depths)
     if args.norm != "none":
         return _run_normalized(args, model, init, schedules, depths)
+    if args.orders is not None and args.model != "linear":
+        return _run_orders(args, model, init, schedules, depths)
+    if args.spectrum_plot and args.orders is None:
+        raise UsageError("--spectrum-plot needs --model linear with --orders K")
     if args.plot or args.spectrum_plot:
         from residual_expansion.render.figures import pyplot
 
@@ -137,4 +147,42 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
         raise UsageError("--route gaussian-radial is not available with --norm; use auto, materialised or gaussian-vector")
     sweep = run_norm_sweep(model, init, parse_norm(args.norm), schedules, depths, args.samples, args.seed, route)
     print(render_norm_sweep(sweep, args.format))
+    return 0
+
+
+def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int:
+    """``scaling --orders K`` for res1/res3: per-order energies by Taylor mode and the remainder after each order."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.render.normalization_output import render_order_profiles
+    from residual_expansion.scaling.orders import run_order_profiles
+
+    if args.plot:
+        raise UsageError("--plot is not available with --orders for res1/res3; use --spectrum-plot")
+    if any(s.values is not None for s in schedules):
+        raise UsageError("--orders for res1/res3 takes power schedules (--beta or const/sqrt/inv/power:BETA)")
+    if args.spectrum_plot:
+        from residual_expansion.render.figures import pyplot
+
+        pyplot()
+    profiles = run_order_profiles(model, init, schedules, depths, args.orders, args.samples, args.seed)
+    print(render_order_profiles(profiles, args.format))
+    if args.spectrum_plot:
+        from residual_expansion.render.figures import plot_order_profiles
+
+        plot_order_profiles(profiles, args.spectrum_plot)
+    return 0
+
+
+def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
+    """``scaling --scheme fixup``: the tangent-kernel trace at a Fixup initialisation against depth."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.render.normalization_output import render_fixup
+    from residual_expansion.scaling.normalized import run_fixup
+
+    if args.model != "res3" or args.norm != "none" or args.orders is not None or args.plot or args.spectrum_plot:
+        raise UsageError("--scheme fixup applies to --model res3 without --norm, --orders or plots")
+    if any(s.values is not None for s in schedules):
+        raise UsageError("--scheme fixup takes power schedules")
+    rows = run_fixup(model, init, schedules, depths, args.samples, args.seed)
+    print(render_fixup(rows, model, init, args.samples, args.seed, args.format))
     return 0

@@ -207,3 +207,127 @@ def render_lesion(lesion, fmt: str) -> str:
     if fmt == "latex":
         notes = ["% " + n for n in notes]
     return render_table(lesion_table(lesion), fmt) + "\n\n" + "\n".join(notes)
+
+
+# --------------------------------------------------------------------------- per-order profiles
+
+
+def order_profiles_table(profiles) -> Table:
+    """Per (schedule, depth, order k): E ||lambda^k T_k||^2 / ||x||^2 and the relative remainder after order k."""
+    rows = []
+    for L, p in profiles.rows:
+        for k, (st, rem) in enumerate(zip(p.energies, p.remainders), start=1):
+            rows.append((p.label, str(L), f"{p.lam:.4g}", str(k), f"{_g(st.mean)} +- {_g(st.stderr, 2)}", _g(rem, 3)))
+    return Table(
+        headers=("schedule", "L", "lambda", "order k", "mean ||lambda^k T_k||^2/||x||^2", "remainder after k"),
+        rows=tuple(rows),
+        caption=(
+            f"per-order energies by Taylor mode: {_model_label(profiles.model)}, init {profiles.init.label}, "
+            f"d={profiles.model.dim}, {profiles.samples} samples, seed {profiles.seed}; remainder after k = "
+            "mean ||x_n - sum_{j<=k} lambda^j T_j||^2 / mean ||x_n - x||^2"
+        ),
+        align="lrrrrr",
+    )
+
+
+def negligible_table(profiles) -> Table:
+    """Per (schedule, depth): the first order after which the remainder is under 1 % of ||x_n - x|| (RMS)."""
+    rows = tuple(
+        (p.label, str(L), str(p.negligible_from) if p.negligible_from else f"> {profiles.order}")
+        for L, p in profiles.rows
+    )
+    return Table(
+        headers=("schedule", "L", "remainder < 1 % from order"),
+        rows=rows,
+        caption="first K with mean ||R_K||^2 / mean ||x_n - x||^2 < 1e-4",
+        align="lrr",
+    )
+
+
+def order_profiles_json(profiles) -> dict[str, Any]:
+    """The JSON document of ``scaling --orders K`` for res1/res3."""
+    return {
+        "model": profiles.model.kind,
+        "activation": profiles.model.activation,
+        "init": profiles.init.label,
+        "dim": profiles.model.dim,
+        "input_dim": profiles.model.input_dim,
+        "samples": profiles.samples,
+        "seed": profiles.seed,
+        "orders": profiles.order,
+        "input": INPUT_LAW,
+        "results": [
+            {
+                "schedule": p.label,
+                "depth": L,
+                "lambda": p.lam,
+                "orders": [
+                    {"k": k, "mean": st.mean if math.isfinite(st.mean) else None,
+                     "stderr": st.stderr if math.isfinite(st.stderr) else None,
+                     "remainder": rem if math.isfinite(rem) else None}
+                    for k, (st, rem) in enumerate(zip(p.energies, p.remainders), start=1)
+                ],
+                "negligible_from": p.negligible_from,
+            }
+            for L, p in profiles.rows
+        ],
+    }
+
+
+def render_order_profiles(profiles, fmt: str) -> str:
+    """``scaling --orders K`` (res1/res3) in ``fmt``."""
+    if fmt == "json":
+        return to_json(order_profiles_json(profiles))
+    note = f"input: {INPUT_LAW}"
+    if fmt == "latex":
+        note = "% " + note
+    return "\n\n".join([render_table(order_profiles_table(profiles), fmt), render_table(negligible_table(profiles), fmt), note])
+
+
+# --------------------------------------------------------------------------- Fixup
+
+
+def fixup_table(rows, model, init, samples, seed) -> Table:
+    """Per (schedule, depth): tr Theta / (d ||h_0||^2) with Fixup's inner scale L^(-1/2) and without it."""
+    out = []
+    for r in rows:
+        z = None
+        if r.predicted is not None and r.measured.stderr > 0:
+            z = (r.measured.mean - r.predicted) / r.measured.stderr
+        out.append((
+            r.schedule.label, str(r.depth), f"{r.inner_scale:.4g}",
+            f"{_g(r.measured.mean)} +- {_g(r.measured.stderr, 2)}", _g(r.predicted, 5), _z(z),
+            f"{_g(r.unscaled.mean)} +- {_g(r.unscaled.stderr, 2)}", _g(r.unscaled_predicted, 5),
+        ))
+    return Table(
+        headers=("schedule", "L", "inner scale", "fixup: tr Theta/(d||h_0||^2)", "predicted", "z",
+                 "unscaled W: measured", "unscaled: predicted"),
+        rows=tuple(out),
+        caption=(
+            f"scaling --scheme fixup: {_model_label(model)}, init {init.label}, d={model.dim}, {samples} samples, "
+            f"seed {seed}; last layer V = 0, W scaled by L^(-1/(2m-2)) = L^(-1/2); Theta = tangent kernel of h_L "
+            "in (W, V) by reverse mode (size of the first gradient update)"
+        ),
+        align="lrrrrrrr",
+    )
+
+
+def render_fixup(rows, model, init, samples, seed, fmt: str) -> str:
+    """``scaling --scheme fixup`` in ``fmt``."""
+    if fmt == "json":
+        return to_json({
+            "model": model.kind, "activation": model.activation, "init": init.label, "dim": model.dim,
+            "samples": samples, "seed": seed, "scheme": "fixup",
+            "results": [
+                {"schedule": r.schedule.label, "depth": r.depth, "inner_scale": r.inner_scale,
+                 "mean_ntk_trace": r.measured.mean, "stderr_ntk_trace": r.measured.stderr,
+                 "predicted_ntk_trace": r.predicted,
+                 "unscaled_mean_ntk_trace": r.unscaled.mean, "unscaled_stderr_ntk_trace": r.unscaled.stderr,
+                 "unscaled_predicted_ntk_trace": r.unscaled_predicted}
+                for r in rows
+            ],
+        })
+    note = "Fixup keeps the first update depth-independent: the 1/n principle for the aligned updated branches"
+    if fmt == "latex":
+        note = "% " + note
+    return render_table(fixup_table(rows, model, init, samples, seed), fmt) + "\n\n" + note

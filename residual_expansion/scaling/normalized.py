@@ -493,3 +493,52 @@ def fixup_ntk_trace(model: Model, init: Init, depth: int, samples: int, seed: in
         total += lam**2 * np.sum(q * q, axis=(1, 2)) * np.sum(hprev * hprev, axis=-1)
         p = p + lam * np.einsum("cba,cxb->cxa", w, q)
     return SampleStats.of(total / (d * np.sum(h0 * h0, axis=-1)))
+
+
+def fixup_prediction(activation: str, s: float, lam: float, inner_scale: float, depth: int) -> float | None:
+    """E tr Theta / (d ||h_0||^2) = lam^2 s^2 q^2 L kappa_phi, kappa_phi = 1/2 (ReLU) or 1 (identity); None for tanh.
+
+    >>> fixup_prediction("relu", 1.0, 1.0, fixup_scale(64, 2), 64)
+    0.5
+    """
+    k = predictions.EXACT_KAPPA.get(activation)
+    return None if k is None else lam * lam * s * s * inner_scale**2 * depth * k
+
+
+@dataclass(frozen=True)
+class FixupRow:
+    """Fixup at one (schedule, depth): the measured kernel trace with Fixup's rescaling and without it."""
+
+    schedule: Schedule
+    depth: int
+    inner_scale: float
+    measured: SampleStats
+    predicted: float | None
+    unscaled: SampleStats
+    unscaled_predicted: float | None
+
+
+def run_fixup(model: Model, init: Init, schedules: Sequence[Schedule], depths: Sequence[int], samples: int,
+              seed: int) -> tuple[FixupRow, ...]:
+    """tr Theta / (d ||h_0||^2) at a Fixup initialisation (V = 0, W scaled by L^(-1/2)) and with W unscaled.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> (row,) = run_fixup(Model("res3", dim=4, input_dim=4), Init("iid-uniform"), [power(0.0)], [4], 20, 0)
+    >>> row.inner_scale, row.predicted
+    (0.5, 0.5)
+
+    Raises
+    ------
+    UsageError
+        For models other than res3 or non-i.i.d. laws.
+    """
+    rows = []
+    for L in depths:
+        q = fixup_scale(L, 2)
+        for sch in schedules:
+            lam = float(sch.scales(L)[0])
+            st = fixup_ntk_trace(model, init, L, samples, seed, q, lam)
+            raw = fixup_ntk_trace(model, init, L, samples, seed, 1.0, lam)
+            rows.append(FixupRow(sch, L, q, st, fixup_prediction(model.activation, model.s, lam, q, L), raw,
+                                 fixup_prediction(model.activation, model.s, lam, 1.0, L)))
+    return tuple(rows)

@@ -204,3 +204,46 @@ def standard_lambdas(depth: int, c: float = 1.0) -> tuple[tuple[str, float], ...
     (('c/n', 0.25), ('c/sqrt(n)', 0.5), ('1', 1.0))
     """
     return (("c/n", c / depth), ("c/sqrt(n)", c / math.sqrt(depth)), ("1", 1.0))
+
+
+@dataclass(frozen=True)
+class OrderProfiles:
+    """``scaling --orders K`` for nonlinear models: one profile per (schedule, depth)."""
+
+    model: Model
+    init: Init
+    order: int
+    samples: int
+    seed: int
+    rows: tuple[tuple[int, OrderProfile], ...]
+
+
+def run_order_profiles(
+    model: Model, init: Init, schedules: Sequence, depths: Sequence[int], order: int, samples: int, seed: int,
+    tied: bool = False,
+) -> OrderProfiles:
+    """Per-order energies and remainders for every power schedule (lambda = c L^(-beta)) at every depth.
+
+    One Taylor propagation per depth serves all schedules (the coefficients do not depend on lambda).
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> pr = run_order_profiles(Model("res3", "tanh", dim=4, input_dim=4), Init("iid-gaussian"), [power(1.0)], [4], 2, 20, 0)
+    >>> [(L, p.label) for L, p in pr.rows]
+    [(4, 'beta=1')]
+
+    Raises
+    ------
+    UsageError
+        For order < 1, fewer than 2 samples or the laws :func:`taylor_sample` rejects.
+    """
+    if order < 1:
+        raise UsageError(f"order must be >= 1 for per-order energies of nonlinear models, got {order}")
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error")
+    rows = []
+    for L in depths:
+        ts = taylor_sample(model, init, L, order, samples, seed, tied)
+        for sch in schedules:
+            lam = float(sch.scales(L)[0])
+            rows.append((L, order_profile(ts, lam, sch.label)))
+    return OrderProfiles(model, init, order, samples, seed, tuple(rows))
