@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: entries of variance s^2/d (default 1)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress output (the command prints none)")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="write the fraction against K (needs matplotlib); without --plain the plain stack of the "
+                        "same model is also run for the figure")
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
     p.set_defaults(run=run)
 
@@ -45,10 +48,21 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.scaling.normalized import parse_norm
     from residual_expansion.scaling.schedules import power
 
+    if args.plot:
+        from residual_expansion.render.figures import pyplot
+
+        pyplot()  # fail early when matplotlib is missing
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
-    lesion = run_lesion(
-        model, parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c), args.depth,
-        args.delete, args.samples, args.seed, plain=args.plain,
-    )
+    init, norm, schedule = parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c)
+    lesion = run_lesion(model, init, norm, schedule, args.depth, args.delete, args.samples, args.seed, plain=args.plain)
     print(render_lesion(lesion, args.format))
+    if args.plot:
+        from residual_expansion.render.figures import plot_lesion
+        from residual_expansion.scaling.normalized import Norm
+
+        studies = [lesion]
+        if not args.plain:
+            studies.append(run_lesion(model, init, Norm(None), schedule, args.depth, args.delete, args.samples,
+                                      args.seed, plain=True))
+        plot_lesion(studies, args.plot)
     return 0

@@ -140,13 +140,21 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     from residual_expansion.render.normalization_output import render_norm_sweep
     from residual_expansion.scaling.normalized import parse_norm, run_norm_sweep
 
-    if args.orders is not None or args.plot or args.spectrum_plot:
-        raise UsageError("--norm does not combine with --orders, --plot or --spectrum-plot")
+    if args.orders is not None or args.spectrum_plot:
+        raise UsageError("--norm does not combine with --orders or --spectrum-plot")
+    if args.plot:
+        from residual_expansion.render.figures import pyplot
+
+        pyplot()
     route = "auto" if args.route in ("auto", "gaussian-radial") else args.route
     if args.route == "gaussian-radial":
         raise UsageError("--route gaussian-radial is not available with --norm; use auto, materialised or gaussian-vector")
     sweep = run_norm_sweep(model, init, parse_norm(args.norm), schedules, depths, args.samples, args.seed, route)
     print(render_norm_sweep(sweep, args.format))
+    if args.plot:
+        from residual_expansion.render.figures import plot_norm_energy
+
+        plot_norm_energy(sweep, args.plot)
     return 0
 
 

@@ -111,3 +111,100 @@ def plot_spectrum(sweep: Sweep, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def plot_norm_energy(sweep, path: str) -> None:
+    """Energy ||h_L||^2/||h_0||^2 against depth, normalized (measured, predicted) and unnormalized (mean, median,
+    predicted), log-log: additive against multiplicative growth. ``sweep`` is a
+    :class:`residual_expansion.scaling.normalized.NormSweep`."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    schedules = list(dict.fromkeys(r.run.schedule for r in sweep.rows))
+    for i, sch in enumerate(schedules):
+        rows = [r for r in sweep.rows if r.run.schedule == sch]
+        L = np.array([r.run.depth for r in rows])
+        color = f"C{2 * i}"
+        good = [r for r in rows if r.run.sq_norm_ratio is not None]
+        ax.errorbar([r.run.depth for r in good], [r.run.sq_norm_ratio.mean for r in good],
+                    yerr=[4 * r.run.sq_norm_ratio.stderr for r in good], fmt="o", color=color, ms=4, capsize=2,
+                    label=f"{sweep.norm.label}, {sch.label}: measured (+-4 se)")
+        pred = [r.predicted_sq_norm_ratio for r in rows]
+        if all(p is not None for p in pred):
+            ax.plot(L, pred, "-", color=color, lw=1.2, label=f"{sweep.norm.label}: predicted (additive)")
+        color = f"C{2 * i + 1}"
+        ref = [r for r in rows if r.reference.sq_norm_ratio is not None]
+        ax.plot([r.run.depth for r in ref], [r.reference.sq_norm_ratio.mean for r in ref], "s", color=color, ms=4,
+                label=f"none, {sch.label}: measured mean")
+        ax.plot([r.run.depth for r in ref], [r.reference.sq_norm_ratio.q50 for r in ref], "v", color=color, ms=4,
+                mfc="none", label="none: measured median")
+        refp = [r.reference_predicted for r in rows]
+        if all(p is not None and not p.explodes for p in refp):
+            ax.plot(L, [p.value for p in refp], "--", color=color, lw=1.2, label="none: predicted (multiplicative)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L")
+    ax.set_ylabel(r"$\|h_L\|^2 / \|h_0\|^2$")
+    m = sweep.model
+    ax.set_title(f"{m.kind if m.kind == 'linear' else m.kind + '/' + m.activation}, {sweep.init.label}, d={m.dim}, "
+                 f"{sweep.samples} samples", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_order_profiles(profiles, path: str) -> None:
+    """Per-order energies E||lambda^k T_k||^2/||x||^2 against k, one panel per schedule, one curve per depth
+    (``profiles`` from :func:`residual_expansion.scaling.orders.run_order_profiles`)."""
+    plt = pyplot()
+    labels = list(dict.fromkeys(p.label for _, p in profiles.rows))
+    fig, axes = plt.subplots(1, len(labels), figsize=(3.4 * len(labels), 3.6), dpi=120, squeeze=False)
+    depths = sorted({L for L, _ in profiles.rows})
+    for ax, lab in zip(axes[0], labels):
+        for j, L in enumerate(depths):
+            (p,) = [p for M, p in profiles.rows if M == L and p.label == lab]
+            k = np.arange(1, len(p.energies) + 1)
+            mean = np.array([st.mean for st in p.energies])
+            se = np.array([st.stderr for st in p.energies])
+            ax.errorbar(k, mean, yerr=4 * se, fmt="o-", color=f"C{j}", ms=3, capsize=2, lw=1, label=f"L={L}")
+        ax.set_yscale("log")
+        ax.set_xlabel("order k")
+        ax.set_title(lab, fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel(r"$E\|\lambda^k T_k\|^2 / \|x\|^2$")
+    axes[0][-1].legend(fontsize=7)
+    m = profiles.model
+    fig.suptitle(f"per-order energies by Taylor mode, {m.kind}/{m.activation}, {profiles.init.label}, d={m.dim}, "
+                 f"{profiles.samples} samples", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_lesion(lesions, path: str) -> None:
+    """Change-energy fraction against the number K of deleted blocks, one curve per lesion study
+    (residual, plain), with the exact predictions where they exist."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for i, les in enumerate(lesions):
+        color = f"C{i}"
+        K = np.array([r.deleted for r in les.results])
+        frac = np.array([r.fraction for r in les.results])
+        se = np.array([r.stderr for r in les.results])
+        m = les.model
+        name = f"{'plain' if les.plain else 'residual'} {m.kind if m.kind == 'linear' else m.kind + '/' + m.activation}"
+        ax.errorbar(K, frac, yerr=4 * se, fmt="o", color=color, ms=4, capsize=2, label=f"{name}: measured (+-4 se)")
+        pred = [r.predicted for r in les.results]
+        if all(p is not None for p in pred):
+            ax.plot(K, pred, "-", color=color, lw=1.2, label=f"{name}: predicted")
+    ax.set_xlabel("deleted blocks K")
+    ax.set_ylabel(r"$E\|x_n - x_n^{(-D)}\|^2 / E\|x_n\|^2$")
+    first = lesions[0]
+    ax.set_title(f"lesions, n={first.depth}, {first.schedule.label}, {first.init.label}, d={first.model.dim}, "
+                 f"{first.samples} samples", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
