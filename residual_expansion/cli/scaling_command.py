@@ -49,8 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--route", choices=("auto", "materialised", "gaussian-vector", "gaussian-radial"), default="auto",
                    help="auto (default) takes an exact Gaussian shortcut where one applies")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (needs matplotlib)")
-    p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (linear with --orders)")
+    p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (with --norm: the energy with and without it; needs matplotlib)")
+    p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (with --orders)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
     p.set_defaults(run=run)
