@@ -354,7 +354,7 @@ def test_cli_explosion_reported(capsys):
     ["--init", "fbm:2"],
     ["--schedule", "half"],
     ["--samples", "1"],
-    ["--model", "res3", "--orders", "2"],
+    ["--model", "res3", "--orders", "0"],
     ["--route", "gaussian-radial"],
     ["--beta", "-1"],
     ["--model", "mlp"],
