@@ -255,3 +255,15 @@ def test_scaling_skipinit_folds_the_multiplier_into_the_schedule(capsys):
                  "--samples", "50", "--dim", "6", "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)["results"]
     assert row["beta"] == 0.5
+
+
+def test_tied_orders_are_depth_free_at_c_over_n(capsys):
+    assert main(["scaling", "--model", "res3", "--activation", "tanh", "--orders", "2", "--tied", "--beta", "1",
+                 "--c", "0.5", "--depths", "8,64", "--samples", "100", "--dim", "8", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    a, b = (r["orders"][0] for r in doc["results"])
+    assert doc["tied"] and abs(a["mean"] - b["mean"]) < 4 * math.hypot(a["stderr"], b["stderr"])
+
+
+def test_tied_needs_orders():
+    assert main(["scaling", "--model", "res3", "--tied", "--depths", "4", "--samples", "4"]) == 2

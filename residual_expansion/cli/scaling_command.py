@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--orders", type=nonnegative_int, default=None,
                    help="measure the energy of orders 0..K: linear modules by the order recursion (with the tail "
                         "beyond K); res1/res3 by Taylor-mode propagation, with the remainder after each order")
+    p.add_argument("--tied", action="store_true",
+                   help="with --orders for res1/res3: one module shared by every layer (perfectly correlated weights)")
     p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln", "post-rms", "post-ln"), default="none",
                    help="normalization: pre (h + lambda g(N(h))) or post (N(h + lambda g(h))), RMSNorm or "
                         "LayerNorm; prints ||h_L||^2/||h_0||^2 next to its prediction and the unnormalized run")
@@ -108,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("an explicit schedule list:... applies only at its own length; give --depths equal to it")
     if args.scheme == "fixup":
         return _run_fixup(args, model, init, schedules, depths)
+    if args.tied and (args.orders is None or args.model == "linear"):
+        raise UsageError("--tied applies to --orders with --model res1 or res3")
     if args.norm != "none":
         return _run_normalized(args, model, init, schedules, depths)
     if args.orders is not None and args.model != "linear":
@@ -172,7 +176,7 @@ def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int
         from residual_expansion.render.figures import pyplot
 
         pyplot()
-    profiles = run_order_profiles(model, init, schedules, depths, args.orders, args.samples, args.seed)
+    profiles = run_order_profiles(model, init, schedules, depths, args.orders, args.samples, args.seed, args.tied)
     print(render_order_profiles(profiles, args.format))
     if args.spectrum_plot:
         from residual_expansion.render.figures import plot_order_profiles

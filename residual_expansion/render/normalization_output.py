@@ -222,7 +222,8 @@ def order_profiles_table(profiles) -> Table:
         headers=("schedule", "L", "lambda", "order k", "mean ||lambda^k T_k||^2/||x||^2", "remainder after k"),
         rows=tuple(rows),
         caption=(
-            f"per-order energies by Taylor mode: {_model_label(profiles.model)}, init {profiles.init.label}, "
+            f"per-order energies by Taylor mode: {_model_label(profiles.model)}"
+            f"{' (weight-tied: one module for every layer)' if profiles.tied else ''}, init {profiles.init.label}, "
             f"d={profiles.model.dim}, {profiles.samples} samples, seed {profiles.seed}; remainder after k = "
             "mean ||x_n - sum_{j<=k} lambda^j T_j||^2 / mean ||x_n - x||^2"
         ),
@@ -255,6 +256,7 @@ def order_profiles_json(profiles) -> dict[str, Any]:
         "samples": profiles.samples,
         "seed": profiles.seed,
         "orders": profiles.order,
+        "tied": profiles.tied,
         "input": INPUT_LAW,
         "results": [
             {

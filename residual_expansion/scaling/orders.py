@@ -216,6 +216,7 @@ class OrderProfiles:
     samples: int
     seed: int
     rows: tuple[tuple[int, OrderProfile], ...]
+    tied: bool = False
 
 
 def run_order_profiles(
@@ -246,4 +247,4 @@ def run_order_profiles(
         for sch in schedules:
             lam = float(sch.scales(L)[0])
             rows.append((L, order_profile(ts, lam, sch.label)))
-    return OrderProfiles(model, init, order, samples, seed, tuple(rows))
+    return OrderProfiles(model, init, order, samples, seed, tuple(rows), tied)
