@@ -22,11 +22,12 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
 from residual_expansion.render.table import Table, render_table, to_json
-from residual_expansion.theorem.expansion import Expansion, Term
 from residual_expansion.theorem.trees import LabeledTree, RootedTree
 
-if TYPE_CHECKING:  # sympy is imported only by the functions that build sympy objects
+if TYPE_CHECKING:  # sympy (and theorem.expansion, which needs it) only where sympy objects are built
     import sympy
+
+    from residual_expansion.theorem.expansion import Expansion, Term
 
 #: Lines handed to the stream in one ``write`` call.
 CHUNK_LINES = 2048
