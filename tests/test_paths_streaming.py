@@ -76,3 +76,55 @@ def test_write_paths_every_format(fmt):
     out = io.StringIO()
     write_paths(s, fmt, out)
     assert out.getvalue() == render_paths(s, fmt) + "\n"
+
+
+# ---------------------------------------------------------------- intervals without a full prefix list
+
+from fractions import Fraction  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from residual_expansion.paths.polynomial import _Prefix, shortest_intervals  # noqa: E402
+
+
+def brute_force(counts, share):
+    """Every (lo, hi): the shortest holding ceil(share * total), then most paths, then smallest lo."""
+    total = sum(counts)
+    need = -((-share.numerator * total) // share.denominator)
+    best = None
+    for lo in range(len(counts)):
+        mass = 0
+        for hi in range(lo, len(counts)):
+            mass += counts[hi]
+            if mass >= need:
+                key = (hi - lo, -mass, lo)
+                if best is None or key < best[0]:
+                    best = (key, lo, hi, mass)
+                break
+    return best[1], best[2], best[3]
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.one_of(st.integers(0, 3), st.integers(0, 10**30)), min_size=1, max_size=150),
+       share=st.fractions(min_value=Fraction(1, 10**6), max_value=1))
+def test_intervals_equal_brute_force(counts, share):
+    if sum(counts) == 0:
+        counts = counts + [1]
+    iv = shortest_intervals(counts, [share])[0]
+    assert (iv.lo, iv.hi, iv.count) == brute_force(counts, share)
+
+
+def test_brute_force_comparison_catches_a_wrong_interval():
+    counts = [1, 4, 6, 4, 1]
+    assert brute_force(counts, Fraction(1, 2)) == (1, 2, 10)
+    assert brute_force(counts, Fraction(1, 2)) != (2, 3, 10)  # the later of two equal intervals loses
+
+
+def test_prefix_checkpoints():
+    counts = list(range(1, 300))
+    p = _Prefix(counts)
+    assert len(p.checkpoints) == 1 + len(counts) // _Prefix.STRIDE
+    assert all(p.at(i) == sum(counts[:i]) for i in range(len(counts) + 1))
+    assert p.first_reaching(sum(counts[:100])) == 100 and p.first_reaching(10**9) == len(counts) + 1
+    assert p.first_reaching(1, start=50) == 50

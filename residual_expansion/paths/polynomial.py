@@ -410,13 +410,57 @@ def moments(counts: Sequence[int]) -> tuple[Fraction, Fraction]:
     return mean, Fraction(second, total) - mean * mean
 
 
+class _Prefix:
+    """Prefix sums ``P(i) = c_0 + ... + c_{i-1}``, i = 0..N, keeping only every :attr:`STRIDE`-th.
+
+    The full list of prefix sums is as large as the counts themselves (n^2 bits at depth
+    n); the checkpoints are 1/STRIDE of that, and any ``P(i)`` is a checkpoint plus fewer
+    than STRIDE additions.
+    """
+
+    STRIDE = 64
+
+    def __init__(self, counts: Sequence[int]) -> None:
+        self.counts = counts
+        self.n = len(counts)
+        checkpoints, run = [0], 0
+        for i, c in enumerate(counts, start=1):
+            run += c
+            if i % self.STRIDE == 0:
+                checkpoints.append(run)
+        self.checkpoints = checkpoints
+        self.total = run
+
+    def at(self, i: int) -> int:
+        """P(i), 0 <= i <= N."""
+        block = i // self.STRIDE
+        value = self.checkpoints[block]
+        for k in range(block * self.STRIDE, i):
+            value += self.counts[k]
+        return value
+
+    def first_reaching(self, v: int, start: int = 0) -> int:
+        """The least i >= start with P(i) >= v, or N + 1 when there is none (``bisect_left`` on the prefix list)."""
+        j = bisect.bisect_left(self.checkpoints, v)
+        i = (j - 1) * self.STRIDE if j > 0 else 0  # P at checkpoint j-1 is below v
+        p = self.at(i)
+        while p < v:
+            if i >= self.n:
+                return self.n + 1
+            p += self.counts[i]
+            i += 1
+        return max(i, start)
+
+
 def shortest_intervals(counts: Sequence[int], shares: Sequence[Fraction]) -> tuple[CentralInterval, ...]:
     """For each share ``s``: the shortest ``lo..hi`` with ``sum_{lo<=k<=hi} c_k >= s * total``.
 
     Among equally short intervals the one holding the most paths wins, then the smallest
-    ``lo``. For each start ``lo`` (only those with ``prefix[lo] <= total - need`` can
-    reach ``need``) the end ``hi`` is found by bisection of the exact prefix sums:
-    ``O(N log N)`` exact big-integer comparisons.
+    ``lo``. A first candidate centred on the distribution bounds the width, so only starts
+    ``lo`` from ``q - width - 1`` (q: where the prefix first reaches the need) to the last
+    start that can still reach it are scanned; the end ``hi`` of each start moves only
+    forward (two pointers), so a share costs O(N) exact additions. Prefix sums are kept
+    every 64th only (:class:`_Prefix`): memory beyond the counts is 1/64 of them.
 
     Raises
     ------
@@ -426,10 +470,8 @@ def shortest_intervals(counts: Sequence[int], shares: Sequence[Fraction]) -> tup
     >>> [(iv.lo, iv.hi, iv.count) for iv in shortest_intervals((1, 4, 6, 4, 1), [Fraction(1, 2), 1])]
     [(1, 2, 10), (0, 4, 16)]
     """
-    prefix = [0]
-    for c in counts:
-        prefix.append(prefix[-1] + c)
-    total = prefix[-1]
+    prefix = _Prefix(counts)
+    total = prefix.total
     if total <= 0:
         raise UsageError("the architecture has no input-output path")
     out = []
@@ -438,29 +480,29 @@ def shortest_intervals(counts: Sequence[int], shares: Sequence[Fraction]) -> tup
         if not 0 < share <= 1:
             raise UsageError(f"share {share} is not in (0, 1]")
         need = -((-share.numerator * total) // share.denominator)  # ceil(share * total)
-        last_lo = bisect.bisect_right(prefix, total - need) - 1  # beyond it even lo..N falls short
-        best: tuple[int, int, int, int] | None = None  # (width, mass, lo, hi)
-        end = len(prefix) - 1
+        last_lo = prefix.first_reaching(total - need + 1) - 1  # beyond it even lo..N falls short
         # A first candidate centred on the distribution bounds the width w; any interval of
         # width <= w holding `need` paths ends at or after q (the first index whose prefix
         # reaches `need`), so it starts at lo >= q - w - 1: the scan starts there.
-        centre = min(bisect.bisect_left(prefix, (total - need + 1) // 2 + 1) - 1, last_lo)
-        centre_hi = bisect.bisect_left(prefix, prefix[centre] + need, centre + 1) - 1
-        q = bisect.bisect_left(prefix, need) - 1
+        centre = min(prefix.first_reaching((total - need + 1) // 2 + 1) - 1, last_lo)
+        centre_hi = prefix.first_reaching(prefix.at(centre) + need, centre + 1) - 1
+        q = prefix.first_reaching(need) - 1
         first_lo = max(0, q - (centre_hi - centre) - 1)
+        best: tuple[int, int, int, int] | None = None  # (width, mass, lo, hi)
+        p_lo = prefix.at(first_lo)
+        j, p_j = first_lo, p_lo  # j: the end pointer (hi + 1), p_j = P(j)
         for lo in range(first_lo, last_lo + 1):
-            if counts[lo] == 0 and lo < last_lo:
-                continue  # starting one later is never worse
-            if best is not None and prefix[min(lo + best[0] + 1, end)] - prefix[lo] < need:
-                continue  # even the best width so far falls short from here
-            hi = bisect.bisect_left(prefix, prefix[lo] + need, lo + 1) - 1
-            width = hi - lo
-            if best is None or width < best[0]:
-                best = (width, prefix[hi + 1] - prefix[lo], lo, hi)
-            elif width == best[0]:
-                mass = prefix[hi + 1] - prefix[lo]
-                if mass > best[1]:
-                    best = (width, mass, lo, hi)
+            if counts[lo] != 0 or lo == last_lo:  # starting one later is never worse
+                if j < lo + 1:
+                    j, p_j = lo + 1, p_lo + counts[lo]
+                target = p_lo + need
+                while p_j < target:
+                    p_j += counts[j]
+                    j += 1
+                hi, mass = j - 1, p_j - p_lo
+                if best is None or hi - lo < best[0] or (hi - lo == best[0] and mass > best[1]):
+                    best = (hi - lo, mass, lo, hi)
+            p_lo += counts[lo]
         assert best is not None
         out.append(CentralInterval(target=share, lo=best[2], hi=best[3], count=best[1], total=total))
     return tuple(out)
