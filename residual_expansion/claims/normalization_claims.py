@@ -75,7 +75,9 @@ def check_norm_energy(depth: int, seed: int, increment: Callable = nz.pre_norm_i
             ev[f"{name}: predicted"] = pred
             ev[f"{name}: tolerance"] = tol
     eps = np.finfo(float).eps
-    rel_tol = 8 * (depth + DIM) * eps
+    # Heuristic rounding allowance: per layer two length-d products, an addition and a normalization
+    # (3d + 5 roundings), accumulated over L layers without amplification.
+    rel_tol = depth * (3 * DIM + 5) * eps
     for norm in ("post-rms", "post-ln"):
         model = Model("res3", "relu", dim=DIM, input_dim=64)
         (run,) = nz.simulate_normalized(model, UNIFORM, nz.parse_norm(norm), (power(0.0),), depth, 200, seed, "materialised")
@@ -139,7 +141,7 @@ def check_order_energy(depth: int, seed: int, bound: Callable = od.flow_bound) -
     if (skip := _too_deep(4 * depth, method, 4 * MAX_DEPTH)) is not None:
         return skip
     K = 4
-    S = _samples(depth, 200)
+    S = int(min(200, max(50, 6400 // depth)))
     model = Model("res3", "tanh", dim=8, input_dim=64)
     eps = np.finfo(float).eps
     ev: dict = {"orders": K, "samples": S, "d": 8}
