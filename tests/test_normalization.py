@@ -267,3 +267,26 @@ def test_tied_orders_are_depth_free_at_c_over_n(capsys):
 
 def test_tied_needs_orders():
     assert main(["scaling", "--model", "res3", "--tied", "--depths", "4", "--samples", "4"]) == 2
+
+
+@pytest.mark.parametrize("kind", ["rms", "ln"])
+def test_norm_jacobian_matches_the_module_vjp(kind):
+    rng = np.random.default_rng(8)
+    h, u = rng.standard_normal((2, 5))
+    J = cap.norm_jacobian(h[None], kind)[0]
+    assert np.max(np.abs(J.T @ u - norm_vjp(h, u, kind))) < 1e-13
+
+
+def test_scaling_capacity_json_matches_prediction(capsys):
+    assert main(["scaling", "--model", "linear", "--capacity", "--beta", "0.5", "--depths", "4,16",
+                 "--samples", "400", "--dim", "6", "--orders", "2", "--format", "json"]) == 0
+    for r in json.loads(capsys.readouterr().out)["results"]:
+        assert abs(r["mean_jacobian_energy"] - r["predicted_jacobian_energy"]) < 4 * r["stderr_jacobian_energy"]
+        assert [o["k"] for o in r["orders"]] == [0, 1, 2]
+
+
+def test_scaling_capacity_with_norm_has_no_prediction(capsys):
+    assert main(["scaling", "--model", "res3", "--capacity", "--norm", "post-ln", "--beta", "0", "--depths", "4",
+                 "--samples", "50", "--dim", "6", "--format", "json"]) == 0
+    (r,) = json.loads(capsys.readouterr().out)["results"]
+    assert r["predicted_jacobian_energy"] is None and r["orders"] is None and r["mean_jacobian_energy"] > 0

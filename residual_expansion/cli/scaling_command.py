@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--orders", type=nonnegative_int, default=None,
                    help="measure the energy of orders 0..K: linear modules by the order recursion (with the tail "
                         "beyond K); res1/res3 by Taylor-mode propagation, with the remainder after each order")
+    p.add_argument("--capacity", action="store_true",
+                   help="linear/res3: the input-output Jacobian energy E||dx_n/dx||_F^2 / d against its prediction, "
+                        "and its order split up to --orders K (default 4) when exact; with --norm, measured only")
     p.add_argument("--tied", action="store_true",
                    help="with --orders for res1/res3: one module shared by every layer (perfectly correlated weights)")
     p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln", "post-rms", "post-ln"), default="none",
@@ -110,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("an explicit schedule list:... applies only at its own length; give --depths equal to it")
     if args.scheme == "fixup":
         return _run_fixup(args, model, init, schedules, depths)
+    if args.capacity:
+        return _run_capacity(args, model, init, schedules, depths)
     if args.tied and (args.orders is None or args.model == "linear"):
         raise UsageError("--tied applies to --orders with --model res1 or res3")
     if args.norm != "none":
@@ -197,4 +202,22 @@ def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
         raise UsageError("--scheme fixup takes power schedules")
     rows = run_fixup(model, init, schedules, depths, args.samples, args.seed)
     print(render_fixup(rows, model, init, args.samples, args.seed, args.format))
+    return 0
+
+
+def _run_capacity(args: argparse.Namespace, model, init, schedules, depths) -> int:
+    """``scaling --capacity``: Jacobian energies, per order where exact."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.render.normalization_output import render_capacity
+    from residual_expansion.scaling.capacity import run_capacity
+    from residual_expansion.scaling.normalized import parse_norm, require_iid
+
+    require_iid(init, "--capacity")
+    if args.model == "res1" or args.plot or args.spectrum_plot or args.tied:
+        raise UsageError("--capacity applies to --model linear or res3, without plots or --tied")
+    if any(s.values is not None for s in schedules):
+        raise UsageError("--capacity takes power schedules")
+    orders = 4 if args.orders is None else args.orders
+    sweep = run_capacity(model, init, parse_norm(args.norm), schedules, depths, orders, args.samples, args.seed)
+    print(render_capacity(sweep, args.format))
     return 0

@@ -333,3 +333,73 @@ def render_fixup(rows, model, init, samples, seed, fmt: str) -> str:
     if fmt == "latex":
         note = "% " + note
     return render_table(fixup_table(rows, model, init, samples, seed), fmt) + "\n\n" + note
+
+
+# --------------------------------------------------------------------------- capacity
+
+
+def capacity_tables(sweep) -> tuple[Table, ...]:
+    """The total Jacobian energy per (schedule, depth), and its order split where it is exact."""
+    rows = []
+    for r in sweep.runs:
+        z = None
+        if r.predicted_total is not None and r.total.stderr > 0 and math.isfinite(r.predicted_total):
+            z = (r.total.mean - r.predicted_total) / r.total.stderr
+        rows.append((r.schedule.label, str(r.depth), f"{_g(r.total.mean)} +- {_g(r.total.stderr, 2)}",
+                     _g(r.predicted_total, 5), _z(z)))
+    m = sweep.model
+    main = Table(
+        headers=("schedule", "L", "mean ||dx_n/dx||_F^2 / d", "predicted", "z"),
+        rows=tuple(rows),
+        caption=(f"capacity: {_model_label(m)}, norm {sweep.norm.label}, init {sweep.init.label}, d={m.dim}, "
+                 f"{sweep.samples} samples, seed {sweep.seed}; prediction prod(1 + kappa lambda^2)"),
+        align="lrrrr",
+    )
+    split = []
+    for r in sweep.runs:
+        if r.orders is None:
+            continue
+        for k, st in enumerate(r.orders):
+            p = r.predicted_orders[k] if r.predicted_orders else None
+            z = None if p is None or st.stderr == 0 else (st.mean - p) / st.stderr
+            split.append((r.schedule.label, str(r.depth), str(k), f"{_g(st.mean)} +- {_g(st.stderr, 2)}", _g(p, 5), _z(z)))
+    if not split:
+        return (main,)
+    return main, Table(
+        headers=("schedule", "L", "order k", "mean ||J_k||_F^2 / d", "predicted e_k", "z"),
+        rows=tuple(split),
+        caption="order-k part of the Jacobian (branch Jacobians at the input): e_k(kappa lambda_1^2, ...)",
+        align="lrrrrr",
+    )
+
+
+def capacity_json(sweep) -> dict[str, Any]:
+    """The JSON document of ``scaling --capacity``."""
+    def num(x):
+        return None if x is None or not math.isfinite(x) else x
+
+    return {
+        "model": sweep.model.kind, "activation": sweep.model.activation, "norm": sweep.norm.label,
+        "init": sweep.init.label, "dim": sweep.model.dim, "samples": sweep.samples, "seed": sweep.seed,
+        "input": INPUT_LAW,
+        "results": [
+            {"schedule": r.schedule.label, "depth": r.depth,
+             "mean_jacobian_energy": num(r.total.mean), "stderr_jacobian_energy": num(r.total.stderr),
+             "predicted_jacobian_energy": num(r.predicted_total),
+             "orders": None if r.orders is None else [
+                 {"k": k, "mean": num(st.mean), "stderr": num(st.stderr),
+                  "predicted": None if r.predicted_orders is None else num(r.predicted_orders[k])}
+                 for k, st in enumerate(r.orders)]}
+            for r in sweep.runs
+        ],
+    }
+
+
+def render_capacity(sweep, fmt: str) -> str:
+    """``scaling --capacity`` in ``fmt``."""
+    if fmt == "json":
+        return to_json(capacity_json(sweep))
+    note = f"input: {INPUT_LAW}"
+    if fmt == "latex":
+        note = "% " + note
+    return "\n\n".join([*(render_table(t, fmt) for t in capacity_tables(sweep)), note])

@@ -27,7 +27,9 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling import predictions
 from residual_expansion.scaling.montecarlo import Init, Model, SampleStats
-from residual_expansion.scaling.normalized import branch_kappa, draw_input, draw_matrices, require_iid
+from residual_expansion.scaling.normalized import (
+    Norm, branch_kappa, draw_input, draw_matrices, normalize, require_iid,
+)
 from residual_expansion.scaling.schedules import Schedule
 
 LAYER_BUDGET = 32 * 2**20
@@ -71,11 +73,43 @@ def predicted_jacobian(model: Model, lams: np.ndarray, kmax: int) -> tuple[float
     return float(total), tuple(float(v) for v in spec)
 
 
+def _branch_and_jacobian(model: Model, mats, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """g(u) (c, m, d) and its Jacobian (c, m, d, d) for linear or res-3 branches."""
+    if model.kind == "linear":
+        (a,) = mats
+        return np.einsum("cab,cmb->cma", a, u), np.broadcast_to(a[:, None], u.shape + (u.shape[-1],))
+    w, v = mats
+    z = np.einsum("cab,cmb->cma", w, u)
+    name = model.activation
+    act = np.maximum(z, 0.0) if name == "relu" else (np.tanh(z) if name == "tanh" else z)
+    return np.einsum("cab,cmb->cma", v, act), np.einsum("cab,cmb,cbe->cmae", v, _act_grad(name, z), w)
+
+
+def norm_jacobian(h: np.ndarray, kind: str) -> np.ndarray:
+    """dN/dh = (sqrt(d) / ||y||) (I - yhat yhat^T) C, y = C h (C = I for RMSNorm, the centring for LayerNorm).
+
+    >>> J = norm_jacobian(np.array([[3.0, 4.0]]), "rms")
+    >>> bool(np.allclose(J[0] @ np.array([3.0, 4.0]), 0.0))
+    True
+    """
+    d = h.shape[-1]
+    y = h - h.mean(axis=-1, keepdims=True) if kind == "ln" else h
+    r = np.linalg.norm(y, axis=-1, keepdims=True)
+    yh = y / r
+    proj = np.eye(d) - yh[..., :, None] * yh[..., None, :]
+    if kind == "ln":
+        proj = proj @ (np.eye(d) - np.full((d, d), 1.0 / d))
+    return (np.sqrt(d) / r)[..., None] * proj
+
+
 def simulate_capacity(
-    model: Model, init: Init, schedules: Sequence[Schedule], depth: int, orders: int, samples: int, seed: int
+    model: Model, init: Init, schedules: Sequence[Schedule], depth: int, orders: int, samples: int, seed: int,
+    norm: Norm | None = None,
 ) -> tuple[CapacityRun, ...]:
     """Jacobian energies of ``samples`` random linear or res-3 stacks (common weights across schedules).
 
+    With a normalization (``norm``: pre, x + lambda g(N(x)); post, N(x + lambda g(x))) the total is measured
+    along the normalized forward pass; the order split and the predictions are then None (no identity).
     Draws: ``numpy.random.default_rng([seed, depth, 19])``.
 
     >>> from residual_expansion.scaling.schedules import power
@@ -95,10 +129,11 @@ def simulate_capacity(
         raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error")
     if orders < 0:
         raise UsageError(f"orders must be >= 0, got {orders}")
+    placement = None if norm is None else norm.placement
     d = model.dim
     m = len(schedules)
     lams = np.stack([sch.scales(depth) for sch in schedules])  # (m, L)
-    split = model.kind == "linear" or model.activation in ("relu", "identity")
+    split = placement is None and (model.kind == "linear" or model.activation in ("relu", "identity"))
     rng = np.random.default_rng([seed, depth, 19])
     per = max(1, min(samples, LAYER_BUDGET // (8 * d * d * max(m, orders + 1) * 2)))
     totals, parts = [], []
@@ -114,29 +149,59 @@ def simulate_capacity(
             for k in range(depth):
                 mats = draw_matrices(rng, model, init, c)
                 lam = lams[:, k][None, :, None, None]
-                if model.kind == "linear":
-                    (a,) = mats
-                    Ji = np.broadcast_to(a[:, None], (c, m, d, d))
-                    J0 = a[:, None]
-                    h = h + lams[:, k][None, :, None] * np.einsum("cab,cmb->cma", a, h)
+                lam_v = lams[:, k][None, :, None]
+                if placement == "pre":
+                    u = normalize(h, norm.kind)
+                    g, Jg = _branch_and_jacobian(model, mats, u)
+                    J = J + lam * (Jg @ norm_jacobian(h, norm.kind) @ J)
+                    h = h + lam_v * g
+                elif placement == "post":
+                    g, Jg = _branch_and_jacobian(model, mats, h)
+                    y = h + lam_v * g
+                    J = norm_jacobian(y, norm.kind) @ (J + lam * (Jg @ J))
+                    h = normalize(y, norm.kind)
                 else:
-                    w, v = mats
-                    z = np.einsum("cab,cmb->cma", w, h)
-                    Ji = np.einsum("cab,cmb,cbe->cmae", v, _act_grad(model.activation, z), w)
-                    z0 = np.einsum("cab,cb->ca", w, x)
-                    J0 = np.einsum("cab,cb,cbe->cae", v, _act_grad(model.activation, z0), w)[:, None]
-                    act = np.maximum(z, 0.0) if model.activation == "relu" else (np.tanh(z) if model.activation == "tanh" else z)
-                    h = h + lams[:, k][None, :, None] * np.einsum("cab,cmb->cma", v, act)
-                J = J + lam * (Ji @ J)
-                if split and orders:
-                    T[:, :, 1:] = T[:, :, 1:] + lam[:, :, None] * (J0[:, :, None] @ T[:, :, :-1])
+                    g, Jg = _branch_and_jacobian(model, mats, h)
+                    J = J + lam * (Jg @ J)
+                    h = h + lam_v * g
+                    if split and orders:
+                        _, J0 = _branch_and_jacobian(model, mats, x[:, None, :])
+                        T[:, :, 1:] = T[:, :, 1:] + lam[:, :, None] * (J0[:, :, None] @ T[:, :, :-1])
             totals.append(np.sum(J * J, axis=(-2, -1)) / d)
             parts.append(np.sum(T * T, axis=(-2, -1)) / d)
     tot = np.concatenate(totals)
     par = np.concatenate(parts)
     runs = []
     for j, sch in enumerate(schedules):
-        p_tot, p_ord = predicted_jacobian(model, sch.scales(depth), orders)
+        p_tot, p_ord = predicted_jacobian(model, sch.scales(depth), orders) if placement is None else (None, None)
         ord_stats = tuple(SampleStats.of(par[:, j, k]) for k in range(orders + 1)) if split else None
         runs.append(CapacityRun(sch, depth, samples, SampleStats.of(tot[:, j]), ord_stats, p_tot, p_ord))
     return tuple(runs)
+
+
+@dataclass(frozen=True)
+class CapacitySweep:
+    """``scaling --capacity``: Jacobian energies at every (schedule, depth)."""
+
+    model: Model
+    init: Init
+    norm: Norm
+    orders: int
+    samples: int
+    seed: int
+    runs: tuple[CapacityRun, ...]
+
+
+def run_capacity(model: Model, init: Init, norm: Norm, schedules: Sequence[Schedule], depths: Sequence[int],
+                 orders: int, samples: int, seed: int) -> CapacitySweep:
+    """:func:`simulate_capacity` at every depth.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> sw = run_capacity(Model("linear", dim=4), Init("iid-gaussian"), Norm(None), [power(1.0)], [2, 4], 1, 20, 0)
+    >>> [r.depth for r in sw.runs]
+    [2, 4]
+    """
+    runs = []
+    for L in depths:
+        runs.extend(simulate_capacity(model, init, schedules, L, orders, samples, seed, norm))
+    return CapacitySweep(model, init, norm, orders, samples, seed, tuple(runs))
