@@ -352,7 +352,8 @@ def capacity_tables(sweep) -> tuple[Table, ...]:
         headers=("schedule", "L", "mean ||dx_n/dx||_F^2 / d", "predicted", "z"),
         rows=tuple(rows),
         caption=(f"capacity: {_model_label(m)}, norm {sweep.norm.label}, init {sweep.init.label}, d={m.dim}, "
-                 f"{sweep.samples} samples, seed {sweep.seed}; prediction prod(1 + kappa lambda^2)"),
+                 f"{sweep.samples} samples, seed {sweep.seed}; prediction prod(1 + kappa lambda^2)"
+                 + (" (no identity with a normalization)" if sweep.norm.placement else "")),
         align="lrrrr",
     )
     split = []
