@@ -290,3 +290,11 @@ def test_scaling_capacity_with_norm_has_no_prediction(capsys):
                  "--samples", "50", "--dim", "6", "--format", "json"]) == 0
     (r,) = json.loads(capsys.readouterr().out)["results"]
     assert r["predicted_jacobian_energy"] is None and r["orders"] is None and r["mean_jacobian_energy"] > 0
+
+
+def test_lesion_explosion_is_a_result_not_an_error(capsys):
+    assert main(["lesion", "--model", "linear", "--depth", "20", "--beta", "0", "--c", "1e100", "--delete", "1",
+                 "--samples", "10", "--dim", "4", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    (r,) = json.loads(out)["results"]
+    assert r["explodes"] and r["change_energy_fraction"] is None and "NaN" not in out and "Infinity" not in out

@@ -189,14 +189,15 @@ def plot_lesion(lesions, path: str) -> None:
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
     for i, les in enumerate(lesions):
         color = f"C{i}"
-        K = np.array([r.deleted for r in les.results])
-        frac = np.array([r.fraction for r in les.results])
-        se = np.array([r.stderr for r in les.results])
+        ok = [r for r in les.results if not r.explodes]
+        K = np.array([r.deleted for r in ok])
+        frac = np.array([r.fraction for r in ok])
+        se = np.array([r.stderr for r in ok])
         m = les.model
         name = f"{'plain' if les.plain else 'residual'} {m.kind if m.kind == 'linear' else m.kind + '/' + m.activation}"
         ax.errorbar(K, frac, yerr=4 * se, fmt="o", color=color, ms=4, capsize=2, label=f"{name}: measured (+-4 se)")
-        pred = [r.predicted for r in les.results]
-        if all(p is not None for p in pred):
+        pred = [r.predicted for r in ok]
+        if ok and all(p is not None for p in pred):
             ax.plot(K, pred, "-", color=color, lw=1.2, label=f"{name}: predicted")
     ax.set_xlabel("deleted blocks K")
     ax.set_ylabel(r"$E\|x_n - x_n^{(-D)}\|^2 / E\|x_n\|^2$")

@@ -147,7 +147,8 @@ def render_norm_sweep(sweep: NormSweep, fmt: str) -> str:
 def lesion_table(lesion) -> Table:
     """One row per number K of deleted blocks: measured change-energy fraction, prediction, z."""
     rows = tuple(
-        (str(r.deleted), f"{_g(r.fraction)} +- {_g(r.stderr, 2)}", _g(r.predicted, 5), _z(r.z))
+        (str(r.deleted), "explodes (float64 overflow)" if r.explodes else f"{_g(r.fraction)} +- {_g(r.stderr, 2)}",
+         _g(r.predicted, 5), _z(r.z))
         for r in lesion.results
     )
     kind = "plain" if lesion.plain else "residual"
@@ -188,6 +189,7 @@ def lesion_json(lesion) -> dict[str, Any]:
                 "stderr_change_energy_fraction": r.stderr,
                 "predicted_change_energy_fraction": r.predicted,
                 "z": r.z,
+                "explodes": r.explodes,
                 "mean_norm_sq_ratio": r.full_energy,
             }
             for r in lesion.results

@@ -72,17 +72,19 @@ class LesionResult:
     """Deleting K blocks: the measured change-energy fraction, its standard error, the prediction (or None).
 
     ``full_energy``: mean ||x_n||^2 / ||x_0||^2 of the intact network (the same for every K).
+    When a sample overflowed float64 the measurement is None and ``explodes`` is True.
     """
 
     deleted: int
-    fraction: float
-    stderr: float
+    fraction: float | None
+    stderr: float | None
     predicted: float | None
-    full_energy: float
+    full_energy: float | None
+    explodes: bool = False
 
     @property
     def z(self) -> float | None:
-        if self.predicted is None or self.stderr == 0 or not math.isfinite(self.stderr):
+        if self.predicted is None or self.fraction is None or not self.stderr or not math.isfinite(self.stderr):
             return None
         return (self.fraction - self.predicted) / self.stderr
 
@@ -183,10 +185,13 @@ def run_lesion(
             change.append(np.sum((h[:, 1:] - h[:, :1]) ** 2, axis=-1) / e0)
     full_all = np.concatenate(full)
     change_all = np.concatenate(change)
-    if not (np.all(np.isfinite(full_all)) and np.all(np.isfinite(change_all))):
-        raise UsageError("the network overflowed float64; use a smaller depth or a larger beta")
+    exploded = not (np.all(np.isfinite(full_all)) and np.all(np.isfinite(change_all)))
     results = []
     for j, K in enumerate(ks):
+        if exploded:
+            results.append(LesionResult(int(K), None, None, predicted_fraction(model, norm, plain, float(lam[0]), int(K)),
+                                        None, True))
+            continue
         r, se = ratio_of_means(change_all[:, j], full_all)
         results.append(LesionResult(int(K), r, se, predicted_fraction(model, norm, plain, float(lam[0]), int(K)),
                                     float(np.mean(full_all))))
