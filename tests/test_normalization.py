@@ -298,3 +298,12 @@ def test_lesion_explosion_is_a_result_not_an_error(capsys):
     out = capsys.readouterr().out
     (r,) = json.loads(out)["results"]
     assert r["explodes"] and r["change_energy_fraction"] is None and "NaN" not in out and "Infinity" not in out
+
+
+@pytest.mark.parametrize("extra", [["--norm", "pre-rms"], ["--capacity"], ["--activation", "tanh", "--orders", "2"]])
+def test_overflow_never_reaches_json_as_nan_or_infinity(extra, capsys):
+    assert main(["scaling", "--model", "res3", "--beta", "0", "--c", "1e300", "--depths", "10", "--samples", "4",
+                 "--dim", "3", "--format", "json", *extra]) == 0
+    out = capsys.readouterr().out
+    json.loads(out)
+    assert "NaN" not in out and "Infinity" not in out

@@ -18,7 +18,7 @@ from residual_expansion.scaling.sweep import INPUT_LAW
 def _g(x: float | None, digits: int = 4) -> str:
     if x is None:
         return "-"
-    if math.isinf(x):
+    if not math.isfinite(x):
         return "explodes"
     return f"{x:.{digits}g}"
 
@@ -29,6 +29,11 @@ def _pm(st) -> str:
 
 def _z(z: float | None) -> str:
     return "-" if z is None else f"{z:+.2f}"
+
+
+def _num(x: float | None) -> float | None:
+    """A finite number for JSON, or None (overflow is reported by the explodes fields)."""
+    return None if x is None or not math.isfinite(x) else x
 
 
 def _model_label(model) -> str:
@@ -93,11 +98,11 @@ def norm_json(sweep: NormSweep) -> dict[str, Any]:
             "explodes_at": run.explodes_at,
             "mean_norm_sq_ratio": run.sq_norm_ratio.mean if run.sq_norm_ratio else None,
             "stderr_norm_sq_ratio": run.sq_norm_ratio.stderr if run.sq_norm_ratio else None,
-            "predicted_norm_sq_ratio": r.predicted_sq_norm_ratio,
+            "predicted_norm_sq_ratio": _num(r.predicted_sq_norm_ratio),
             "z_norm_sq_ratio": r.z("norm"),
             "mean_sq_ratio": run.sq_ratio.mean if run.sq_ratio else None,
             "stderr_sq_ratio": run.sq_ratio.stderr if run.sq_ratio else None,
-            "predicted_sq_ratio": r.predicted_sq_ratio,
+            "predicted_sq_ratio": _num(r.predicted_sq_ratio),
             "z_sq_ratio": r.z("diff"),
             "mean_inverse_input_energy": run.inv_input_energy,
             "post_rms_homogeneity_residual": run.homogeneity_residual,
@@ -108,7 +113,7 @@ def norm_json(sweep: NormSweep) -> dict[str, Any]:
                 "stderr_norm_sq_ratio": ref.sq_norm_ratio.stderr if ref.sq_norm_ratio else None,
                 "median_norm_sq_ratio": ref.sq_norm_ratio.q50 if ref.sq_norm_ratio else None,
                 "predicted_norm_sq_ratio": None if rp is None or rp.explodes else rp.value,
-                "predicted_log_norm_sq_ratio": None if rp is None else rp.log,
+                "predicted_log_norm_sq_ratio": None if rp is None else _num(rp.log),
                 "route": ref.route,
             },
         })

@@ -172,10 +172,11 @@ def simulate_capacity(
     tot = np.concatenate(totals)
     par = np.concatenate(parts)
     runs = []
-    for j, sch in enumerate(schedules):
-        p_tot, p_ord = predicted_jacobian(model, sch.scales(depth), orders) if placement is None else (None, None)
-        ord_stats = tuple(SampleStats.of(par[:, j, k]) for k in range(orders + 1)) if split else None
-        runs.append(CapacityRun(sch, depth, samples, SampleStats.of(tot[:, j]), ord_stats, p_tot, p_ord))
+    with np.errstate(all="ignore"):
+        for j, sch in enumerate(schedules):
+            p_tot, p_ord = predicted_jacobian(model, sch.scales(depth), orders) if placement is None else (None, None)
+            ord_stats = tuple(SampleStats.of(par[:, j, k]) for k in range(orders + 1)) if split else None
+            runs.append(CapacityRun(sch, depth, samples, SampleStats.of(tot[:, j]), ord_stats, p_tot, p_ord))
     return tuple(runs)
 
 

@@ -412,8 +412,9 @@ def run_norm_sweep(
         refs = simulate(model, init, schedules, L, samples, seed)
         for run, ref in zip(runs, refs):
             lams = run.schedule.scales(L)
-            p_norm, p_diff = predict_normalized(model, norm, lams, run.inv_input_energy)
-            ref_pred = predictions.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)
+            with np.errstate(over="ignore", invalid="ignore"):
+                p_norm, p_diff = predict_normalized(model, norm, lams, run.inv_input_energy)
+                ref_pred = predictions.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)
             rows.append(NormRow(run, p_norm, p_diff, ref, ref_pred))
     return NormSweep(model, init, norm, samples, seed, tuple(rows))
 

@@ -185,15 +185,18 @@ def order_profile(ts: TaylorSample, lam: float, label: str) -> OrderProfile:
     T = ts.coefficients
     K = T.shape[0] - 1
     x = T[0]
-    e0 = np.sum(x * x, axis=-1)
-    energies = tuple(SampleStats.of(np.sum((lam**k * T[k]) ** 2, axis=-1) / e0) for k in range(1, K + 1))
-    xn = forward(ts, lam)
-    total = np.mean(np.sum((xn - x) ** 2, axis=-1))
-    partial = x.copy()
-    rem = []
-    for k in range(1, K + 1):
-        partial = partial + lam**k * T[k]
-        rem.append(float(np.mean(np.sum((xn - partial) ** 2, axis=-1)) / total) if total > 0 else 0.0)
+    with np.errstate(all="ignore"):
+        lam64 = np.float64(lam)
+        e0 = np.sum(x * x, axis=-1)
+        energies = tuple(SampleStats.of(np.sum((lam64**k * T[k]) ** 2, axis=-1) / e0) for k in range(1, K + 1))
+        xn = forward(ts, lam)
+        total = np.mean(np.sum((xn - x) ** 2, axis=-1))
+        partial = x.copy()
+        rem = []
+        for k in range(1, K + 1):
+            partial = partial + lam64**k * T[k]
+            r = np.mean(np.sum((xn - partial) ** 2, axis=-1)) / total if total > 0 else 0.0
+            rem.append(float(r) if np.isfinite(r) else math.inf)
     first = next((k + 1 for k, r in enumerate(rem) if math.isfinite(r) and r < NEGLIGIBLE**2), None)
     return OrderProfile(label, lam, energies, tuple(rem), first)
 
