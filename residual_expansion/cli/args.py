@@ -76,3 +76,18 @@ def comma_list(item_type):
         return tuple(item_type(s) for s in items)
 
     return parse
+
+
+def float_grid(text: str) -> tuple[float, ...]:
+    """Finite numbers as a comma list ``0.25,0.5,1`` or a range ``a:b:n`` (n evenly spaced
+    values from a to b, both ends included; n >= 1, n = 1 gives a)."""
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a range a:b:n")
+        lo, hi = finite_float(parts[0]), finite_float(parts[1])
+        n = positive_int(parts[2])
+        if n == 1:
+            return (lo,)
+        return tuple(lo + (hi - lo) * i / (n - 1) for i in range(n))
+    return comma_list(finite_float)(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
+from residual_expansion.cli.args import comma_list, finite_float, float_grid, nonnegative_int, positive_int
 
 FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
 
@@ -21,11 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Input: h_0 = A x, x ~ U[0,1]^n_in, A i.i.d. of variance 1/n_in."
         ),
     )
-    p.add_argument("--model", choices=("linear", "res1", "res3"), default="res3")
-    p.add_argument("--activation", choices=("relu", "tanh", "identity"), default="relu")
-    p.add_argument("--init", default="iid-uniform", help="iid-uniform (default), iid-gaussian, smooth or fbm:H")
+    p.add_argument("--model", choices=("linear", "res1", "res2", "res3"), default="res3",
+                   help="linear, res1 (h + a V s(h)), res2 (h + a s(V h)), res3 (h + a V s(W h), default)")
+    p.add_argument("--activation", type=_activation, default="relu",
+                   help="relu (default), tanh, identity or leaky_relu:SLOPE")
+    p.add_argument("--init", default="iid-uniform",
+                   help="iid-uniform (default), iid-gaussian, smooth, fbm:H, or fbm with --hurst")
+    p.add_argument("--hurst", type=float_grid, default=None,
+                   help="with --init fbm: Hurst indices, a list or a range a:b:n (Marion's Figure 7: 0.05:0.97:51)")
+    p.add_argument("--gradients", action="store_true",
+                   help="also run the backward pass: ||p_0|| / ||p_L||, ||p_L - p_0|| / ||p_L|| (materialised weights)")
+    p.add_argument("--cotangent", choices=("loss", "random"), default="loss",
+                   help="p_L with --gradients: loss (read-out B, target y ~ U[0,1], l = (B h_L - y)^2; default) "
+                        "or random (v ~ N(0, I), independent of the weights)")
     grp = p.add_mutually_exclusive_group()
-    grp.add_argument("--beta", type=comma_list(finite_float), help="exponents beta of lambda = c L^(-beta), e.g. 0.25,0.5,1")
+    grp.add_argument("--beta", type=float_grid,
+                     help="exponents beta of lambda = c L^(-beta): a list 0.25,0.5,1 or a range a:b:n")
     grp.add_argument(
         "--schedule", action="append",
         help="const, sqrt, inv, power:BETA or list:L1/L2/.../Ln (repeatable); a list fixes the depth",
@@ -56,9 +67,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (with --norm: the energy with and without it; needs matplotlib)")
     p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (with --orders)")
+    p.add_argument("--heatmap", metavar="FILE.png",
+                   help="with --hurst: heatmaps of log10 of the forward (and gradient) ratio over (beta, H)")
+    p.add_argument("--histogram", metavar="FILE.png",
+                   help="histograms of ||h_L|| / ||h_0|| (and ||p_0|| / ||p_L||) at the largest depth and first beta")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
     p.set_defaults(run=run)
+
+
+def _activation(text: str) -> str:
+    """An activation name accepted by the Monte Carlo (checked here so a bad one is a usage error)."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.scaling.gradients import pointwise
+
+    try:
+        pointwise(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 class _Bar:
@@ -93,7 +120,17 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.scaling.sweep import run_sweep, total_layers
 
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
-    init = parse_init(args.init)
+    gradients = args.cotangent if args.gradients else None
+    if args.hurst is not None:
+        if args.init != "fbm":
+            raise UsageError("--hurst needs --init fbm (without :H; the Hurst indices come from --hurst)")
+        init = None
+    elif args.init == "fbm":
+        raise UsageError("--init fbm needs a Hurst index: fbm:H, or a grid with --hurst")
+    else:
+        init = parse_init(args.init)
+    if args.heatmap and args.hurst is None:
+        raise UsageError("--heatmap needs --init fbm --hurst a:b:n")
     if args.schedule:
         schedules = [parse_schedule(s, args.c) for s in args.schedule]
     else:
@@ -111,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
         depths = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
     if explicit_lengths and (len(explicit_lengths) > 1 or set(depths) != explicit_lengths):
         raise UsageError("an explicit schedule list:... applies only at its own length; give --depths equal to it")
+    if gradients is not None and (args.orders is not None or args.norm != "none" or args.scheme != "none"):
+        raise UsageError("--gradients cannot be combined with --orders, --norm or --scheme")
+    if (args.hurst is not None or args.heatmap or args.histogram) and (args.norm != "none" or args.scheme != "none"):
+        raise UsageError("--hurst, --heatmap and --histogram cannot be combined with --norm or --scheme")
     if args.scheme == "fixup":
         return _run_fixup(args, model, init, schedules, depths)
     if args.capacity:
@@ -123,23 +164,52 @@ def run(args: argparse.Namespace) -> int:
         return _run_orders(args, model, init, schedules, depths)
     if args.spectrum_plot and args.orders is None:
         raise UsageError("--spectrum-plot needs --model linear with --orders K")
-    if args.plot or args.spectrum_plot:
+    if args.histogram and not args.gradients:
+        raise UsageError("--histogram needs --gradients (it draws both panels of Marion et al.'s Figure 2)")
+    if args.gradients and args.route not in ("auto", "materialised"):
+        raise UsageError("--gradients runs on materialised weights; drop --route or use --route materialised")
+    if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
         from residual_expansion.render.figures import pyplot
 
         pyplot()  # fail early, before the sweep, when matplotlib is missing
-    bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders), not args.quiet)
+    if init is None:
+        return _run_hurst(args, model, schedules, depths, gradients)
+    bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules)),
+               not args.quiet)
     try:
-        sweep = run_sweep(model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar)
+        sweep = run_sweep(model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar,
+                          gradients=gradients, keep_samples=bool(args.histogram))
     finally:
         bar.close()
     print(render_sweep(sweep, args.format))
-    if args.plot or args.spectrum_plot:
+    if args.plot or args.spectrum_plot or args.histogram:
         from residual_expansion.render import figures as plots
 
         if args.plot:
             plots.plot_ratio(sweep, args.plot)
         if args.spectrum_plot:
             plots.plot_spectrum(sweep, args.spectrum_plot)
+        if args.histogram:
+            plots.plot_histograms(sweep, args.histogram)
+    return 0
+
+
+def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) -> int:
+    """The Hurst map: one sweep per Hurst index over the beta grid (Marion et al.'s Figure 7)."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.render.sweep_output import render_hurst_map
+    from residual_expansion.scaling.hurst import run_hurst_map
+
+    if any(not s.is_power for s in schedules):
+        raise UsageError("--hurst needs power schedules (--beta), not explicit lists")
+    bar = _Bar(0, False)
+    hmap = run_hurst_map(model, args.hurst, [s.beta for s in schedules], depths, args.samples, args.seed,
+                         gradients, args.c, bar)
+    print(render_hurst_map(hmap, args.format))
+    if args.heatmap:
+        from residual_expansion.render import figures as plots
+
+        plots.plot_heatmap(hmap, args.heatmap)
     return 0
 
 

@@ -70,7 +70,60 @@ def measurements_table(sweep: Sweep) -> Table:
     )
 
 
-def trends_table(sweep: Sweep) -> Table:
+def gradients_table(sweep: Sweep) -> Table:
+    """One row per (schedule, depth): the backward ratios next to the forward one and the exact prediction."""
+    rows = []
+    for r in sweep.rows:
+        g = r.gradient
+        regime = r.regime.name if r.regime else "-"
+        fwd = "explodes" if r.run.ratio is None else _pm(r.run.ratio.mean, r.run.ratio.stderr)
+        pred = _g(g.predicted_sq_ratio, 5)
+        if g.explodes:
+            rows.append((_beta(r), str(r.run.depth), fwd, "explodes", "-", "-", pred, "-", regime))
+            continue
+        z = None
+        if g.predicted_sq_ratio is not None and math.isfinite(g.predicted_sq_ratio) and g.sq_ratio.stderr > 0:
+            z = (g.sq_ratio.mean - g.predicted_sq_ratio) / g.sq_ratio.stderr
+        rows.append((
+            _beta(r), str(r.run.depth), fwd, _pm(g.ratio.mean, g.ratio.stderr),
+            _pm(g.diff_ratio.mean, g.diff_ratio.stderr), _pm(g.sq_ratio.mean, g.sq_ratio.stderr), pred,
+            "-" if z is None else f"{z:+.2f}", regime,
+        ))
+    return Table(
+        headers=("schedule", "L", "||h_L - h_0||/||h_0||", "||p_0||/||p_L||", "||p_L - p_0||/||p_L||",
+                 "||p_0||^2/||p_L||^2", "predicted", "z", "regime"),
+        rows=tuple(rows),
+        caption=(
+            f"gradients: cotangent {sweep.cotangent} (p_L = dl/dh_L), same networks as the forward pass; "
+            "predicted = exact E ||p_0||^2 / ||p_L||^2 where it exists (random cotangent, i.i.d. weights)"
+        ),
+        align="lrrrrrrrl",
+    )
+
+
+def log_moments_table(sweep: Sweep) -> Table:
+    """One row per (schedule, depth): mean and variance of log(||h_L||^2 / ||h_0||^2) with standard errors,
+    next to the neural-SDE limit where it exists (beta = 1/2, docs/theory.md and proofs/limits.md)."""
+    from residual_expansion.scaling.limits import sde_limit_for
+
+    rows = []
+    for r in sweep.rows:
+        lm = r.run.log_moments
+        lim = sde_limit_for(sweep.model, sweep.init, r.run.schedule, r.run.depth)
+        lim_txt = ("-", "-") if lim is None else (_g(lim.mean, 5), _g(lim.var, 5))
+        if lm is None:
+            rows.append((_beta(r), str(r.run.depth), "explodes", "explodes", *lim_txt))
+            continue
+        rows.append((_beta(r), str(r.run.depth), _pm(lm.mean, lm.stderr), _pm(lm.var, lm.stderr_var), *lim_txt))
+    return Table(
+        headers=("schedule", "L", "mean log ratio", "var log ratio", "SDE limit mean", "SDE limit var"),
+        rows=tuple(rows),
+        caption="log ratio = log(||h_L||^2 / ||h_0||^2); SDE limit: N((d - 2) c^2 T, 4 c^2 T), T = L lambda^2",
+        align="lrrrrr",
+    )
+
+
+def trends_table(sweep: Sweep, grad: bool = False) -> Table:
     """Per schedule: weighted log-log slope of the mean ratio against L, its reading and the expected one."""
     rows = tuple(
         (
@@ -79,12 +132,15 @@ def trends_table(sweep: Sweep) -> Table:
             f.trend,
             f.expected or "-",
         )
-        for f in sweep.fits
+        for f in (sweep.grad_fits if grad else sweep.fits)
     )
+    caption = "trend in L: growth if slope - 4 se > 0.15, decay if slope + 4 se < -0.15, bounded if within +-0.15"
+    if grad:
+        caption = "gradient " + caption + "; ratio = ||p_L - p_0|| / ||p_L||"
     return Table(
         headers=("schedule", "log-log slope", "measured", "expected"),
         rows=rows,
-        caption="trend in L: growth if slope - 4 se > 0.15, decay if slope + 4 se < -0.15, bounded if within +-0.15",
+        caption=caption,
         align="lrll",
     )
 
@@ -109,6 +165,31 @@ def orders_table(sweep: Sweep) -> Table:
         caption="energy of each order: ||lambda^k T_k||^2 / ||h_0||^2 against e_k(lambda_1^2 s^2, ...)",
         align="lrrrrr",
     )
+
+
+def _log_fields(lm) -> dict[str, Any]:
+    keys = ("mean_log_norm_sq_ratio", "stderr_log_norm_sq_ratio", "var_log_norm_sq_ratio", "stderr_var_log_norm_sq_ratio")
+    if lm is None:
+        return dict.fromkeys(keys)
+    vals = (lm.mean, lm.stderr, lm.var, lm.stderr_var)
+    return {k: (v if math.isfinite(v) else None) for k, v in zip(keys, vals)}
+
+
+def _gradient_json(r: SweepRow) -> dict[str, Any]:
+    g = r.gradient
+    pred = g.predicted_sq_ratio
+    return {
+        "cotangent": g.cotangent,
+        "ratio_mean": None if g.explodes else g.ratio.mean,
+        "ratio_stderr": None if g.explodes else g.ratio.stderr,
+        "diff_ratio_mean": None if g.explodes else g.diff_ratio.mean,
+        "diff_ratio_stderr": None if g.explodes else g.diff_ratio.stderr,
+        "sq_ratio_mean": None if g.explodes else g.sq_ratio.mean,
+        "sq_ratio_stderr": None if g.explodes else g.sq_ratio.stderr,
+        "predicted_sq_ratio": pred if pred is not None and math.isfinite(pred) else None,
+        "regime": r.regime.name if r.regime else None,
+        "explodes": g.explodes,
+    }
 
 
 def sweep_json(sweep: Sweep) -> dict[str, Any]:
@@ -136,7 +217,14 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
             "z": r.z_score,
             "regime": r.regime.name if r.regime else None,
             "route": run.route,
+            "mean_norm_sq_ratio": run.sq_norm_ratio.mean if run.sq_norm_ratio else None,
+            "stderr_norm_sq_ratio": run.sq_norm_ratio.stderr if run.sq_norm_ratio else None,
+            **_log_fields(run.log_moments),
         }
+        if sweep.init.hurst is not None:
+            item["hurst"] = sweep.init.hurst
+        if r.gradient is not None:
+            item["gradient"] = _gradient_json(r)
         if run.orders is not None:
             item["orders"] = [
                 {"k": k, "mean": st.mean, "stderr": st.stderr,
@@ -164,6 +252,16 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
              "measured": f.trend, "expected": f.expected}
             for f in sweep.fits
         ],
+        **({} if sweep.cotangent is None else {
+            "cotangent": sweep.cotangent,
+            "gradient_trends": [
+                {"schedule": f.schedule.label, "beta": f.schedule.beta,
+                 "slope": None if math.isinf(f.fit.slope) else f.fit.slope,
+                 "stderr": None if math.isinf(f.fit.slope) else f.fit.stderr,
+                 "measured": f.trend, "expected": f.expected}
+                for f in sweep.grad_fits
+            ],
+        }),
     }
 
 
@@ -172,10 +270,15 @@ def render_sweep(sweep: Sweep, fmt: str) -> str:
     if fmt == "json":
         return to_json(sweep_json(sweep))
     parts = [render_table(measurements_table(sweep), fmt)]
+    if sweep.cotangent is not None:
+        parts.append(render_table(gradients_table(sweep), fmt))
+    parts.append(render_table(log_moments_table(sweep), fmt))
     if sweep.orders is not None:
         parts.append(render_table(orders_table(sweep), fmt))
     if sweep.fits:
         parts.append(render_table(trends_table(sweep), fmt))
+    if sweep.grad_fits:
+        parts.append(render_table(trends_table(sweep, grad=True), fmt))
     notes = [f"input: {sweep.input_law}"]
     if sweep.explodes_at() is not None:
         notes.append(f"explodes at L = {sweep.explodes_at()} (first depth where a sample overflowed float64)")

@@ -5,6 +5,7 @@ i.i.d. of variance 1/n_in (uniform entries for ``iid-uniform``, Gaussian otherwi
 
 - ``linear``: h_k = h_{k-1} + lambda_k A_k h_{k-1}
 - ``res1``:   h_k = h_{k-1} + lambda_k V_k sigma(h_{k-1})
+- ``res2``:   h_k = h_{k-1} + lambda_k sigma(V_k h_{k-1})
 - ``res3``:   h_k = h_{k-1} + lambda_k V_k sigma(W_k h_{k-1})
 
 Weight laws (entries of variance s^2/d): ``iid-uniform`` U(-s sqrt(3/d), s sqrt(3/d)),
@@ -36,8 +37,8 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling.schedules import Schedule
 
-MODELS = ("linear", "res1", "res3")
-ACTIVATIONS = ("relu", "tanh", "identity")
+MODELS = ("linear", "res1", "res2", "res3")
+ACTIVATIONS = ("relu", "tanh", "identity", "leaky_relu:SLOPE")
 INIT_KINDS = ("iid-uniform", "iid-gaussian", "smooth", "fbm")
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
 
@@ -57,6 +58,10 @@ def _activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
         return np.tanh
     if name == "identity":
         return lambda z: z
+    if name.startswith("leaky_relu"):
+        from residual_expansion.scaling.gradients import pointwise
+
+        return pointwise(name).value
     raise UsageError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}")
 
 
@@ -161,6 +166,34 @@ class SampleStats:
 
 
 @dataclass(frozen=True)
+class LogMoments:
+    """Mean and variance of n samples of log(||h_L||^2 / ||h_0||^2), each with its standard error.
+
+    The variance is the unbiased sample variance s^2; its standard error is
+    sqrt((m4 - s^4 (n - 3) / (n - 1)) / n) with m4 the fourth central sample moment.
+
+    >>> lm = LogMoments.of(np.array([0.0, 1.0, 2.0, 3.0]))
+    >>> lm.mean, round(lm.var, 12)
+    (1.5, 1.666666666667)
+    """
+
+    n: int
+    mean: float
+    stderr: float
+    var: float
+    stderr_var: float
+
+    @staticmethod
+    def of(values: np.ndarray) -> "LogMoments":
+        v = np.asarray(values, dtype=float)
+        n = len(v)
+        var = float(np.var(v, ddof=1))
+        m4 = float(np.mean((v - v.mean()) ** 4))
+        se_var = math.sqrt(max(m4 - var * var * (n - 3) / (n - 1), 0.0) / n) if n > 3 else math.inf
+        return LogMoments(n, float(v.mean()), math.sqrt(var / n), var, se_var)
+
+
+@dataclass(frozen=True)
 class DepthRun:
     """One schedule at one depth: what the samples measured.
 
@@ -168,6 +201,8 @@ class DepthRun:
     fields their squares. ``orders`` (linear modules with ``orders=K``) holds the energy
     ||order-k part||^2 / ||h_0||^2 for k = 0..K, then the tail (all orders > K).
     ``explodes_at`` is the first layer where a sample overflowed; the statistics are then None.
+    ``log_moments``: mean and variance of log(||h_L||^2 / ||h_0||^2) (None when a sample
+    overflowed or reached zero).
     """
 
     schedule: Schedule
@@ -180,6 +215,7 @@ class DepthRun:
     norm_ratio: SampleStats | None
     sq_norm_ratio: SampleStats | None
     orders: tuple[SampleStats, ...] | None = None
+    log_moments: LogMoments | None = None
 
 
 # --------------------------------------------------------------------------- weight laws
@@ -316,6 +352,8 @@ def _materialised_chunk(model, init, lams, c, rng, orders, tick, factor=None):
             h = h + lam * (h @ mats[0].transpose(0, 2, 1))
         elif model.kind == "res1":
             h = h + lam * (act(h) @ mats[0].transpose(0, 2, 1))
+        elif model.kind == "res2":
+            h = h + lam * act(h @ mats[0].transpose(0, 2, 1))
         else:
             w, v = mats
             h = h + lam * (act(h @ w.transpose(0, 2, 1)) @ v.transpose(0, 2, 1))
@@ -344,6 +382,8 @@ def _vector_chunk(model, init, lams, c, rng, tick):
             h = h + lam * apply(h)
         elif model.kind == "res1":
             h = h + lam * apply(act(h))
+        elif model.kind == "res2":
+            h = h + lam * act(apply(h))
         else:
             h = h + lam * apply(act(apply(h)))
         _first_bad(h, bad, k + 1)
@@ -509,5 +549,6 @@ def simulate(
         order_stats = None
         if energies is not None:
             order_stats = tuple(SampleStats.of(energies[:, j, k]) for k in range(energies.shape[2]))
-        runs.append(DepthRun(sch, depth, chosen, samples, None, *(SampleStats.of(col) for col in cols), order_stats))
+        logs = LogMoments.of(np.log(norm[:, j] ** 2)) if np.all(norm[:, j] > 0) else None
+        runs.append(DepthRun(sch, depth, chosen, samples, None, *(SampleStats.of(col) for col in cols), order_stats, logs))
     return tuple(runs)

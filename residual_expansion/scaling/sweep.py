@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from residual_expansion.errors import UsageError
 from residual_expansion.scaling.montecarlo import DepthRun, Init, Model, Progress, choose_route, simulate
 from residual_expansion.scaling.predictions import LogValue, Regime, SlopeFit
 from residual_expansion.scaling.schedules import Schedule
+
+if TYPE_CHECKING:
+    from residual_expansion.scaling.gradients import GradientRun
 
 #: What the input is, for every output.
 INPUT_LAW = "h_0 = A x, x ~ U[0,1]^n_in, A (d x n_in) i.i.d. of variance 1/n_in (uniform entries for iid-uniform, else Gaussian)"
@@ -33,6 +37,7 @@ class SweepRow:
     predicted_energy: LogValue | None
     predicted_orders: tuple[float, ...] | None
     regime: Regime | None
+    gradient: "GradientRun | None" = None
 
     @property
     def predicted_sq_ratio(self) -> float | None:
@@ -71,6 +76,8 @@ class Sweep:
     rows: tuple[SweepRow, ...]
     fits: tuple[TrendFit, ...]
     input_law: str = INPUT_LAW
+    cotangent: str | None = None
+    grad_fits: tuple[TrendFit, ...] = ()
 
     def explodes_at(self) -> int | None:
         """The smallest depth at which a measurement overflowed, or None."""
@@ -78,10 +85,15 @@ class Sweep:
         return min(bad) if bad else None
 
 
-def total_layers(depths: Sequence[int], samples: int, model: Model, init: Init, route: str, orders: int | None) -> int:
+def total_layers(depths: Sequence[int], samples: int, model: Model, init: Init, route: str, orders: int | None,
+                 gradients: str | None = None, schedules: int = 1) -> int:
     """Units of work reported to ``progress`` by :func:`run_sweep` (layers times chunks)."""
     from residual_expansion.scaling.montecarlo import chunk_size
 
+    if gradients is not None:
+        from residual_expansion.scaling import gradients as grad
+
+        return sum(2 * L * -(-samples // grad.chunk_size(model, init, L, samples, schedules)) for L in depths)
     chosen = choose_route(model, init, route, orders)
     return sum(L * -(-samples // chunk_size(model, init, L, samples, chosen)) for L in depths)
 
@@ -96,6 +108,8 @@ def run_sweep(
     route: str = "auto",
     orders: int | None = None,
     progress: Progress | None = None,
+    gradients: str | None = None,
+    keep_samples: bool = False,
 ) -> Sweep:
     """Measure every schedule at every depth and attach predictions, regimes and trend fits.
 
@@ -104,6 +118,10 @@ def run_sweep(
     >>> [r.run.depth for r in sw.rows], sw.fits[0].expected
     ([4, 16], 'decay')
 
+    ``gradients`` (``"loss"`` or ``"random"``, the cotangent) runs the forward and backward
+    passes on materialised weights (:func:`residual_expansion.scaling.gradients.simulate_gradients`)
+    and fits the trend of ||p_L - p_0|| / ||p_L|| as well (``grad_fits``).
+
     Raises
     ------
     UsageError
@@ -111,11 +129,18 @@ def run_sweep(
     """
     if not schedules or not depths:
         raise UsageError("a sweep needs at least one schedule and one depth")
-    chosen = choose_route(model, init, route, orders)
+    if gradients is not None and orders is not None:
+        raise UsageError("gradients and per-order energies cannot be combined")
+    chosen = choose_route(model, init, route, orders) if gradients is None else "materialised-backprop"
     rows: list[SweepRow] = []
     for L in depths:
-        runs = simulate(model, init, schedules, L, samples, seed, chosen, orders, progress)
-        for run in runs:
+        if gradients is None:
+            runs, grads = simulate(model, init, schedules, L, samples, seed, chosen, orders, progress), None
+        else:
+            from residual_expansion.scaling.gradients import simulate_gradients
+
+            runs, grads = simulate_gradients(model, init, schedules, L, samples, seed, gradients, progress, keep_samples)
+        for j, run in enumerate(runs):
             lams = run.schedule.scales(L)
             energy = scaling.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)
             pred_orders = None
@@ -125,18 +150,25 @@ def run_sweep(
                 tail = float(np.sum(full[orders + 1:]))
                 pred_orders = (*(float(v) for v in spec), tail)
             reg = scaling.regime(run.schedule, init.kind, init.hurst)
-            rows.append(SweepRow(run, energy, pred_orders, reg))
+            rows.append(SweepRow(run, energy, pred_orders, reg, None if grads is None else grads[j]))
     fits: list[TrendFit] = []
+    grad_fits: list[TrendFit] = []
     if len(set(depths)) >= 2:
         crit = scaling.critical_beta(init.kind, init.hurst)
         for sch in schedules:
-            mine = [r.run for r in rows if r.run.schedule == sch]
-            if any(r.explodes_at is not None for r in mine):
-                fit = SlopeFit(float("inf"), 0.0, len(mine))
-            else:
-                fit = scaling.loglog_slope(
-                    [r.depth for r in mine], [r.ratio.mean for r in mine], [r.ratio.stderr for r in mine]
-                )
+            mine = [r for r in rows if r.run.schedule == sch]
             expected = scaling.expected_trend(sch.beta, crit) if sch.beta is not None else None
+            fit = _trend([r.run.depth for r in mine], [r.run.ratio for r in mine])
             fits.append(TrendFit(sch, fit, scaling.classify_slope(fit), expected))
-    return Sweep(model, init, samples, seed, chosen, orders, tuple(rows), tuple(fits))
+            if gradients is not None:
+                gfit = _trend([r.run.depth for r in mine], [r.gradient.diff_ratio for r in mine])
+                grad_fits.append(TrendFit(sch, gfit, scaling.classify_slope(gfit), expected))
+    return Sweep(model, init, samples, seed, chosen, orders, tuple(rows), tuple(fits),
+                 cotangent=gradients, grad_fits=tuple(grad_fits))
+
+
+def _trend(depths: Sequence[int], stats: Sequence) -> SlopeFit:
+    """Weighted log-log slope of the means against L; +inf when a statistic is missing (overflow)."""
+    if any(st is None for st in stats):
+        return SlopeFit(float("inf"), 0.0, len(stats))
+    return scaling.loglog_slope(depths, [st.mean for st in stats], [st.stderr for st in stats])

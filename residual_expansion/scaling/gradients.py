@@ -1,0 +1,300 @@
+"""Reverse-mode gradients through batched random residual networks (the backward half).
+
+With p_k = dl/dh_k, the backward pass of h_k = h_{k-1} + alpha_k g_k(h_{k-1}) is
+
+    p_{k-1} = p_k + alpha_k J_k(h_{k-1})^T p_k            (docs/theory.md, "Backward propagation")
+
+where J_k is the Jacobian of the k-th branch; in the row convention (a vector is a row,
+h W^T applies W) the transposed products are
+
+- ``linear``: g = A h,              J^T p = A^T p
+- ``res1``:   g = V sigma(h),       J^T p = sigma'(h) * (V^T p)
+- ``res2``:   g = sigma(V h),       J^T p = V^T (sigma'(V h) * p)
+- ``res3``:   g = V sigma(W h),     J^T p = W^T (sigma'(W h) * (V^T p))
+
+(res-2 as used here is h + alpha sigma(V h); see docs/scaling.md for where that definition
+comes from). Two cotangents: ``loss`` is Marion et al.'s set-up, a read-out B (d -> 1)
+with i.i.d. entries of variance 1/d (uniform for iid-uniform weights, else Gaussian), a
+target y ~ U[0, 1] and l = (B h_L - y)^2, so p_L = 2 (B h_L - y) B^T depends on the
+weights; ``random`` is v ~ N(0, I_d), independent of everything.
+
+Everything is vectorised over samples and schedules (no Python loop over samples): the
+state has shape (samples, schedules, d), the same networks run under every schedule
+(common random numbers). The forward pass keeps the pre-activations of each layer; the
+weights of i.i.d. laws are drawn from one generator per layer, seeded by
+(seed, depth, chunk, layer), and drawn again in the backward pass (no L x d x d storage);
+correlated laws (smooth, fbm) are materialised once per chunk and reused.
+
+Exact predictions for a random cotangent (proofs/backward.md): v ~ N(0, I_d) is isotropic
+and independent of the network, so E ||J^T v||^2 / ||v||^2 = E tr(J J^T) / d, and
+E ||J u||^2 for a fixed u follows the forward-mode (tangent) recursion
+u_k = (I + alpha_k J_k(h_{k-1})) u_{k-1}, in which layer k's weights are independent of
+(h_{k-1}, u_{k-1}). With weights independent across layers, centred and sign-symmetric,
+E ||p_0||^2 / ||p_L||^2 = prod_k (1 + alpha_k^2 kappa s^m) with (kappa, m) = (1, 2) for linear
+modules and res-1/res-2 with the identity, and (E sigma'(z)^2, 4) for res-3 with ReLU, leaky
+ReLU of slope a ((1 + a^2) / 2, by flipping the sign of a row of W) or the identity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from residual_expansion.errors import UsageError
+from residual_expansion.scaling.montecarlo import (
+    DepthRun, Init, LogMoments, Model, Progress, SampleStats, _correlated_paths, _draw_iid, smooth_factor,
+)
+from residual_expansion.scaling.schedules import Schedule
+
+COTANGENTS = ("loss", "random")
+#: Memory budget (bytes) for the stored pre-activations and correlated weights of one chunk.
+GRAD_BUDGET = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class Pointwise:
+    """An activation sigma with its derivative sigma' (both elementwise).
+
+    >>> act = pointwise("leaky_relu:0.2")
+    >>> act.value(np.array([-1.0, 2.0])).tolist(), act.slope(np.array([-1.0, 2.0])).tolist()
+    ([-0.2, 2.0], [0.2, 1.0])
+    """
+
+    name: str
+    value: Callable[[np.ndarray], np.ndarray]
+    slope: Callable[[np.ndarray], np.ndarray]
+    #: E sigma'(z)^2 = E sigma(z)^2 / E z^2 for symmetric z when sigma is positively homogeneous, else None.
+    kappa: float | None
+
+
+def _leaky(a: float) -> tuple[Callable, Callable]:
+    return (lambda z: np.where(z > 0, z, a * z)), (lambda z: np.where(z > 0, 1.0, a))
+
+
+def pointwise(name: str) -> Pointwise:
+    """``relu``, ``tanh``, ``identity`` or ``leaky_relu:SLOPE`` (``leaky_relu`` alone: slope 0.01).
+
+    Raises
+    ------
+    UsageError
+        For another name or a slope that is not a finite number.
+    """
+    allowed = "allowed: relu, tanh, identity, leaky_relu:SLOPE"
+    if name == "relu":
+        v, s = _leaky(0.0)
+        return Pointwise(name, v, s, 0.5)
+    if name == "tanh":
+        return Pointwise(name, np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, None)
+    if name == "identity":
+        return Pointwise(name, lambda z: z, lambda z: np.ones_like(z), 1.0)
+    head, sep, rest = name.partition(":")
+    if head == "leaky_relu":
+        try:
+            a = float(rest) if sep else 0.01
+        except ValueError:
+            raise UsageError(f"activation {name!r}: slope is not a number; {allowed}") from None
+        if not math.isfinite(a):
+            raise UsageError(f"activation {name!r}: slope must be finite; {allowed}")
+        v, s = _leaky(a)
+        return Pointwise(name, v, s, (1.0 + a * a) / 2.0)
+    raise UsageError(f"unknown activation {name!r}; {allowed}")
+
+
+@dataclass(frozen=True)
+class GradientRun:
+    """One schedule at one depth: the backward ratios of the samples.
+
+    ``ratio`` = ||p_0|| / ||p_L||, ``diff_ratio`` = ||p_L - p_0|| / ||p_L||, ``sq_ratio`` =
+    ||p_0||^2 / ||p_L||^2 (None when a sample overflowed: ``explodes``).
+    ``predicted_sq_ratio`` is the exact E ||p_0||^2 / ||p_L||^2 where one exists
+    (random cotangent, see :func:`predicted_grad_energy`), else None.
+    """
+
+    schedule: Schedule
+    depth: int
+    cotangent: str
+    samples: int
+    explodes: bool
+    ratio: SampleStats | None
+    diff_ratio: SampleStats | None
+    sq_ratio: SampleStats | None
+    predicted_sq_ratio: float | None
+    #: Per-sample ||h_L|| / ||h_0|| and ||p_0|| / ||p_L|| (only with keep_samples; for histograms).
+    norm_samples: np.ndarray | None = field(default=None, compare=False, repr=False)
+    grad_samples: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def predicted_grad_energy(model: Model, activation: Pointwise, iid: bool, cotangent: str, lams: np.ndarray) -> float | None:
+    """E ||p_0||^2 / ||p_L||^2 = prod_k (1 + lambda_k^2 kappa s^m) where it is exact, else None.
+
+    Exact for a ``random`` cotangent and weights independent across layers: linear
+    (kappa = 1, m = 2), res-1 and res-2 with the identity (linear modules), and res-3
+    (m = 4) with relu, leaky_relu or identity (kappa = E sigma'(z)^2). Not for res-2 with a
+    non-linear sigma: there sigma'(V h) is correlated with V u. Proof: proofs/backward.md.
+    inf when it overflows.
+
+    >>> predicted_grad_energy(Model("linear"), pointwise("relu"), True, "random", np.array([0.5, 0.5]))
+    1.5625
+    >>> predicted_grad_energy(Model("res3"), pointwise("relu"), True, "loss", np.array([0.5])) is None
+    True
+    """
+    if cotangent != "random" or not iid:
+        return None
+    s2 = model.s**2
+    if model.kind == "linear" or (model.kind in ("res1", "res2") and activation.name == "identity"):
+        factor = s2
+    elif model.kind == "res3" and activation.kappa is not None:
+        factor = activation.kappa * s2 * s2
+    else:
+        return None
+    log = float(np.sum(np.log1p(np.asarray(lams, dtype=float) ** 2 * factor)))
+    return math.inf if log > 709.0 else math.exp(log)
+
+
+def _layer_rng(seed: int, depth: int, chunk: int, layer: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, depth, chunk, layer]))
+
+
+def chunk_size(model: Model, init: Init, depth: int, samples: int, schedules: int) -> int:
+    """Samples per chunk so stored pre-activations (and correlated weights) stay under 256 MiB."""
+    d = model.dim
+    per = 8 * depth * schedules * d * (1 if model.kind == "linear" else 1)
+    if not init.iid:
+        per += 8 * depth * model.matrices * d * d
+    return max(1, min(samples, GRAD_BUDGET // per))
+
+
+def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, seed: int, depth: int,
+           chunk: int, cotangent: str, factor: np.ndarray | None, tick: Progress):
+    """Forward and backward pass of c networks under m schedules; returns per-sample ratios (c, m) each."""
+    m, n_layers = lams.shape
+    d, std = model.dim, model.s / math.sqrt(model.dim)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, depth, chunk]))
+    x = rng.random((c, model.input_dim))
+    law = "iid-uniform" if init.kind == "iid-uniform" else "iid-gaussian"
+    a = _draw_iid(rng, law, (c, d, model.input_dim), 1.0 / math.sqrt(model.input_dim))
+    h0 = np.einsum("cij,cj->ci", a, x)
+    paths = None
+    if not init.iid:
+        count = c * model.matrices * d * d
+        paths = _correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
+
+    def weights(k: int) -> list[np.ndarray]:
+        if paths is not None:
+            return [paths[k, j] for j in range(model.matrices)]
+        lr = _layer_rng(seed, depth, chunk, k)
+        return [_draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
+
+    h = np.repeat(h0[:, None, :], m, axis=1)
+    stored = np.empty((n_layers, c, m, d)) if model.kind != "linear" else None
+    for k in range(n_layers):
+        mats = weights(k)
+        lam = lams[:, k][None, :, None]
+        if model.kind == "linear":
+            h = h + lam * (h @ mats[0].transpose(0, 2, 1))
+        elif model.kind == "res1":
+            stored[k] = h
+            h = h + lam * (act.value(h) @ mats[0].transpose(0, 2, 1))
+        elif model.kind == "res2":
+            z = h @ mats[0].transpose(0, 2, 1)
+            stored[k] = z
+            h = h + lam * act.value(z)
+        else:
+            w, v = mats
+            z = h @ w.transpose(0, 2, 1)
+            stored[k] = z
+            h = h + lam * (act.value(z) @ v.transpose(0, 2, 1))
+        tick(1)
+    if cotangent == "loss":
+        readout = _draw_iid(rng, law, (c, d), 1.0 / math.sqrt(d))
+        target = rng.random(c)
+        out = np.einsum("cmd,cd->cm", h, readout)
+        p_l = 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]
+    else:
+        p_l = np.repeat(rng.standard_normal((c, 1, d)), m, axis=1)
+    p = p_l.copy()
+    for k in range(n_layers - 1, -1, -1):
+        mats = weights(k)
+        lam = lams[:, k][None, :, None]
+        if model.kind == "linear":
+            p = p + lam * (p @ mats[0])
+        elif model.kind == "res1":
+            p = p + lam * (act.slope(stored[k]) * (p @ mats[0]))
+        elif model.kind == "res2":
+            p = p + lam * ((act.slope(stored[k]) * p) @ mats[0])
+        else:
+            w, v = mats
+            p = p + lam * ((act.slope(stored[k]) * (p @ v)) @ w)
+        tick(1)
+    n0 = np.linalg.norm(h0, axis=-1)[:, None]
+    nl = np.linalg.norm(p_l, axis=-1)
+    fwd_norm = np.linalg.norm(h, axis=-1) / n0
+    fwd_diff = np.linalg.norm(h - h0[:, None, :], axis=-1) / n0
+    back = np.linalg.norm(p, axis=-1) / nl
+    back_diff = np.linalg.norm(p_l - p, axis=-1) / nl
+    return fwd_norm, fwd_diff, back, back_diff
+
+
+def simulate_gradients(
+    model: Model,
+    init: Init,
+    schedules: Sequence[Schedule],
+    depth: int,
+    samples: int,
+    seed: int,
+    cotangent: str = "loss",
+    progress: Progress | None = None,
+    keep_samples: bool = False,
+) -> tuple[tuple[DepthRun, ...], tuple[GradientRun, ...]]:
+    """Forward and backward pass of ``samples`` materialised networks under each schedule.
+
+    Returns one :class:`DepthRun` (forward ratios, route ``materialised-backprop``) and one
+    :class:`GradientRun` per schedule, measured on the same networks. ``model.activation``
+    may be ``leaky_relu:SLOPE``; ``model.kind`` may be ``res2``.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> (fw,), (bw,) = simulate_gradients(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), [power(0.5)], 4, 50, 0)
+    >>> fw.samples, bw.cotangent, bw.ratio.mean > 0
+    (50, 'loss', True)
+
+    Raises
+    ------
+    UsageError
+        For an unknown cotangent or activation, or fewer than 2 samples.
+    """
+    if cotangent not in COTANGENTS:
+        raise UsageError(f"cotangent {cotangent!r} is unknown; allowed: {', '.join(COTANGENTS)}")
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error")
+    act = pointwise(model.activation)
+    lams = np.stack([sch.scales(depth) for sch in schedules])
+    tick = progress or (lambda _n: None)
+    per = chunk_size(model, init, depth, samples, len(schedules))
+    factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
+    parts = []
+    with np.errstate(all="ignore"):
+        for chunk, start in enumerate(range(0, samples, per)):
+            c = min(per, samples - start)
+            parts.append(_chunk(model, init, act, lams, c, seed, depth, chunk, cotangent, factor, tick))
+    fwd_norm, fwd_diff, back, back_diff = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    runs, grads = [], []
+    for j, sch in enumerate(schedules):
+        cols = (fwd_diff[:, j], fwd_diff[:, j] ** 2, fwd_norm[:, j], fwd_norm[:, j] ** 2)
+        if all(np.all(np.isfinite(col)) for col in cols) and np.all(fwd_norm[:, j] > 0):
+            stats = [SampleStats.of(col) for col in cols]
+            runs.append(DepthRun(sch, depth, "materialised-backprop", samples, None, *stats,
+                                 log_moments=LogMoments.of(np.log(fwd_norm[:, j] ** 2))))
+        else:
+            runs.append(DepthRun(sch, depth, "materialised-backprop", samples, depth, None, None, None, None))
+        pred = predicted_grad_energy(model, act, init.iid, cotangent, sch.scales(depth))
+        gcols = (back[:, j], back_diff[:, j], back[:, j] ** 2)
+        kept = (fwd_norm[:, j].copy(), back[:, j].copy()) if keep_samples else (None, None)
+        if all(np.all(np.isfinite(col)) for col in gcols):
+            stats = (SampleStats.of(col) for col in gcols)
+            grads.append(GradientRun(sch, depth, cotangent, samples, False, *stats, pred, *kept))
+        else:
+            grads.append(GradientRun(sch, depth, cotangent, samples, True, None, None, None, pred, *kept))
+    return tuple(runs), tuple(grads)
