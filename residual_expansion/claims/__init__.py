@@ -14,6 +14,7 @@ from residual_expansion.claims import path_claims as _paths
 from residual_expansion.claims import numeric_claims as _numeric
 from residual_expansion.claims import scaling_claims as _scaling
 from residual_expansion.claims import normalization_claims as _normalization
+from residual_expansion.claims import marion_claims as _marion
 
 REGISTRY: tuple[Claim, ...] = (
     *_expansion.CLAIMS,
@@ -21,6 +22,7 @@ REGISTRY: tuple[Claim, ...] = (
     *_numeric.CLAIMS,
     *_scaling.CLAIMS,
     *_normalization.CLAIMS,
+    *_marion.CLAIMS,
 )
 
 

@@ -167,6 +167,65 @@ def chunk_size(model: Model, init: Init, depth: int, samples: int, schedules: in
     return max(1, min(samples, GRAD_BUDGET // per))
 
 
+def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray,
+                     weights: Callable[[int], list[np.ndarray]], cotangent_of: Callable[[np.ndarray], np.ndarray],
+                     tick: Progress | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """h_L, p_L and p_0 = (d h_L / d h_0)^T p_L for c networks under m schedules.
+
+    ``lams`` (m, L); ``h0`` (c, d); ``weights(k)`` the layer-k matrices, each (c, d, d)
+    ([A], [V], [V] or [W, V] for linear, res1, res2, res3), called once in the forward and
+    once in the backward pass; ``cotangent_of(h_L)`` returns p_L, shape (c, m, d).
+
+    >>> act = pointwise("identity")
+    >>> a = np.array([[[0.0, 1.0], [0.0, 0.0]]])  # one network, d = 2
+    >>> _, _, p0 = forward_backward("linear", act, np.array([[1.0]]), np.array([[1.0, 1.0]]),
+    ...                             lambda k: [a], lambda h: np.array([[[0.0, 1.0]]]))
+    >>> p0.tolist()  # (I + A)^T (0, 1) = (0, 1)
+    [[[0.0, 1.0]]]
+    """
+    tick = tick or (lambda _n: None)
+    m, n_layers = lams.shape
+    c, d = h0.shape
+    if kind not in ("linear", "res1", "res2", "res3"):
+        raise UsageError(f"unknown model {kind!r}; allowed: linear, res1, res2, res3")
+    h = np.repeat(h0[:, None, :], m, axis=1)
+    stored = np.empty((n_layers, c, m, d)) if kind != "linear" else None
+    for k in range(n_layers):
+        mats = weights(k)
+        lam = lams[:, k][None, :, None]
+        if kind == "linear":
+            h = h + lam * (h @ mats[0].transpose(0, 2, 1))
+        elif kind == "res1":
+            stored[k] = h
+            h = h + lam * (act.value(h) @ mats[0].transpose(0, 2, 1))
+        elif kind == "res2":
+            z = h @ mats[0].transpose(0, 2, 1)
+            stored[k] = z
+            h = h + lam * act.value(z)
+        else:
+            w, v = mats
+            z = h @ w.transpose(0, 2, 1)
+            stored[k] = z
+            h = h + lam * (act.value(z) @ v.transpose(0, 2, 1))
+        tick(1)
+    p_l = cotangent_of(h)
+    p = p_l.copy()
+    for k in range(n_layers - 1, -1, -1):
+        mats = weights(k)
+        lam = lams[:, k][None, :, None]
+        if kind == "linear":
+            p = p + lam * (p @ mats[0])
+        elif kind == "res1":
+            p = p + lam * (act.slope(stored[k]) * (p @ mats[0]))
+        elif kind == "res2":
+            p = p + lam * ((act.slope(stored[k]) * p) @ mats[0])
+        else:
+            w, v = mats
+            p = p + lam * ((act.slope(stored[k]) * (p @ v)) @ w)
+        tick(1)
+    return h, p_l, p
+
+
 def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, seed: int, depth: int,
            chunk: int, cotangent: str, factor: np.ndarray | None, tick: Progress):
     """Forward and backward pass of c networks under m schedules; returns per-sample ratios (c, m) each."""
@@ -188,47 +247,15 @@ def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, s
         lr = _layer_rng(seed, depth, chunk, k)
         return [_draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
 
-    h = np.repeat(h0[:, None, :], m, axis=1)
-    stored = np.empty((n_layers, c, m, d)) if model.kind != "linear" else None
-    for k in range(n_layers):
-        mats = weights(k)
-        lam = lams[:, k][None, :, None]
-        if model.kind == "linear":
-            h = h + lam * (h @ mats[0].transpose(0, 2, 1))
-        elif model.kind == "res1":
-            stored[k] = h
-            h = h + lam * (act.value(h) @ mats[0].transpose(0, 2, 1))
-        elif model.kind == "res2":
-            z = h @ mats[0].transpose(0, 2, 1)
-            stored[k] = z
-            h = h + lam * act.value(z)
-        else:
-            w, v = mats
-            z = h @ w.transpose(0, 2, 1)
-            stored[k] = z
-            h = h + lam * (act.value(z) @ v.transpose(0, 2, 1))
-        tick(1)
-    if cotangent == "loss":
-        readout = _draw_iid(rng, law, (c, d), 1.0 / math.sqrt(d))
-        target = rng.random(c)
-        out = np.einsum("cmd,cd->cm", h, readout)
-        p_l = 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]
-    else:
-        p_l = np.repeat(rng.standard_normal((c, 1, d)), m, axis=1)
-    p = p_l.copy()
-    for k in range(n_layers - 1, -1, -1):
-        mats = weights(k)
-        lam = lams[:, k][None, :, None]
-        if model.kind == "linear":
-            p = p + lam * (p @ mats[0])
-        elif model.kind == "res1":
-            p = p + lam * (act.slope(stored[k]) * (p @ mats[0]))
-        elif model.kind == "res2":
-            p = p + lam * ((act.slope(stored[k]) * p) @ mats[0])
-        else:
-            w, v = mats
-            p = p + lam * ((act.slope(stored[k]) * (p @ v)) @ w)
-        tick(1)
+    def cotangent_of(h: np.ndarray) -> np.ndarray:
+        if cotangent == "loss":
+            readout = _draw_iid(rng, law, (c, d), 1.0 / math.sqrt(d))
+            target = rng.random(c)
+            out = np.einsum("cmd,cd->cm", h, readout)
+            return 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]
+        return np.repeat(rng.standard_normal((c, 1, d)), m, axis=1)
+
+    h, p_l, p = forward_backward(model.kind, act, lams, h0, weights, cotangent_of, tick)
     n0 = np.linalg.norm(h0, axis=-1)[:, None]
     nl = np.linalg.norm(p_l, axis=-1)
     fwd_norm = np.linalg.norm(h, axis=-1) / n0

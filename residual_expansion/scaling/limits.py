@@ -24,7 +24,7 @@ of the squared-exponential spectrum (the kernel error is below 1e-15 on [0, 1] f
 default 80 nodes at bandwidth 0.1), so it can be evaluated at any t. The stack
 h_k = h_{k-1} + (1/L) V(k/L) sigma(W(k/L) h_{k-1}) is a first-order scheme for
 dH/dt = V(t) sigma(W(t) H); :func:`ode_errors` compares it with scipy's ``solve_ivp``
-(DOP853, rtol 1e-12) and the error decays like 1/L.
+(DOP853, rtol 1e-11) and the error decays like 1/L.
 """
 
 from __future__ import annotations
@@ -123,9 +123,9 @@ def finite_log_moments(model: Model, lams: Sequence[float] | np.ndarray, quad: i
     Linear modules and res-3 with ReLU or the identity (see the module docstring); ``quad``
     generalised Gauss-Laguerre nodes integrate over r^2 for res-3.
 
-    >>> m, v = finite_log_moments(Model("linear", dim=8), [1 / 16] * 256)
+    >>> m, v = finite_log_moments(Model("linear", dim=8), [1 / 16] * 256)  # limit: (0.75, 0.5)
     >>> round(m, 3), round(v, 3)
-    (0.75, 0.5)
+    (0.749, 0.498)
 
     Raises
     ------
@@ -289,7 +289,7 @@ def _field(vw: np.ndarray, act, h: np.ndarray) -> np.ndarray:
 
 
 def ode_errors(depths: Sequence[int], networks: int = 4, dim: int = 8, activation: str = "tanh", seed: int = 0,
-               bandwidth: float = 0.1, end_time: float = 1.0, rtol: float = 1e-12) -> OdeErrors:
+               bandwidth: float = 0.1, end_time: float = 1.0, rtol: float = 1e-11) -> OdeErrors:
     """Errors of the stack at alpha = 1/L against the neural ODE with the same weight functions.
 
     Weights W(t), V(t) = :class:`SmoothWeights` / sqrt(d); h_0 = A x as in the Monte Carlo
