@@ -206,6 +206,147 @@ def plot_lesion(lesions, path: str) -> None:
                  f"{first.samples} samples", fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(True, alpha=0.3)
+
+
+def plot_gradients(sweep: Sweep, path: str) -> None:
+    """Marion et al.'s Figures 1 and 3 side by side: ||h_L - h_0|| / ||h_0|| and ||p_L - p_0|| / ||p_L||
+    against L (mean with the 5-95 % band), the forward panel with the predicted RMS where it exists.
+
+    Raises
+    ------
+    UsageError
+        When the sweep has no gradients.
+    """
+    if sweep.cotangent is None:
+        raise UsageError("the gradient panel needs a sweep run with gradients")
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.2), dpi=120)
+    schedules = list(dict.fromkeys(r.run.schedule for r in sweep.rows))
+    for i, sch in enumerate(schedules):
+        color = f"C{i}"
+        rows = [r for r in sweep.rows if r.run.schedule == sch and r.run.ratio is not None and not r.gradient.explodes]
+        if not rows:
+            continue
+        L = np.array([r.run.depth for r in rows])
+        for ax, stats in ((axes[0], [r.run.ratio for r in rows]), (axes[1], [r.gradient.diff_ratio for r in rows])):
+            ax.fill_between(L, [s.q05 for s in stats], [s.q95 for s in stats], color=color, alpha=0.15)
+            ax.plot(L, [s.mean for s in stats], "o-", color=color, ms=4, label=f"{sch.label}")
+        pred = [r.predicted_sq_ratio for r in rows]
+        if all(p is not None and math.isfinite(p) for p in pred):
+            axes[0].plot(L, np.sqrt(pred), "--", color=color, lw=1.2, label=f"{sch.label}: predicted RMS")
+    for ax, label in zip(axes, (r"$\|h_L - h_0\| / \|h_0\|$", r"$\|p_L - p_0\| / \|p_L\|$")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("depth L")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(
+        f"{sweep.model.kind}/{sweep.model.activation}, {sweep.init.label}, d={sweep.model.dim}, {sweep.samples} "
+        f"networks, cotangent {sweep.cotangent} (mean, 5-95 % band)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_histograms(sweep: Sweep, path: str) -> None:
+    """Marion et al.'s Figure 2: histograms of ||h_L|| / ||h_0|| and ||p_0|| / ||p_L|| at the largest depth
+    for the first schedule, with the neural-SDE limit density of ||H_1|| / ||H_0|| on the forward panel
+    where it exists (beta = 1/2, i.i.d. weights; docs/scaling.md).
+
+    Raises
+    ------
+    UsageError
+        When the sweep kept no per-sample values (run with gradients and keep_samples).
+    """
+    from residual_expansion.scaling.limits import sde_limit_for
+
+    depth = max(r.run.depth for r in sweep.rows)
+    row = next(r for r in sweep.rows if r.run.depth == depth)
+    g = row.gradient
+    if g is None or g.norm_samples is None:
+        raise UsageError("--histogram needs --gradients (per-sample values of both ratios)")
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.0), dpi=120)
+    fwd = g.norm_samples[np.isfinite(g.norm_samples)]
+    back = g.grad_samples[np.isfinite(g.grad_samples)]
+    axes[0].hist(fwd, bins=50, density=True, color="C0", alpha=0.6, label="measured")
+    law = sde_limit_for(sweep.model, sweep.init, row.run.schedule, depth)
+    if law is not None and len(fwd):
+        r = np.linspace(max(fwd.min() * 0.8, 1e-6), fwd.max() * 1.2, 400)
+        axes[0].plot(r, law.pdf_of_norm_ratio(r), "k--", lw=1.3, label="SDE limit density")
+    axes[1].hist(back, bins=50, density=True, color="C1", alpha=0.6, label="measured")
+    axes[0].set_xlabel(r"$\|h_L\| / \|h_0\|$")
+    axes[1].set_xlabel(r"$\|p_0\| / \|p_L\|$")
+    for ax in axes:
+        ax.set_ylabel("density")
+        ax.legend(fontsize=7)
+        ax.grid(True, alpha=0.3)
+    fig.suptitle(
+        f"{sweep.model.kind}/{sweep.model.activation}, {sweep.init.label}, d={sweep.model.dim}, L={depth}, "
+        f"{row.run.schedule.label}, {sweep.samples} networks, cotangent {sweep.cotangent}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_heatmap(hmap, path: str) -> None:
+    """Marion et al.'s Figure 7: log10 of the mean ratios over (beta, H) at the largest depth, colour range
+    [-1, 1], forward (and gradient) panels, with the derived critical line max(H, 1/2) and, with two
+    depths, the measured crossings."""
+    plt = pyplot()
+    depth = max(hmap.depths)
+    panels = [("forward", r"$\log_{10} \|h_L - h_0\| / \|h_0\|$")]
+    if hmap.cotangent is not None:
+        panels.append(("gradient", r"$\log_{10} \|p_L - p_0\| / \|p_L\|$"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.6), dpi=120, squeeze=False)
+    betas = np.array(hmap.betas)
+    hs = np.array(hmap.hursts)
+    for ax, (kind, label) in zip(axes[0], panels):
+        grid = np.full((len(hs), len(betas)), np.nan)
+        for i, sw in enumerate(hmap.sweeps):
+            for r in sw.rows:
+                if r.run.depth != depth:
+                    continue
+                j = int(np.argmin(np.abs(betas - r.run.schedule.beta)))
+                st = r.run.ratio if kind == "forward" else (None if r.gradient.explodes else r.gradient.diff_ratio)
+                grid[i, j] = math.log10(st.mean) if st is not None and st.mean > 0 else (1.0 if st is None else -1.0)
+        extent = (betas.min(), betas.max(), hs.min(), hs.max()) if len(betas) > 1 and len(hs) > 1 else None
+        im = ax.imshow(np.clip(grid, -1, 1), origin="lower", aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1,
+                       extent=extent)
+        fig.colorbar(im, ax=ax, label=label)
+        if extent is not None and all(a is not None for a in hmap.derived_asymptotic):
+            ax.plot(hmap.derived_asymptotic, hs, "k-", lw=1.5, label="derived: max(H, 1/2)")
+            meas = hmap.measured_forward if kind == "forward" else hmap.measured_gradient
+            pts = [(m[0], h) for m, h in zip(meas, hs) if m[0] is not None]
+            if pts:
+                ax.plot(*zip(*pts), "k.", ms=4, label="measured crossing")
+            ax.legend(fontsize=7, loc="lower right")
+        ax.set_xlabel(r"$\beta$")
+        ax.set_ylabel("Hurst index H")
+        ax.set_title(f"{kind}, L={depth}", fontsize=9)
+    fig.suptitle(f"{hmap.model.kind}/{hmap.model.activation}, fbm weights, d={hmap.model.dim}, "
+                 f"{hmap.samples} networks per H", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_ode(errors, path: str) -> None:
+    """The ODE convergence plot: ||h_L - H(1)|| / ||H(1)|| against L on log-log axes, with a 1/L guide."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.0, 4.2), dpi=120)
+    L = np.array(errors.depths, dtype=float)
+    e = np.array(errors.errors)
+    ax.plot(L, e, "o-", label="stack at alpha = 1/L vs solve_ivp")
+    ax.plot(L, e[-1] * L[-1] / L, "k--", lw=1, label="slope -1")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth L")
+    ax.set_ylabel(r"$\|h_L - H(1)\| / \|H(1)\|$")
+    ax.set_title(f"neural ODE limit, smooth weights, d={errors.dim}, {errors.networks} networks", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -286,3 +286,66 @@ def render_sweep(sweep: Sweep, fmt: str) -> str:
         notes = ["% " + n for n in notes]
     parts.append("\n".join(notes))
     return "\n\n".join(parts)
+
+
+def hurst_table(hmap) -> Table:
+    """Per Hurst index: the derived critical beta (limit and finite-depth first-order line) and the measured ones."""
+
+    def cross(pair) -> str:
+        x, se = pair
+        return "-" if x is None else (f"{x:.4f}" if se is None else f"{x:.4f} +- {se:.3f}")
+
+    rows = tuple(
+        (f"{h:g}", _g(a), _g(f), cross(mf), cross(mg))
+        for h, a, f, mf, mg in zip(hmap.hursts, hmap.derived_asymptotic, hmap.derived_finite,
+                                   hmap.measured_forward, hmap.measured_gradient)
+    )
+    lo, hi = min(hmap.depths), max(hmap.depths)
+    return Table(
+        headers=("H", "critical beta (L -> inf)", f"first-order line L={lo}..{hi}", "measured (forward)",
+                 "measured (gradient)"),
+        rows=rows,
+        caption=(
+            f"Hurst map: {hmap.model.kind}/{hmap.model.activation}, fbm weights, d={hmap.model.dim}, "
+            f"{hmap.samples} samples, {len(hmap.betas)} betas (resolution {hmap.resolution:.3g}), seed {hmap.seed}; "
+            "measured = zero crossing in beta of the growth exponent between the smallest and largest depth"
+        ),
+        align="lrrrr",
+    )
+
+
+def hurst_json(hmap) -> dict[str, Any]:
+    """The Hurst map as JSON: per H the critical lines, and every sweep row (each carries ``hurst``)."""
+    results = []
+    for sw in hmap.sweeps:
+        results.extend(sweep_json(sw)["results"])
+
+    def pair(p):
+        return {"beta": p[0], "stderr": p[1]}
+
+    return {
+        "model": hmap.model.kind,
+        "activation": hmap.model.activation,
+        "init": "fbm",
+        "dim": hmap.model.dim,
+        "samples": hmap.samples,
+        "seed": hmap.seed,
+        "depths": list(hmap.depths),
+        "betas": list(hmap.betas),
+        "resolution": hmap.resolution if math.isfinite(hmap.resolution) else None,
+        "cotangent": hmap.cotangent,
+        "hurst": [
+            {"hurst": h, "critical_beta_limit": a, "critical_beta_first_order": f,
+             "measured_forward": pair(mf), "measured_gradient": pair(mg)}
+            for h, a, f, mf, mg in zip(hmap.hursts, hmap.derived_asymptotic, hmap.derived_finite,
+                                       hmap.measured_forward, hmap.measured_gradient)
+        ],
+        "results": results,
+    }
+
+
+def render_hurst_map(hmap, fmt: str) -> str:
+    """The Hurst map in ``fmt``: the critical-line table (text formats) or the JSON document."""
+    if fmt == "json":
+        return to_json(hurst_json(hmap))
+    return render_table(hurst_table(hmap), fmt)
