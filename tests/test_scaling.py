@@ -238,7 +238,7 @@ def test_determinism():
 
 
 def test_fbm_critical_beta_moves():
-    # Marion et al.: with fBm increments of Hurst index H the critical beta is about H
+    # fGn weights of Hurst index H: the critical beta is max(H, 1/2) (proofs/hurst.md)
     sw = run_sweep(Model("res3", dim=8, input_dim=8), Init("fbm", 0.8), [power(0.4), power(1.6)], [10, 80], 100, 0)
     trends = {f.schedule.beta: f.trend for f in sw.fits}
     assert trends == {0.4: "growth", 1.6: "decay"}

@@ -7,7 +7,8 @@ reported as exploding (:attr:`LogValue.explodes`) rather than raising or becomin
 - i.i.d. linear energy:   E ||x_n||^2 / ||x||^2 = prod_i (1 + lambda_i^2 s^2)
 - its order-k part:       e_k(lambda_1^2 s^2, ..., lambda_n^2 s^2)
 - res-3 with ReLU:        E ||h_L||^2 / ||h_0||^2 = prod_k (1 + alpha_k^2 s^4 / 2)
-- regimes: from n lambda^2 (i.i.d.), n lambda (smooth) or n^(2H) lambda^2 (fBm, heuristic)
+- regimes: from n lambda^2 (i.i.d.), n lambda (smooth) or n^max(2H, 1) lambda^2 (fBm with
+  Hurst index H, res-3/ReLU: proofs/hurst.md)
 - the decision rule used by MARION-REGIMES: a weighted log-log slope with its standard
   error, classified as growth, bounded or decay.
 
@@ -207,10 +208,11 @@ class Regime:
 
 
 def critical_beta(init_kind: str, hurst: float | None = None) -> float:
-    """1/2 for i.i.d. weights, 1 for smooth weights, H for fBm increments (heuristic).
+    """1/2 for i.i.d. weights, 1 for smooth weights, max(H, 1/2) for fGn weights of Hurst index H
+    (res-3 with ReLU; proofs/hurst.md, claim MARION-HURST).
 
-    >>> critical_beta("iid-uniform"), critical_beta("smooth"), critical_beta("fbm", 0.7)
-    (0.5, 1.0, 0.7)
+    >>> critical_beta("iid-uniform"), critical_beta("smooth"), critical_beta("fbm", 0.7), critical_beta("fbm", 0.2)
+    (0.5, 1.0, 0.7, 0.5)
     """
     if init_kind.startswith("iid"):
         return 0.5
@@ -219,7 +221,7 @@ def critical_beta(init_kind: str, hurst: float | None = None) -> float:
     if init_kind == "fbm":
         if hurst is None:
             raise UsageError("fbm needs a Hurst index H in (0, 1)")
-        return float(hurst)
+        return max(float(hurst), 0.5)
     raise UsageError(f"unknown weight law {init_kind!r}; allowed: iid-uniform, iid-gaussian, smooth, fbm")
 
 
@@ -227,7 +229,8 @@ def regime(schedule: Schedule, init_kind: str, hurst: float | None = None, tol: 
     """The regime of a power schedule c n^(-beta) under a weight law (None for explicit lists).
 
     i.i.d.: n lambda^2 = c^2 n^(1 - 2 beta); smooth: n lambda = c n^(1 - beta); fBm with
-    Hurst index H: n^(2H) lambda^2 = c^2 n^(2H - 2 beta) (Marion et al.'s heuristic).
+    Hurst index H: n^max(2H, 1) lambda^2 = c^2 n^(max(2H, 1) - 2 beta) (the first-order
+    energy of res-3/ReLU, proofs/hurst.md).
 
     >>> from residual_expansion.scaling.schedules import power
     >>> regime(power(0.25), "iid-uniform").name, regime(power(0.5), "iid-gaussian").name
@@ -244,7 +247,7 @@ def regime(schedule: Schedule, init_kind: str, hurst: float | None = None, tol: 
     elif init_kind == "smooth":
         quantity, exponent, limit = "n lambda", 1.0 - beta, c
     else:
-        quantity, exponent, limit = "n^(2H) lambda^2", 2.0 * (crit - beta), c * c
+        quantity, exponent, limit = "n^max(2H,1) lambda^2", 2.0 * (crit - beta), c * c
     if exponent > tol:
         return Regime(EXPLOSION, quantity, exponent, crit, None)
     if exponent < -tol:
