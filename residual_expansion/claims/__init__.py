@@ -1,12 +1,15 @@
 """The claims registry: every claim the verifier checks, in the order ``verify`` runs them.
 
 Each domain module of this package defines a tuple ``CLAIMS``; :data:`REGISTRY` is their
-concatenation. Nothing registers at run time.
+concatenation. Installed packages add claims through the entry-point group
+``residual_expansion.claims`` (:mod:`residual_expansion.claims.plugins`); :func:`select`
+and :func:`registered_claims` include them.
 """
 
 from __future__ import annotations
 
 from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult, Outcome, verdict
+from residual_expansion.claims.plugins import RegisteredClaim, registered
 from residual_expansion.errors import UsageError
 
 from residual_expansion.claims import expansion_claims as _expansion
@@ -31,18 +34,26 @@ def claim_ids() -> tuple[str, ...]:
     return tuple(c.id for c in REGISTRY)
 
 
-def select(ids: str | None) -> tuple[Claim, ...]:
-    """The claims named in a comma-separated list (all when ``ids`` is None).
+def registered_claims(entry_points=None) -> tuple[RegisteredClaim, ...]:
+    """Built-in claims then installed plugins' claims, each with its source distribution."""
+    return registered(REGISTRY, entry_points)
+
+
+def select(ids: str | None, entry_points=None) -> tuple[Claim, ...]:
+    """The claims named in a comma-separated list (all, plugins included, when ``ids`` is None).
+
+    ``entry_points`` replaces the installed plugins (tests); see :func:`registered_claims`.
 
     Raises
     ------
     UsageError
-        When a name is not a registered claim id.
+        When a name is not a registered claim id, or a plugin fails to load.
     """
+    everything = tuple(r.claim for r in registered_claims(entry_points))
     if ids is None:
-        return REGISTRY
+        return everything
     wanted = [s.strip().upper() for s in ids.split(",") if s.strip()]
-    known = {c.id: c for c in REGISTRY}
+    known = {c.id: c for c in everything}
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
         raise UsageError(
@@ -59,5 +70,5 @@ def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int) -> 
 
 __all__ = [
     "PASS", "FAIL", "SKIP", "Claim", "ClaimResult", "Outcome", "verdict",
-    "REGISTRY", "claim_ids", "select", "run_claims",
+    "REGISTRY", "RegisteredClaim", "claim_ids", "registered_claims", "select", "run_claims",
 ]

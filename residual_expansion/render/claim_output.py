@@ -59,6 +59,23 @@ def render_text(results: Sequence[ClaimResult], depth: int, order: int, seed: in
     return "\n".join(out)
 
 
+def claim_list_table(entries: Sequence[Any]) -> Table:
+    """One row per registered claim: id, source package, statement (``verify --list``)."""
+    return Table(
+        headers=("claim", "source", "statement"),
+        rows=tuple((r.claim.id, r.source, r.claim.statement) for r in entries),
+        caption=f"residual-expansion verify --list: {len(entries)} claims",
+    )
+
+
+def render_claim_list(entries: Sequence[Any], fmt: str) -> str:
+    """The registered claims (:func:`residual_expansion.claims.registered_claims`) in ``fmt``."""
+    if fmt == "json":
+        return to_json({"claims": [{"claim": r.claim.id, "source": r.source, "statement": r.claim.statement,
+                                    "hypotheses": r.claim.hypotheses, "proof": r.claim.proof} for r in entries]})
+    return render_table(claim_list_table(entries), fmt)
+
+
 def render_results(results: Sequence[ClaimResult], fmt: str, *, depth: int, order: int, seed: int,
                    timings: bool = False) -> str:
     """All results in ``fmt`` (``text``, ``markdown``, ``latex`` or ``json``).
