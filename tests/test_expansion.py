@@ -4,7 +4,6 @@ Reference values: theory.md section 2 (n = 3, order 3: five terms; low orders), 
 """
 
 import json
-import random
 from fractions import Fraction
 
 import pytest
@@ -21,7 +20,7 @@ from residual_expansion.theorem.composition import (
 from residual_expansion.theorem.differentials import closed_form_instance, closed_form_ring, free_expansion
 from residual_expansion.errors import UsageError
 from residual_expansion.theorem.expansion import expand
-from residual_expansion.theorem.instances import random_point, random_polymap
+from residual_expansion.strategies import exact_points, polynomial_maps, scales as exact_scales
 from residual_expansion.render.expansion_output import (
     differential_latex,
     expansion_dict,
@@ -108,12 +107,17 @@ def test_closed_form_equals_ring_route(n, k):
     assert closed_form_ring(expand(n, k).terms, gr, k) == generic_taylor_coefficients(gr, k)
 
 
-@given(st.integers(1, 5), st.integers(1, 4), st.integers(0, 10**6), st.integers(1, 3))
-def test_closed_form_equals_composed_random_polynomials(n, k, seed, dim):
-    rng = random.Random(seed)
-    modules = [random_polymap(rng, dim, max(k, 2)) for _ in range(n)]
-    scales = [Fraction(rng.randint(-4, 4), rng.randint(1, 4)) for _ in range(n)]
-    x0 = random_point(rng, dim)
+@st.composite
+def _polynomial_stacks(draw):
+    """(n, K, modules, scales, x0) drawn from hypothesis primitives (shrinks to n = K = d = 1)."""
+    n, k, dim = draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    modules = [draw(polynomial_maps(dim, max(k, 2))) for _ in range(n)]
+    return n, k, modules, draw(exact_scales(n)), draw(exact_points(dim))
+
+
+@given(_polynomial_stacks())
+def test_closed_form_equals_composed_random_polynomials(case):
+    n, k, modules, scales, x0 = case
     terms = expand(n, k).terms
     assert closed_form_instance(terms, modules, scales, x0, k) == instance_taylor_coefficients(modules, scales, x0, k)
 

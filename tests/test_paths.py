@@ -26,6 +26,7 @@ from residual_expansion.paths.architectures import (
     two_branch,
 )
 from residual_expansion.claims.path_claims import check_paths
+from residual_expansion.strategies import architectures
 from residual_expansion.errors import UsageError
 from residual_expansion.paths.polynomial import (
     binomial_polynomial,
@@ -86,9 +87,9 @@ def test_json_round_trip_builtins():
 
 
 @FAST
-@given(seed=st.integers(0, 10**6), size=st.integers(2, 12))
-def test_json_round_trip_random(seed, size):
-    _round_trip(random_architecture(np.random.default_rng(seed), size))
+@given(architectures(max_size=12))
+def test_json_round_trip_random(arch):
+    _round_trip(arch)
 
 
 def test_load_example_file():
@@ -198,9 +199,8 @@ def test_small_builtins_all_routes():
 
 
 @FAST
-@given(seed=st.integers(0, 10**6), size=st.integers(2, 13), p=st.sampled_from([0.2, 0.35, 0.5]))
-def test_random_dag_polynomial_equals_enumeration(seed, size, p):
-    a = random_architecture(np.random.default_rng(seed), size, edge_probability=p)
+@given(architectures(max_size=13))
+def test_random_dag_polynomial_equals_enumeration(a):
     assert path_polynomial(a) == path_polynomial_enumerated(a) == path_polynomial_dp(a)
 
 

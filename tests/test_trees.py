@@ -4,13 +4,12 @@ Reference values: theory.md section 2 (table of N(n, k)), section 3.2 (n = 4 wei
 table), OEIS A000081 (unlabeled rooted trees by order).
 """
 
-import random
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from residual_expansion.errors import UsageError
+from residual_expansion.strategies import labeled_trees as labeled_trees_strategy
 from residual_expansion.theorem.trees import (
     LabeledTree,
     RootedTree,
@@ -119,34 +118,18 @@ def test_bad_sizes():
 
 
 @st.composite
-def labeled_tree_specs(draw):
-    """A random labeled tree as nested (label, [children]) with children in random order."""
-    seed = draw(st.integers(0, 10**6))
-    rng = random.Random(seed)
-
-    def build(label, budget):
-        kids = []
-        while budget > 0 and label > 1 and rng.random() < 0.6:
-            size = rng.randint(1, budget)
-            kids.append(build(rng.randint(1, label - 1), size - 1))
-            budget -= size
-        return (label, kids)
-
-    return build(draw(st.integers(1, 7)), draw(st.integers(0, 6)))
+def _reordered(draw, tree):
+    """The same tree rebuilt bottom-up with its children in a drawn order (not canonical)."""
+    kids = [draw(_reordered(c)) for c in tree.children]
+    kids = draw(st.permutations(kids)) if kids else []
+    return LabeledTree(tree.label, tuple(kids))
 
 
-def _from_spec(spec, rng):
-    label, kids = spec
-    children = [_from_spec(k, rng) for k in kids]
-    rng.shuffle(children)
-    return LabeledTree(label, tuple(children))
-
-
-@given(labeled_tree_specs(), st.integers(0, 1000))
-def test_canonical_form_invariant_under_reordering(spec, seed):
-    a = _from_spec(spec, random.Random(seed))
-    b = _from_spec(spec, random.Random(seed + 1))
-    assert a == b and hash(a) == hash(b) and str(a) == str(b)
+@given(st.data(), labeled_trees_strategy(depth=7, max_order=7))
+def test_canonical_form_invariant_under_reordering(data, tree):
+    a = data.draw(_reordered(tree))
+    b = data.draw(_reordered(tree))
+    assert a == b == tree and hash(a) == hash(b) and str(a) == str(b)
     assert LabeledTree.from_dict(a.to_dict()) == a
 
 
