@@ -18,6 +18,15 @@ DEFAULT_ORDER = 4
 DEFAULT_DIM = 16
 
 
+def module_choice(text: str) -> str:
+    """A family name or a user's spec FILE.py:NAME / package.module:NAME (it has a colon)."""
+    if ":" in text or text in FAMILY_CHOICES:
+        return text
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: {text!r} (choose from {', '.join(FAMILY_CHOICES)}, or give FILE.py:NAME or "
+        "package.module:NAME)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "crosscheck",
@@ -29,7 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth", type=positive_int, required=True, help="depth n of the residual stack")
     p.add_argument("--order", type=positive_int, default=DEFAULT_ORDER,
                    help=f"truncation order K (default {DEFAULT_ORDER})")
-    p.add_argument("--module", choices=FAMILY_CHOICES, default="mlp", help="module family (default mlp)")
+    p.add_argument("--module", type=module_choice, default="mlp", metavar="FAMILY|SPEC",
+                   help=f"module family ({', '.join(FAMILY_CHOICES)}; default mlp), or your own modules: "
+                        "FILE.py:NAME or package.module:NAME, NAME a module, a list of modules (one per layer) "
+                        "or a factory NAME(depth, dim, seed)")
+    p.add_argument("--exact", action="store_true",
+                   help="with sympy modules (--module SPEC): check the expansion exactly (composition vs closed "
+                        "form in exact arithmetic; a PASS is a proof for that stack at that order)")
     p.add_argument("--activation", choices=ACTIVATION_CHOICES, default=None,
                    help="activation of mlp, res1, res3 (default tanh); relu, leaky_relu, abs are checked "
                         "as piecewise linear inside their sign radius")
@@ -44,7 +59,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def run_exact(args: argparse.Namespace) -> int:
+    """``--exact``: load the sympy stack and run the exact route."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.models.adapters.exact import exact_check
+    from residual_expansion.models.adapters.loader import is_spec, load_stack
+    from residual_expansion.render.user_output import render_exact
+
+    if not is_spec(args.module):
+        raise UsageError("--exact needs your own sympy modules: --module FILE.py:NAME or package.module:NAME")
+    if args.format not in ("text", "json") or args.plot or args.lambda_range or args.activation or args.width:
+        raise UsageError("--exact takes --depth, --order, --dim, --seed and --format text|json only")
+    modules = load_stack(args.module, args.depth, args.dim, args.seed)
+    result = exact_check(modules, args.order, seed=args.seed)
+    print(render_exact(result, args.format, module=args.module))
+    return 0 if result.passed else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.exact:
+        return run_exact(args)
     from residual_expansion.numeric.crosscheck import crosscheck
     from residual_expansion.render.numeric_output import render_crosscheck
 

@@ -94,13 +94,13 @@ class SympyModule:
     def _symbolic(self, m: int) -> list[list[sympy.Expr]]:
         cache = self.__dict__.setdefault("_tensor_cache", {})
         if m not in cache:
-            rows = []
-            for e in self.exprs:
-                row = []
-                for J in self._index_tuples(m):
-                    row.append(sympy.diff(e, *(self.symbols[j] for j in J)) if m else e)
-                rows.append(row)
-            cache[m] = rows
+            if m == 0:
+                cache[0] = [[e] for e in self.exprs]
+            else:  # one more derivative of the (m-1)-tensor entry J[:-1] (J sorted)
+                prev = self._symbolic(m - 1)
+                pos = {J: i for i, J in enumerate(self._index_tuples(m - 1))}
+                cache[m] = [[sympy.diff(row[pos[J[:-1]]], self.symbols[J[-1]]) for J in self._index_tuples(m)]
+                            for row in prev]
         return cache[m]
 
     def exact_tensor(self, m: int, point: Sequence[Any]) -> list[list[sympy.Expr]]:
