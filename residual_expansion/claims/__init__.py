@@ -8,7 +8,7 @@ and :func:`registered_claims` include them.
 
 from __future__ import annotations
 
-from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult, Outcome, verdict
+from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult, ClaimResults, Outcome, verdict
 from residual_expansion.claims.plugins import RegisteredClaim, registered
 from residual_expansion.errors import UsageError
 
@@ -65,10 +65,10 @@ def select(ids: str | None, entry_points=None) -> tuple[Claim, ...]:
 
 def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int) -> tuple[ClaimResult, ...]:
     """Run each claim at ``(depth, order, seed)``."""
-    return tuple(c.run(depth, order, seed) for c in claims)
+    return ClaimResults(c.run(depth, order, seed) for c in claims)
 
 
 __all__ = [
-    "PASS", "FAIL", "SKIP", "Claim", "ClaimResult", "Outcome", "verdict",
+    "PASS", "FAIL", "SKIP", "Claim", "ClaimResult", "ClaimResults", "Outcome", "verdict",
     "REGISTRY", "RegisteredClaim", "claim_ids", "registered_claims", "select", "run_claims",
 ]

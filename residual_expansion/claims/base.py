@@ -70,6 +70,11 @@ class ClaimResult:
     def passed(self) -> bool:
         return self.status == PASS
 
+    def _repr_markdown_(self) -> str:
+        from residual_expansion.render.notebook import claim_result_markdown
+
+        return claim_result_markdown(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "claim": self.claim,
@@ -79,6 +84,15 @@ class ClaimResult:
             "evidence": dict(self.evidence),
             "seconds": round(self.seconds, 3),
         }
+
+
+class ClaimResults(tuple):
+    """The results of :func:`residual_expansion.claims.run_claims`: a tuple that renders as a table in notebooks."""
+
+    def _repr_markdown_(self) -> str:
+        from residual_expansion.render.notebook import claim_results_markdown
+
+        return claim_results_markdown(self)
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,11 @@ class CrossCheck:
     passed: bool
     curves: tuple[tuple[float, ...], tuple[tuple[float, ...], ...]] | None = None
 
+    def _repr_markdown_(self) -> str:
+        from residual_expansion.render.notebook import crosscheck_markdown
+
+        return crosscheck_markdown(self)
+
     def to_dict(self) -> dict[str, Any]:
         fit = self.fit
         out: dict[str, Any] = {

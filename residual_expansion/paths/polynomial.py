@@ -392,6 +392,11 @@ class PathStatistics:
     ladder: tuple[CentralInterval, ...]
     weighted: tuple[WeightedSize, ...]
 
+    def _repr_markdown_(self) -> str:
+        from residual_expansion.render.notebook import paths_markdown
+
+        return paths_markdown(self)
+
 
 def moments(counts: Sequence[int]) -> tuple[Fraction, Fraction]:
     """Exact mean and variance of the length ``k`` with probability ``c_k / sum c``.

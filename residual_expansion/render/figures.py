@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from residual_expansion.scaling.sweep import Sweep
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend.
+    """matplotlib.pyplot on the Agg backend (in a Jupyter kernel: the kernel's backend).
 
     Raises
     ------
@@ -30,15 +31,25 @@ def pyplot():
     try:
         import matplotlib
 
-        matplotlib.use("Agg")
+        if "ipykernel" not in sys.modules:  # in a Jupyter kernel keep its (inline) backend: Figures display
+            matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
         raise UsageError("plotting needs matplotlib; install the extra: pip install 'residual-expansion[plot]'") from None
     return plt
 
 
-def plot_ratio(sweep: Sweep, path: str) -> None:
-    """Write the ratio-against-depth panel to ``path`` (PNG, PDF or SVG by extension)."""
+def _finish(plt, fig, path: str | None, **savefig):
+    """Save to ``path`` (then close, so scripts do not accumulate open figures) and return the Figure."""
+    if path is not None:
+        fig.savefig(path, **savefig)
+        plt.close(fig)
+    return fig
+
+
+def plot_ratio(sweep: Sweep, path: str | None = None):
+    """The ratio-against-depth panel as a matplotlib Figure; also written to ``path`` (PNG, PDF or SVG by
+    extension) when given. In a notebook the returned Figure displays itself."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
     schedules = list(dict.fromkeys(r.run.schedule for r in sweep.rows))
@@ -68,12 +79,11 @@ def plot_ratio(sweep: Sweep, path: str) -> None:
     ax.legend(fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return _finish(plt, fig, path)
 
 
-def plot_spectrum(sweep: Sweep, path: str) -> None:
-    """Write the per-order energy spectrum (linear modules, run with orders) to ``path``.
+def plot_spectrum(sweep: Sweep, path: str | None = None):
+    """The per-order energy spectrum (linear modules, run with orders) as a Figure; also written to ``path``.
 
     Raises
     ------
@@ -109,11 +119,10 @@ def plot_spectrum(sweep: Sweep, path: str) -> None:
     ax.legend(fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return _finish(plt, fig, path)
 
 
-def plot_norm_energy(sweep, path: str) -> None:
+def plot_norm_energy(sweep, path: str | None = None):
     """Energy ||h_L||^2/||h_0||^2 against depth, normalized (measured, predicted) and unnormalized (mean, median,
     predicted), log-log: additive against multiplicative growth. ``sweep`` is a
     :class:`residual_expansion.scaling.normalized.NormSweep`."""
@@ -150,11 +159,10 @@ def plot_norm_energy(sweep, path: str) -> None:
     ax.legend(fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return _finish(plt, fig, path)
 
 
-def plot_order_profiles(profiles, path: str) -> None:
+def plot_order_profiles(profiles, path: str | None = None):
     """Per-order energies E||lambda^k T_k||^2/||x||^2 against k, one panel per schedule, one curve per depth
     (``profiles`` from :func:`residual_expansion.scaling.orders.run_order_profiles`)."""
     plt = pyplot()
@@ -178,11 +186,10 @@ def plot_order_profiles(profiles, path: str) -> None:
     fig.suptitle(f"per-order energies by Taylor mode, {m.kind}/{m.activation}, {profiles.init.label}, d={m.dim}, "
                  f"{profiles.samples} samples", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return _finish(plt, fig, path)
 
 
-def plot_lesion(lesions, path: str) -> None:
+def plot_lesion(lesions, path: str | None = None):
     """Change-energy fraction against the number K of deleted blocks, one curve per lesion study
     (residual, plain), with the exact predictions where they exist."""
     plt = pyplot()
@@ -348,5 +355,4 @@ def plot_ode(errors, path: str) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return _finish(plt, fig, path)

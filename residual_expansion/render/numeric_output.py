@@ -96,12 +96,16 @@ def require_matplotlib():
         import matplotlib
     except ImportError:
         raise UsageError("--plot needs matplotlib: pip install 'residual-expansion[plot]'") from None
-    matplotlib.use("Agg")
+    import sys
+
+    if "ipykernel" not in sys.modules:  # in a Jupyter kernel keep its (inline) backend: Figures display
+        matplotlib.use("Agg")
     return matplotlib
 
 
-def plot_remainders(result: Any, path: str) -> None:
-    """Write a log-log plot of R_k(lambda), k = 1..K, with the fitted window of R_K and slope guides."""
+def plot_remainders(result: Any, path: str | None = None):
+    """A log-log plot of R_k(lambda), k = 1..K, with the fitted window of R_K and slope guides, as a matplotlib
+    Figure (also written to ``path`` when given)."""
     require_matplotlib()
     import matplotlib.pyplot as plt
 
@@ -124,5 +128,7 @@ def plot_remainders(result: Any, path: str) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, metadata={"Software": None})
+        plt.close(fig)
+    return fig

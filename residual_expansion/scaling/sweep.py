@@ -79,6 +79,11 @@ class Sweep:
     cotangent: str | None = None
     grad_fits: tuple[TrendFit, ...] = ()
 
+    def _repr_markdown_(self) -> str:
+        from residual_expansion.render.notebook import sweep_markdown
+
+        return sweep_markdown(self)
+
     def explodes_at(self) -> int | None:
         """The smallest depth at which a measurement overflowed, or None."""
         bad = [r.run.depth for r in self.rows if r.run.explodes_at is not None]

@@ -55,6 +55,11 @@ class Term:
     tree: LabeledTree | RootedTree
     coefficient: Fraction
 
+    def _repr_latex_(self) -> str:
+        from residual_expansion.render.notebook import term_latex
+
+        return term_latex(self)
+
 
 @dataclass(frozen=True)
 class Expansion:
@@ -74,6 +79,11 @@ class Expansion:
     tied: bool
     terms: tuple[Term, ...]
     scales: tuple[sympy.Expr, ...]
+
+    def _repr_latex_(self) -> str:
+        from residual_expansion.render.notebook import expansion_latex
+
+        return expansion_latex(self)
 
     def counts(self) -> tuple[int, ...]:
         """(number of terms of order 1, ..., of order K)."""

@@ -83,6 +83,11 @@ class RootedTree:
     def __str__(self) -> str:
         return str(self.to_list()).replace(" ", "")
 
+    def _repr_latex_(self) -> str:
+        from residual_expansion.render.notebook import tree_latex
+
+        return tree_latex(self)
+
 
 @dataclass(frozen=True, order=True)
 class LabeledTree:
@@ -191,6 +196,11 @@ class LabeledTree:
     def from_dict(cls, data: dict) -> LabeledTree:
         """Inverse of :meth:`to_dict`."""
         return cls(int(data["layer"]), tuple(cls.from_dict(c) for c in data.get("children", [])))
+
+    def _repr_latex_(self) -> str:
+        from residual_expansion.render.notebook import tree_latex
+
+        return tree_latex(self)
 
     def __str__(self) -> str:
         m = len(self.children)
