@@ -6,7 +6,8 @@ so when a property fails hypothesis *shrinks* the example: a labeled tree toward
 nodes and smaller labels, an architecture towards fewer nodes and edges, a stack towards
 depth 1, dim 1, seed 0.
 
-* :func:`labeled_trees` / :func:`rooted_trees`: trees of the closed form (docs/theory.md, section 2);
+* :func:`labeled_trees` / :func:`rooted_trees`: trees of the closed form (docs/theory.md, section 2),
+  drawn as a shape (``st.recursive``) then labels, so a tree shrinks to a subtree;
 * :func:`expansions`: closed forms ``expand(n, K)`` (distinct, uniform or weight-tied);
 * :func:`residual_stacks`: seeded numpy stacks of every family and activation
   (:func:`residual_expansion.models.families.make_stack`);
@@ -40,58 +41,62 @@ MAX_DEPTH = 6
 MAX_ORDER = 6
 
 
-def _labeled(draw, label_max: int, budget: int) -> LabeledTree:
-    """A tree with root label <= label_max and at most ``budget`` nodes."""
-    label = draw(st.integers(1, label_max))
-    children: list[LabeledTree] = []
-    remaining = budget - 1
-    if label > 1 and remaining > 0:
-        count = draw(st.integers(0, remaining))
-        for _ in range(count):
-            if remaining < 1:
-                break
-            child = _labeled(draw, label - 1, remaining)
-            children.append(child)
-            remaining -= child.order
-    return LabeledTree(label, tuple(children))
+def _shapes(max_order: int):
+    """Tree shapes as nested tuples (a node is the tuple of its children), one recursive strategy.
+
+    ``st.recursive`` gives every subtree the same span label, so the shrinker can replace a
+    tree by one of its subtrees (hypothesis' pass-to-descendant) as well as drop children.
+    """
+    return st.recursive(st.just(()), lambda kids: st.lists(kids, max_size=3).map(tuple), max_leaves=max_order)
+
+
+def _order(shape: tuple) -> int:
+    return 1 + sum(_order(c) for c in shape)
+
+
+def _height(shape: tuple) -> int:
+    return 1 + max((_height(c) for c in shape), default=0)
 
 
 @st.composite
 def labeled_trees(draw, depth: int | None = None, max_order: int = MAX_ORDER) -> LabeledTree:
-    """Labeled trees with labels in 1..depth (default: a drawn depth <= 6) and at most ``max_order`` nodes.
+    """Labeled trees with labels in 1..depth and at most ``max_order`` nodes.
 
-    Shrinks towards ``LabeledTree(1)``: fewer children, smaller labels.
+    The shape is drawn first (:func:`st.recursive`); labels are then assigned bottom-up, each
+    node the smallest label above its children's plus a drawn excess (at most the depth
+    minus the number of its ancestors). Without ``depth`` the depth is the tree's height
+    plus a drawn 0..2. Shrinks towards ``g1``: fewer nodes, then smallest labels.
 
-    >>> from hypothesis import find
-    >>> str(find(labeled_trees(depth=4), lambda t: t.order >= 3))
+    >>> from hypothesis import find, settings
+    >>> str(find(labeled_trees(depth=4), lambda t: t.sigma() > 1, settings=settings(database=None)))
     "g2''[g1, g1]"
     """
-    n = depth if depth is not None else draw(st.integers(1, MAX_DEPTH))
-    return _labeled(draw, n, max_order)
+    if depth is not None and depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    shape = draw(_shapes(max_order).filter(
+        lambda s: _order(s) <= max_order and (depth is None or _height(s) <= depth)))
+    n = depth if depth is not None else _height(shape) + draw(st.integers(0, 2))
+
+    def build(node: tuple, ceiling: int) -> LabeledTree:
+        kids = tuple(build(c, ceiling - 1) for c in node)
+        lowest = 1 + max((k.label for k in kids), default=0)
+        return LabeledTree(lowest + draw(st.integers(0, ceiling - lowest)), kids)
+
+    return build(shape, n)
 
 
-def _rooted(draw, budget: int) -> RootedTree:
-    children: list[RootedTree] = []
-    remaining = budget - 1
-    if remaining > 0:
-        for _ in range(draw(st.integers(0, remaining))):
-            if remaining < 1:
-                break
-            child = _rooted(draw, remaining)
-            children.append(child)
-            remaining -= child.order
-    return RootedTree(tuple(children))
+def _rooted(shape: tuple) -> RootedTree:
+    return RootedTree(tuple(_rooted(c) for c in shape))
 
 
-@st.composite
-def rooted_trees(draw, max_order: int = MAX_ORDER) -> RootedTree:
+def rooted_trees(max_order: int = MAX_ORDER):
     """Unlabeled rooted trees with at most ``max_order`` nodes; shrinks towards the single node.
 
-    >>> from hypothesis import find
-    >>> str(find(rooted_trees(), lambda t: t.sigma() > 1))
+    >>> from hypothesis import find, settings
+    >>> str(find(rooted_trees(), lambda t: t.sigma() > 1, settings=settings(database=None)))
     '[[],[]]'
     """
-    return _rooted(draw, max_order)
+    return _shapes(max_order).filter(lambda s: _order(s) <= max_order).map(_rooted)
 
 
 @st.composite
