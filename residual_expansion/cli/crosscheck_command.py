@@ -79,6 +79,15 @@ def run_exact(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.exact:
         return run_exact(args)
+    from residual_expansion.models.adapters.loader import is_spec
+
+    if is_spec(args.module):
+        from residual_expansion.errors import UsageError
+        from residual_expansion.models.adapters.loader import load_stack
+
+        load_stack(args.module, args.depth, args.dim, args.seed)  # reports a bad spec in one line
+        raise UsageError("the float64 cross-check of your own modules needs the Module-protocol cross-check; "
+                         "use --exact with sympy modules")
     from residual_expansion.numeric.crosscheck import crosscheck
     from residual_expansion.render.numeric_output import render_crosscheck
 
