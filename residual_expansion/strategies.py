@@ -70,7 +70,7 @@ def labeled_trees(draw, depth: int | None = None, max_order: int = MAX_ORDER) ->
     plus a drawn 0..2. Shrinks towards ``g1``: fewer nodes, then smallest labels.
 
     >>> from hypothesis import find, settings
-    >>> str(find(labeled_trees(depth=4), lambda t: t.sigma() > 1, settings=settings(database=None, derandomize=True)))
+    >>> str(find(labeled_trees(depth=4), lambda t: t.sigma() > 1, settings=settings(database=None, derandomize=True, max_examples=500)))
     "g2''[g1, g1]"
     """
     if depth is not None and depth < 1:
@@ -95,7 +95,7 @@ def rooted_trees(max_order: int = MAX_ORDER):
     """Unlabeled rooted trees with at most ``max_order`` nodes; shrinks towards the single node.
 
     >>> from hypothesis import find, settings
-    >>> str(find(rooted_trees(), lambda t: t.sigma() > 1, settings=settings(database=None, derandomize=True)))
+    >>> str(find(rooted_trees(), lambda t: t.sigma() > 1, settings=settings(database=None, derandomize=True, max_examples=500)))
     '[[],[]]'
     """
     return _shapes(max_order).filter(lambda s: _order(s) <= max_order).map(_rooted)
@@ -109,7 +109,7 @@ def expansions(draw, max_depth: int = 5, max_order: int = 4, tied: bool | None =
     True (weight-tied), None (either, drawn).
 
     >>> from hypothesis import find, settings
-    >>> find(expansions(), lambda e: len(e.terms) > 3, settings=settings(database=None, derandomize=True)).counts()
+    >>> find(expansions(), lambda e: len(e.terms) > 3, settings=settings(database=None, derandomize=True, max_examples=500)).counts()
     (2, 1, 1)
     """
     from residual_expansion.theorem.expansion import expand
@@ -138,7 +138,7 @@ def residual_stacks(
     Shrinks towards the first family, depth 1, dim 1, seed 0.
 
     >>> from hypothesis import find, settings
-    >>> s = find(residual_stacks(families=["mlp"]), lambda s: s.depth >= 2, settings=settings(database=None, derandomize=True))
+    >>> s = find(residual_stacks(families=["mlp"]), lambda s: s.depth >= 2, settings=settings(database=None, derandomize=True, max_examples=500))
     >>> s.family, s.depth, s.dim, s.seed
     ('mlp', 2, 1, 0)
     """
@@ -160,7 +160,7 @@ def weight_laws():
     iid-gaussian, smooth, fbm with a Hurst index in (0, 1). Shrinks towards iid-uniform.
 
     >>> from hypothesis import find, settings
-    >>> find(weight_laws(), lambda law: not law.iid, settings=settings(database=None, derandomize=True)).label
+    >>> find(weight_laws(), lambda law: not law.iid, settings=settings(database=None, derandomize=True, max_examples=500)).label
     'smooth'
     """
     from residual_expansion.scaling.montecarlo import Init
@@ -176,7 +176,7 @@ def monte_carlo_models(draw, max_dim: int = 8):
     """(Model, Init) pairs of the Monte Carlo: every model kind, relu or tanh, every weight law.
 
     >>> from hypothesis import find, settings
-    >>> m, law = find(monte_carlo_models(), lambda p: p[0].kind == "res3", settings=settings(database=None, derandomize=True))
+    >>> m, law = find(monte_carlo_models(), lambda p: p[0].kind == "res3", settings=settings(database=None, derandomize=True, max_examples=500))
     >>> m.kind, m.dim, law.label
     ('res3', 2, 'iid-uniform')
     """
@@ -199,7 +199,7 @@ def architectures(draw, max_size: int = 8, min_size: int = 2):
     Shrinks towards the fewest nodes and edges, all junctions.
 
     >>> from hypothesis import find, settings
-    >>> a = find(architectures(), lambda a: a.modules >= 1, settings=settings(database=None, derandomize=True))
+    >>> a = find(architectures(), lambda a: a.modules >= 1, settings=settings(database=None, derandomize=True, max_examples=500))
     >>> sorted(a.graph.edges()), a.modules           # a single module between input and output
     ([('0', '1'), ('1', '2')], 1)
     """
@@ -227,7 +227,7 @@ def polynomial_maps(draw, dim: int, degree: int, nonzero: bool = True):
     present, so every derivative of order <= degree is generically nonzero).
 
     >>> from hypothesis import find, settings
-    >>> find(polynomial_maps(1, 2), lambda g: True, settings=settings(database=None, derandomize=True)).components
+    >>> find(polynomial_maps(1, 2), lambda g: True, settings=settings(database=None, derandomize=True, max_examples=500)).components
     ({(0,): 1, (1,): 1, (2,): 1},)
     """
     import itertools
@@ -259,7 +259,7 @@ def schedules(depth: int | None = None):
     is given, explicit per-layer lists of that length (scales in [0, 2]).
 
     >>> from hypothesis import find, settings
-    >>> find(schedules(3), lambda s: s.values is not None, settings=settings(database=None, derandomize=True)).values
+    >>> find(schedules(3), lambda s: s.values is not None, settings=settings(database=None, derandomize=True, max_examples=500)).values
     (0.0, 0.0, 0.0)
     """
     from residual_expansion.scaling.schedules import explicit, power

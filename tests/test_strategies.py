@@ -40,7 +40,7 @@ def test_shrinking_reaches_a_minimal_tree_on_a_false_property():
 
 
 def test_find_gives_the_minimal_unlabeled_and_labeled_trees():
-    no_db = settings(database=None)
+    no_db = settings(database=None, max_examples=500)
     assert find(rooted_trees(), lambda t: t.order >= 4, settings=no_db) == RootedTree.from_list([[], [], []])  # the bush
     assert find(labeled_trees(depth=5), lambda t: t.order >= 2, settings=no_db) == LabeledTree(2, (LabeledTree(1),))
     with pytest.raises(NoSuchExample):
