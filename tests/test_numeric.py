@@ -16,16 +16,14 @@ from hypothesis import strategies as st
 
 from residual_expansion.models.activations import ACTIVATIONS, SMOOTH_ACTIVATIONS
 from residual_expansion.numeric.crosscheck import (
-    MAX_TERMS,
     check_exactness,
-    closed_form_size,
     compare_coefficients,
     crosscheck,
     expansion_terms,
-    largest_order,
 )
 from residual_expansion.errors import UsageError
-from residual_expansion.models.families import FAMILIES, make_stack, module_derivative, module_value
+from residual_expansion.theorem.budget import NUMERIC_LIMIT, affordable_order, closed_form_terms
+from residual_expansion.models.families import FAMILIES, derivative_from_taylor, make_stack
 from residual_expansion.numeric.taylor import (
     Window,
     asymptotic_window,
@@ -66,9 +64,9 @@ def stack_strategy(families=FAMILIES, activations=SMOOTH_ACTIVATIONS, max_depth=
 def test_make_stack_is_deterministic_and_shaped():
     a = make_stack("mlp", 3, 4, width=7, seed=5)
     b = make_stack("mlp", 3, 4, width=7, seed=5)
-    assert np.array_equal(a.x, b.x) and all(np.array_equal(p.outer, q.outer) for p, q in zip(a.layers, b.layers))
-    assert a.layers[0].inner.shape == (7, 4) and a.layers[0].outer.shape == (4, 7)
-    assert not np.array_equal(a.layers[0].inner, a.layers[1].inner)  # independent per layer
+    assert np.array_equal(a.x, b.x) and all(np.array_equal(p.outer, q.outer) for p, q in zip(a.modules, b.modules))
+    assert a.modules[0].inner.shape == (7, 4) and a.modules[0].outer.shape == (4, 7)
+    assert not np.array_equal(a.modules[0].inner, a.modules[1].inner)  # independent per layer
     c = make_stack("mlp", 3, 4, width=7, seed=6)
     assert not np.array_equal(a.x, c.x)
 
@@ -77,15 +75,15 @@ def test_marion_uniform_initialisation_bounds():
     # theory.md 5.3: U(-sqrt(3/d), sqrt(3/d)).
     s = make_stack("res3", 4, 40, seed=0)
     bound = math.sqrt(3 / 40)
-    for layer in s.layers:
+    for layer in s.modules:
         assert np.all(np.abs(layer.outer) <= bound) and np.all(np.abs(layer.inner) <= bound)
-    assert s.layers[0].inner_bias is None and s.layers[0].outer_bias is None
+    assert s.modules[0].inner_bias is None and s.modules[0].outer_bias is None
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(family="cnn", depth=2, dim=2), "unknown module family"),
-    (dict(family="linear", depth=2, dim=2, activation_name="tanh"), "--activation applies"),
-    (dict(family="res1", depth=2, dim=2, width=3), "--width applies to the mlp family only"),
+    (dict(family="linear", depth=2, dim=2, activation_name="tanh"), "activation_name applies"),
+    (dict(family="res1", depth=2, dim=2, width=3), "width applies to the mlp family only"),
     (dict(family="mlp", depth=0, dim=2), "must be positive"),
     (dict(family="mlp", depth=2, dim=2, activation_name="swish"), "unknown activation"),
 ])
@@ -101,21 +99,23 @@ def test_make_stack_rejects_bad_input(kwargs, message):
 def test_module_derivatives_match_finite_differences(stack, seed):
     # Directional derivatives of g against central differences of g along v (m = 1) and of g' (m = 2).
     rng = np.random.default_rng(seed)
-    layer, act, x = stack.layers[0], stack.activation, stack.x
+    g, x = stack.modules[0], stack.x
     v, w = rng.standard_normal((2, stack.dim))
     h = 1e-4
-    fd1 = (module_value(layer, act, x + h * v) - module_value(layer, act, x - h * v)) / (2 * h)
-    assert np.allclose(fd1, module_derivative(layer, act, x, [v]), rtol=1e-6, atol=1e-6)
-    fd2 = (module_derivative(layer, act, x + h * w, [v]) - module_derivative(layer, act, x - h * w, [v])) / (2 * h)
-    assert np.allclose(fd2, module_derivative(layer, act, x, [v, w]), rtol=1e-6, atol=1e-6)
+    fd1 = (g.value(x + h * v) - g.value(x - h * v)) / (2 * h)
+    assert np.allclose(fd1, g.derivative(x, [v]), rtol=1e-6, atol=1e-6)
+    fd2 = (g.derivative(x + h * w, [v]) - g.derivative(x - h * w, [v])) / (2 * h)
+    assert np.allclose(fd2, g.derivative(x, [v, w]), rtol=1e-6, atol=1e-6)
     # symmetric multilinear map
-    assert np.allclose(module_derivative(layer, act, x, [v, w]), module_derivative(layer, act, x, [w, v]))
+    assert np.allclose(g.derivative(x, [v, w]), g.derivative(x, [w, v]))
+    # the generic polarization route from taylor alone agrees with the exact formulas
+    assert np.allclose(derivative_from_taylor(g, x, [v, w]), g.derivative(x, [v, w]), rtol=1e-9, atol=1e-9)
 
 
 def test_linear_and_affine_derivatives_vanish_beyond_one():
     s = make_stack("affine", 1, 3, seed=2)
     v = np.ones(3)
-    assert np.all(module_derivative(s.layers[0], s.activation, s.x, [v, v]) == 0)
+    assert np.all(s.modules[0].derivative(s.x, [v, v]) == 0)
 
 
 # ---------------------------------------------------------------- Taylor mode vs closed form
@@ -134,9 +134,9 @@ def test_taylor_mode_equals_closed_form(stack, order):
 def test_order_zero_and_low_orders_by_hand(stack, lam):
     # theory.md 2: T_1 = sum_i g_i(x), T_2 = sum_{j<i} g_i'(x) g_j(x).
     T = taylor_coefficients(stack, 2)
-    act, x, L = stack.activation, stack.x, stack.layers
-    g = [module_value(l, act, x) for l in L]
-    t2 = sum((module_derivative(L[i], act, x, [g[j]]) for i in range(len(L)) for j in range(i)), np.zeros(stack.dim))
+    x, L = stack.x, stack.modules
+    g = [m.value(x) for m in L]
+    t2 = sum((L[i].derivative(x, [g[j]]) for i in range(len(L)) for j in range(i)), np.zeros(stack.dim))
     assert np.allclose(T[1], sum(g), atol=1e-12) and np.allclose(T[2], t2, atol=1e-12)
     assert np.allclose(taylor_coefficients(stack, 0)[0], x)
 
@@ -167,7 +167,7 @@ def test_chain_terms_are_the_whole_closed_form_of_linear_and_relu_stacks():
 def test_linear_taylor_mode_is_the_subset_sum():
     # x_n = sum over subsets S of prod lambda A_{s_k} ... A_{s_1} x (Veit et al. 2016).
     s = make_stack("linear", 3, 2, seed=4)
-    A = [l.outer for l in s.layers]
+    A = [m.outer for m in s.modules]
     T = taylor_coefficients(s, 4)
     assert np.allclose(T[3], A[2] @ A[1] @ A[0] @ s.x) and np.allclose(T[4], 0)
     assert np.allclose(truncation(T, 1.0), s.forward(1.0))
@@ -285,11 +285,14 @@ def test_zero_preactivation_has_no_radius():
 
 
 def test_sizes_and_budget():
-    assert closed_form_size(8, 4) == 8 + 28 + 140 + 728  # theory.md section 2 / N(8, k)
-    assert largest_order(100, 6000, 4) == 2 and largest_order(10 ** 4, 6000, 4) == 0
-    with pytest.raises(UsageError, match="use --order 6 or less"):
-        crosscheck(8, 8, "linear")
-    assert MAX_TERMS == 100_000
+    assert closed_form_terms(8, 4) == 8 + 28 + 140 + 728  # docs/theory.md#tree-counts / N(8, k)
+    assert affordable_order(100, 4, 6000) == 2 and affordable_order(10 ** 4, 4, 6000) == 0
+    with pytest.raises(UsageError, match="use order 6 or less"):
+        crosscheck(8, 8, "mlp")
+    # degree-aware: a linear stack keeps only its 2^n - 1 chains, so the same size runs
+    assert closed_form_terms(8, 8, max_children=1) == 2 ** 8 - 1
+    assert crosscheck(8, 8, "linear", dim=3).coefficients.terms == 2 ** 8 - 1
+    assert NUMERIC_LIMIT == 100_000
 
 
 def test_corrupted_closed_form_fails_coefficients():

@@ -57,8 +57,8 @@ def select(ids: str | None, entry_points=None) -> tuple[Claim, ...]:
     unknown = [w for w in wanted if w not in known]
     if unknown or not wanted:
         raise UsageError(
-            f"--claims: unknown claim id {', '.join(unknown) or '(empty)'}; "
-            f"allowed: {', '.join(known)}"
+            f"ids: unknown claim id {', '.join(unknown) or '(empty)'}; "
+            f"allowed: {', '.join(known)}", parameters=("ids",)
         )
     return tuple(known[w] for w in wanted)
 

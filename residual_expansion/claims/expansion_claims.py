@@ -16,6 +16,7 @@ from math import factorial
 import sympy
 
 from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
+from residual_expansion.theorem.budget import affordable_order, closed_form_terms
 from residual_expansion.theorem.composition import (
     GenericRing,
     generic_ring,
@@ -48,7 +49,7 @@ INSTANCE_DIM = 2
 
 
 def _total_terms(depth: int, order: int) -> int:
-    return sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
+    return closed_form_terms(depth, order)
 
 
 def _size(depth: int, order: int) -> str:
@@ -56,10 +57,8 @@ def _size(depth: int, order: int) -> str:
 
 
 def _affordable_order(depth: int, order: int, limit: int) -> int:
-    """The largest k <= order whose expansion has at most ``limit`` terms (at least 1)."""
-    while order > 1 and _total_terms(depth, order) > limit:
-        order -= 1
-    return order
+    """The largest k <= order whose expansion has at most ``limit`` terms (at least 1: order 1 is n terms)."""
+    return max(1, affordable_order(depth, order, limit))
 
 
 # --- REX ----------------------------------------------------------------------------

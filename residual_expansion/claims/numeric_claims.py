@@ -41,13 +41,13 @@ def _chain_terms(depth: int) -> Sequence:
 
 
 def _order_within_budget(depth: int, order: int) -> tuple[int, dict[str, Any]]:
-    from residual_expansion.numeric.crosscheck import closed_form_size, largest_order
+    from residual_expansion.theorem.budget import affordable_order, closed_form_terms
 
-    used = largest_order(depth, TERM_BUDGET, order)
+    used = affordable_order(depth, order, TERM_BUDGET)
     info: dict[str, Any] = {"order_used": used}
     if used < order:
         info["note"] = (f"order lowered from {order} to {used}: the closed form to order {used + 1} has "
-                        f"{closed_form_size(depth, used + 1)} terms, beyond the budget of {TERM_BUDGET}")
+                        f"{closed_form_terms(depth, used + 1)} terms, beyond the budget of {TERM_BUDGET}")
     return used, info
 
 

@@ -97,19 +97,11 @@ def check_paths(depth: int, seed: int, polynomial: Callable[[Architecture], Poly
     )
 
 
-def _affordable(depth: int, order: int, budget: int, count: Callable[[int, int], int]) -> int:
-    """The largest k <= min(order, depth) with count(depth, k) <= budget (0 when even k = 1 is over)."""
-    k = min(order, depth)
-    while k >= 1 and count(depth, k) > budget:
-        k -= 1
-    return k
+def _affordable(depth: int, order: int, budget: int, count: Callable[[int, int], int] | None = None) -> int:
+    """The largest k <= min(order, depth) whose route builds at most ``budget`` terms (0 when even k = 1 is over)."""
+    from residual_expansion.theorem.budget import affordable_order
 
-
-def _closed_form_terms(depth: int, k: int) -> int:
-    """N(n,1) + ... + N(n,k), by the foundation's counting recursion."""
-    from residual_expansion.theorem.trees import count_labeled_trees
-
-    return sum(count_labeled_trees(depth, j) for j in range(1, k + 1))
+    return affordable_order(depth, min(order, depth), budget, count=count)
 
 
 def _words_up_to(depth: int, k: int) -> int:
@@ -130,7 +122,7 @@ def check_linear_symbolic(depth: int, order: int, product=None, paths=None, clos
     P = product(depth)
     W = paths(depth)
     subsets = {tuple(reversed(c)) for k in range(depth + 1) for c in combinations(range(1, depth + 1), k)}
-    k_cf = _affordable(depth, order, CLOSED_FORM_BUDGET, _closed_form_terms)
+    k_cf = _affordable(depth, order, CLOSED_FORM_BUDGET)
     C, vanishing = closed_form(depth, k_cf)
     failures = []
     if set(P) != subsets:
@@ -173,7 +165,7 @@ def check_linear_integer(depth: int, order: int, seed: int, graded=None, enumera
     enumerated = enumerated or linear.enumerated_word_sums
     closed_form = closed_form or linear.closed_form_sums
     k_words = max(1, _affordable(depth, order, WORD_BUDGET, _words_up_to))  # order 1 costs only n matrices
-    k_cf = _affordable(depth, order, CLOSED_FORM_BUDGET, _closed_form_terms)
+    k_cf = _affordable(depth, order, CLOSED_FORM_BUDGET)
     if max(k_words, k_cf) < 1:
         return Outcome(
             method="exact integer matrices",

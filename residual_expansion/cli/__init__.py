@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -29,6 +30,37 @@ COMMANDS: tuple[str, ...] = (
     "scaling",
     "lesion",
 )
+
+
+#: Python parameter names whose flag is not ``--`` + the name with ``_`` -> ``-``.
+FLAG_NAMES: dict[str, str] = {
+    "family": "--module",
+    "activation_name": "--activation",
+    "kind": "--model",
+    "s": "--weight-scale",
+    "ids": "--claims",
+}
+
+
+def flag(parameter: str) -> str:
+    """The command-line flag of a Python parameter.
+
+    >>> flag("lambda_range"), flag("family")
+    ('--lambda-range', '--module')
+    """
+    return FLAG_NAMES.get(parameter, "--" + parameter.replace("_", "-"))
+
+
+def cli_message(exc: UsageError) -> str:
+    """The library's message with every parameter it names (``exc.parameters``) replaced by its flag.
+
+    >>> cli_message(UsageError("use order 6 or less", parameters=("order",)))
+    'use --order 6 or less'
+    """
+    text = str(exc)
+    for name in getattr(exc, "parameters", ()):
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flag(name), text)
+    return text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except UsageError as exc:
-        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{PROG} {args.command}: error: {cli_message(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         return 0

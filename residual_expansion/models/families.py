@@ -1,11 +1,11 @@
-"""Residual modules in numpy: seeded families, forward passes and exact directional derivatives.
+"""The module families as :class:`~residual_expansion.models.protocol.Module` objects.
 
-Every family is a one-hidden-layer map
+Every family is a one-hidden-layer map, a :class:`Perceptron`,
 
     g(x) = B phi(C x + c) + b            (B, C matrices or the identity, c, b vectors or 0)
 
-with independent weights per layer, so a single formula gives every derivative
-(the m-th derivative of g as a symmetric m-linear map):
+so a single formula gives every derivative (the m-th derivative of g as a symmetric
+m-linear map):
 
     g^(m)(x)[v_1, ..., v_m] = B ( phi^(m)(z) * prod_j (C v_j) ),     z = C x + c,  m >= 1,
 
@@ -17,25 +17,35 @@ products elementwise. The families (names shared with the rest of the project):
 * ``res1``    g(h) = V phi(h)                (Marion et al., res-1);
 * ``res3``    g(h) = V phi(W h)              (Marion et al., res-3).
 
-Weights: entries of every matrix mapping R^k to anything are N(0, 1/k) (``linear``,
-``affine``, ``mlp``) or U(-sqrt(3/d), sqrt(3/d)) (``res1``, ``res3``, Marion et al.'s i.i.d.
-initialisation, variance 1/d); biases N(0, 1/4); the input x ~ N(0, I_d). So every
-pre-activation and every module output is O(1) per coordinate. All draws come from
-``numpy.random.default_rng(seed)`` in a fixed order (x, then layer 1, 2, ...).
+Batches. Inputs carry leading batch axes: x has shape (..., d), the trailing axis is the
+feature axis. Weights may carry leading batch axes too, one weight per sample: a matrix of
+shape (c, out, in) acts on x of shape (..., c, r, in) (each of the c samples maps its r
+rows; numpy ``matmul`` broadcasting), a bias then has shape (c, 1, out). So the Monte Carlo
+holds c networks' weights for one layer in one :class:`Perceptron` and pushes (c, m, d)
+states (c samples, m schedules) through it; the cross-check uses unbatched weights.
 
-Reference: theory.md sections 1 and 5.3; P. Marion, A. Fermanian, G. Biau, J.-P. Vert,
-"Scaling ResNets in the large-depth regime", JMLR 2025.
+Weights of :func:`make_stack`: entries of every matrix mapping R^k to anything are
+N(0, 1/k) (``linear``, ``affine``, ``mlp``) or U(-sqrt(3/d), sqrt(3/d)) (``res1``, ``res3``,
+Marion et al.'s i.i.d. initialisation, variance 1/d); biases N(0, 1/4); the input
+x ~ N(0, I_d). So every pre-activation and every module output is O(1) per coordinate.
+All draws come from ``numpy.random.default_rng(seed)`` in a fixed order (x, then layer 1,
+2, ...). The weight laws of the Monte Carlo live in :mod:`residual_expansion.models.weights`.
+
+Reference: docs/theory.md#residual-stacks and docs/theory.md#marion-models; P. Marion,
+A. Fermanian, G. Biau, J.-P. Vert, "Scaling ResNets in the large-depth regime", JMLR 2025.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from residual_expansion.models.activations import ACTIVATIONS, IDENTITY, Activation, activation
 from residual_expansion.errors import UsageError
+from residual_expansion.models.activations import IDENTITY, Activation, activation
+from residual_expansion.models.protocol import Module
 
 FAMILIES: tuple[str, ...] = ("linear", "affine", "mlp", "res1", "res3")
 POLYNOMIAL_FAMILIES: tuple[str, ...] = ("linear", "affine")
@@ -43,95 +53,287 @@ DEFAULT_ACTIVATION = "tanh"
 BIAS_SCALE = 0.5
 
 
+def _apply(matrix: np.ndarray | None, x: np.ndarray) -> np.ndarray:
+    """M x on the trailing axis (M = identity when None); x (d,) or batched (..., d)."""
+    if matrix is None:
+        return x
+    if x.ndim == 1:
+        return matrix @ x
+    return np.matmul(x, np.swapaxes(matrix, -1, -2))
+
+
+def _apply_transpose(matrix: np.ndarray | None, u: np.ndarray) -> np.ndarray:
+    """M^T u on the trailing axis (for vector-Jacobian products)."""
+    if matrix is None:
+        return u
+    if u.ndim == 1:
+        return np.swapaxes(matrix, -1, -2) @ u
+    return np.matmul(u, matrix)
+
+
+def _add(x: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    return x if bias is None else x + bias
+
+
+def _abs(a: np.ndarray | None) -> np.ndarray | None:
+    return None if a is None else np.abs(a)
+
+
 @dataclass(frozen=True, eq=False)
-class Layer:
-    """One module g(x) = B phi(C x + c) + b; ``None`` stands for the identity or zero.
+class Perceptron:
+    """g(x) = B phi(C x + c) + b, a :class:`~residual_expansion.models.protocol.Module`.
 
     Attributes
     ----------
+    dim:
+        d, the input and output dimension.
+    activation:
+        phi (:class:`~residual_expansion.models.activations.Activation`).
     outer:
-        B, shape (d, h), or None (h = d, B = I).
+        B, shape (..., d, h), or None (h = d, B = I).
     inner:
-        C, shape (h, d), or None (C = I).
+        C, shape (..., h, d), or None (C = I).
     inner_bias:
-        c, shape (h,), or None.
+        c, shape (h,) (batched: (..., 1, h)), or None.
     outer_bias:
-        b, shape (d,), or None.
+        b, shape (d,) (batched: (..., 1, d)), or None.
+
+    >>> g = linear(np.array([[0.0, 1.0], [2.0, 0.0]]))
+    >>> g.value(np.array([1.0, 3.0])).tolist(), g.degree
+    ([3.0, 2.0], 1)
     """
 
+    dim: int
+    activation: Activation
     outer: np.ndarray | None
-    inner: np.ndarray | None
+    inner: np.ndarray | None = None
     inner_bias: np.ndarray | None = None
     outer_bias: np.ndarray | None = None
 
+    @property
+    def width(self) -> int:
+        """h, the hidden width."""
+        return self.dim if self.inner is None else int(self.inner.shape[-2])
+
+    @property
+    def degree(self) -> int | None:
+        """1 for the identity activation (g affine), else None (phi is not a polynomial)."""
+        return 1 if self.activation.name == "identity" else None
+
+    @property
+    def smooth(self) -> bool:
+        """False for piecewise-linear activations (the module then has kinks)."""
+        return self.activation.smooth
+
     def pre_activation(self, x: np.ndarray) -> np.ndarray:
-        """z = C x + c (x may carry extra trailing axes)."""
-        z = x if self.inner is None else self.inner @ x
+        """z = C x + c, shape (..., h)."""
+        return _add(_apply(self.inner, x), self.inner_bias)
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        """g(x) = B phi(C x + c) + b, shape (..., d)."""
+        return _add(_apply(self.outer, self.activation.value(self.pre_activation(x))), self.outer_bias)
+
+    def derivative(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """g^(m)(x)[v_1, ..., v_m] = B (phi^(m)(C x + c) * prod_j C v_j); m = 0 gives g(x).
+
+        Exact: uses the activation's derivative formulas.
+
+        >>> g = make_stack("affine", depth=1, dim=2, seed=0).modules[0]
+        >>> bool(np.allclose(g.derivative(np.zeros(2), [np.array([1.0, 0.0])]), g.outer[:, 0]))
+        True
+        """
+        return self.at(x, len(vectors)).derivative(vectors)
+
+    def magnitude(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """|B| (|phi^(m)|~(z) * prod_j |C| |v_j|) (+ |b| when m = 0): the scale of g^(m)'s rounding error.
+
+        |phi^(m)|~ is the activation's magnitude plus |phi^(m+1)(z)| (|C| |x| + |c|), the
+        first-order sensitivity to the relative rounding error carried by z.
+        """
+        return self.at(x, len(vectors)).magnitude(vectors)
+
+    def at(self, x: np.ndarray, m_max: int) -> "PerceptronPoint":
+        """The module frozen at x, with phi^(j)(z) for j <= m_max + 1 computed once."""
+        return PerceptronPoint(self, x, m_max)
+
+    def taylor(self, series: np.ndarray) -> np.ndarray:
+        """Coefficients of g(X(lambda)) from those of X(lambda), shape (K, ..., d) -> (K, ..., d).
+
+        Z = C X + c coefficient-wise (c on the constant term), H = phi(Z) by the
+        activation's ODE recurrence, G = B H + b.
+        """
+        z = _apply(self.inner, series)
         if self.inner_bias is not None:
-            z = z + (self.inner_bias if x.ndim == 1 else self.inner_bias[:, None])
+            z = z.copy()
+            z[0] += self.inner_bias
+        g = _apply(self.outer, self.activation.series(z))
+        if self.outer_bias is not None:
+            g = g.copy()
+            g[0] += self.outer_bias
+        return g
+
+    def kinks(self, series: np.ndarray) -> np.ndarray:
+        """The series of the pre-activations Z = C X + c (piecewise-linear phi), else shape (K, ..., 0)."""
+        z = _apply(self.inner, series)
+        if self.activation.smooth:
+            return np.zeros(z.shape[:-1] + (0,))
+        if self.inner_bias is not None:
+            z = z.copy()
+            z[0] += self.inner_bias
         return z
 
-    def project(self, v: np.ndarray) -> np.ndarray:
-        """C v (no bias): the direction of z along v."""
-        return v if self.inner is None else self.inner @ v
+    def vjp(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
+        """(dg/dx)^T u = C^T (phi'(C x + c) * B^T u), shape (..., d).
 
-    def output(self, hidden: np.ndarray, bias: bool = True) -> np.ndarray:
-        """B hidden (+ b when ``bias``)."""
-        y = hidden if self.outer is None else self.outer @ hidden
-        if bias and self.outer_bias is not None:
-            y = y + (self.outer_bias if hidden.ndim == 1 else self.outer_bias[:, None])
-        return y
+        >>> g = linear(np.array([[0.0, 1.0], [2.0, 0.0]]))
+        >>> g.vjp(np.zeros(2), np.array([1.0, 0.0])).tolist()
+        [0.0, 1.0]
+        """
+        z = self.pre_activation(x)
+        hidden = self.activation.derivatives(z, 1)[1] * _apply_transpose(self.outer, cotangent)
+        return _apply_transpose(self.inner, hidden)
 
-    def absolute(self) -> "Layer":
-        """The layer with every weight replaced by its absolute value (for rounding magnitudes)."""
-        f = (lambda a: None if a is None else np.abs(a))
-        return Layer(f(self.outer), f(self.inner), f(self.inner_bias), f(self.outer_bias))
+    def bound(self, x_abs: np.ndarray) -> np.ndarray:
+        """|B| phi~(|C| x~ + |c|) + |b|: bounds |g| and its rounding at any x with |x| <= x~.
+
+        phi~(z) = |z| max(1, max|phi'|) for identity and piecewise-linear phi,
+        |phi|~(z) + |z| max(|phi'|~(z), 1) otherwise (~: the activation's magnitudes).
+        """
+        act = self.activation
+        za = _add(_apply(_abs(self.inner), x_abs), _abs(self.inner_bias))
+        if act.smooth and act.name != "identity":
+            mags = act.magnitudes(za, 1)
+            hidden = mags[0] + za * np.maximum(mags[1], 1.0)
+        else:
+            hidden = za * max(1.0, float(np.max(np.abs(act.derivatives(np.array([-1.0, 1.0]), 1)[1]))))
+        return _add(_apply(_abs(self.outer), hidden), _abs(self.outer_bias))
+
+
+class PerceptronPoint:
+    """A :class:`Perceptron` at a fixed x: phi^(j)(z), their magnitudes and |weights|, computed once."""
+
+    def __init__(self, module: Perceptron, x: np.ndarray, m_max: int) -> None:
+        self.module = module
+        act = module.activation
+        z = module.pre_activation(x)
+        z_abs = _add(_apply(_abs(module.inner), np.abs(x)), _abs(module.inner_bias))
+        derivs = act.derivatives(z, m_max + 1)
+        self.derivs = derivs[:-1]
+        self.mags = act.magnitudes(z, m_max) + np.abs(derivs[1:]) * z_abs
+        self.abs_outer = _abs(module.outer)
+        self.abs_inner = _abs(module.inner)
+        self.abs_outer_bias = _abs(module.outer_bias)
+
+    def derivative(self, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """g^(m)(x)[v_1, ..., v_m] (m = 0: g(x))."""
+        m = len(vectors)
+        hidden = self.derivs[m]
+        for v in vectors:
+            hidden = hidden * _apply(self.module.inner, v)
+        out = _apply(self.module.outer, hidden)
+        return _add(out, self.module.outer_bias) if m == 0 else out
+
+    def magnitude(self, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """|g|^(m)(x)[|v_1|, ..., |v_m|] with rounding sensitivity (see :meth:`Perceptron.magnitude`)."""
+        m = len(vectors)
+        hidden = self.mags[m]
+        for v in vectors:
+            hidden = hidden * _apply(self.abs_inner, np.abs(v))
+        out = _apply(self.abs_outer, hidden)
+        return _add(out, self.abs_outer_bias) if m == 0 else out
+
+
+# ---------------------------------------------------------------- family constructors
+
+
+def linear(a: np.ndarray, bias: np.ndarray | None = None) -> Perceptron:
+    """g(x) = A x (+ b): the ``linear`` (``affine``) family; A of shape (..., d, d)."""
+    return Perceptron(int(a.shape[-1]), IDENTITY, a, None, None, bias)
+
+
+def mlp(w1: np.ndarray, b1: np.ndarray | None, w2: np.ndarray, b2: np.ndarray | None,
+        phi: Activation) -> Perceptron:
+    """g(x) = W2 phi(W1 x + b1) + b2; W1 (..., h, d), W2 (..., d, h)."""
+    return Perceptron(int(w1.shape[-1]), phi, w2, w1, b1, b2)
+
+
+def res1(v: np.ndarray, phi: Activation) -> Perceptron:
+    """g(h) = V phi(h) (Marion et al.'s res-1); V (..., d, d)."""
+    return Perceptron(int(v.shape[-1]), phi, v)
+
+
+def res3(w: np.ndarray, v: np.ndarray, phi: Activation) -> Perceptron:
+    """g(h) = V phi(W h) (Marion et al.'s res-3); W, V (..., d, d)."""
+    return Perceptron(int(w.shape[-1]), phi, v, w)
+
+
+# ---------------------------------------------------------------- the stack
 
 
 @dataclass(frozen=True, eq=False)
 class ResidualStack:
     """x_i = x_{i-1} + lambda_i g_i(x_{i-1}), i = 1..n, with its input x.
 
+    Every computation goes through the :class:`~residual_expansion.models.protocol.Module`
+    protocol of ``modules``, so any modules (the families here, normalization layers, a
+    user's own) make a stack.
+
     Attributes
     ----------
-    family, activation:
-        How the modules were built (``activation`` is the identity for linear/affine).
-    layers:
+    modules:
         g_1..g_n.
     x:
         The input x_0, shape (d,).
-    seed, width:
-        The seed of the draw and the hidden width h.
+    family, activation:
+        How the modules were built (names, for reports; ``"custom"`` and None otherwise).
+    seed:
+        The seed of the draw (None when not drawn).
     """
 
-    family: str
-    activation: Activation
-    layers: tuple[Layer, ...]
+    modules: tuple[Module, ...]
     x: np.ndarray
-    seed: int
-    width: int
+    family: str = "custom"
+    activation: str | None = None
+    seed: int | None = None
 
     @property
     def depth(self) -> int:
-        return len(self.layers)
+        return len(self.modules)
 
     @property
     def dim(self) -> int:
-        return int(self.x.shape[0])
+        return int(self.x.shape[-1])
+
+    @property
+    def width(self) -> int:
+        """The largest hidden width of the modules (their ``width``, else d)."""
+        return max([getattr(m, "width", self.dim) for m in self.modules] + [self.dim])
+
+    @property
+    def degree(self) -> int | None:
+        """The largest polynomial degree of the modules; None when one is not a polynomial."""
+        degrees = [m.degree for m in self.modules]
+        return None if any(p is None for p in degrees) else max(degrees, default=0)
+
+    @property
+    def smooth(self) -> bool:
+        """False when some module is only piecewise smooth (has kinks)."""
+        return all(getattr(m, "smooth", True) for m in self.modules)
 
     @property
     def terminates(self) -> bool:
         """True when x_n(lambda) is a polynomial in lambda of degree <= n.
 
-        So for linear and affine modules, piecewise-linear activations (while no
-        pre-activation changes sign), and any single layer (x_1 = x + lambda g_1(x)).
+        So when every module is affine (degree <= 1) or piecewise linear (while no
+        pre-activation changes sign), and for any single layer (x_1 = x + lambda g_1(x)).
         """
-        return self.family in POLYNOMIAL_FAMILIES or not self.activation.smooth or self.depth == 1
+        return self.depth == 1 or all(
+            (m.degree is not None and m.degree <= 1) or not getattr(m, "smooth", True) for m in self.modules
+        )
 
     def lambdas(self, lam: float | Sequence[float]) -> np.ndarray:
         """lambda_1..lambda_n from a uniform value or a per-layer sequence."""
-        arr = np.broadcast_to(np.asarray(lam, dtype=float), (self.depth,))
-        return arr
+        return np.broadcast_to(np.asarray(lam, dtype=float), (self.depth,))
 
     def forward(self, lam: float | Sequence[float]) -> np.ndarray:
         """The forward pass x_n, directly: x_i = x_{i-1} + lambda_i g_i(x_{i-1}).
@@ -143,54 +345,20 @@ class ResidualStack:
         lams = self.lambdas(lam)
         x = self.x
         with np.errstate(over="ignore", invalid="ignore"):
-            for lam_i, layer in zip(lams, self.layers):
-                x = x + lam_i * module_value(layer, self.activation, x)
+            for lam_i, module in zip(lams, self.modules):
+                x = x + lam_i * module.value(x)
         return x
 
-    def pre_activations(self, lam: float) -> np.ndarray:
-        """The pre-activations z_i = C_i x_{i-1} + c_i of every layer along the forward pass, shape (n, h)."""
+    def kink_values(self, lam: float) -> tuple[np.ndarray, ...]:
+        """The kink arguments (pre-activations) of every module along the forward pass at lambda."""
         lams = self.lambdas(lam)
         x = self.x
         out = []
-        for lam_i, layer in zip(lams, self.layers):
-            z = layer.pre_activation(x)
-            out.append(z)
-            x = x + lam_i * layer.output(self.activation.value(z))
-        return np.array(out)
-
-
-def module_value(layer: Layer, act: Activation, x: np.ndarray) -> np.ndarray:
-    """g(x) = B phi(C x + c) + b."""
-    return layer.output(act.value(layer.pre_activation(x)))
-
-
-def module_derivative(layer: Layer, act: Activation, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
-    """The directional derivative g^(m)(x)[v_1, ..., v_m] = B (phi^(m)(C x + c) * prod_j C v_j).
-
-    With no vectors (m = 0) this is g(x). Exact: uses the activation's derivative formulas.
-
-    >>> s = make_stack("affine", depth=1, dim=2, seed=0)
-    >>> v = np.array([1.0, 0.0])
-    >>> bool(np.allclose(module_derivative(s.layers[0], s.activation, s.x, [v]), s.layers[0].outer[:, 0]))
-    True
-    """
-    m = len(vectors)
-    if m == 0:
-        return module_value(layer, act, x)
-    z = layer.pre_activation(x)
-    hidden = act.derivatives(z, m)[m]
-    for v in vectors:
-        hidden = hidden * layer.project(v)
-    return layer.output(hidden, bias=False)
-
-
-def _normal(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
-    return rng.standard_normal(shape) / np.sqrt(fan_in)
-
-
-def _uniform(rng: np.random.Generator, shape: tuple[int, ...], d: int) -> np.ndarray:
-    bound = np.sqrt(3.0 / d)
-    return rng.uniform(-bound, bound, shape)
+        for lam_i, module in zip(lams, self.modules):
+            if hasattr(module, "kinks"):
+                out.append(module.kinks(x[None])[0])
+            x = x + lam_i * module.value(x)
+        return tuple(out)
 
 
 def make_stack(
@@ -227,7 +395,7 @@ def make_stack(
         Unknown family or activation, non-positive sizes, or an option the family does not take.
 
     >>> s = make_stack("mlp", depth=3, dim=4, width=5, seed=7)
-    >>> s.depth, s.dim, s.layers[0].inner.shape
+    >>> s.depth, s.dim, s.modules[0].inner.shape
     (3, 4, (5, 4))
     """
     if family not in FAMILIES:
@@ -235,41 +403,121 @@ def make_stack(
     if depth < 1 or dim < 1:
         raise UsageError(f"depth and dim must be positive, got depth {depth}, dim {dim}")
     if width is not None and family != "mlp":
-        raise UsageError(f"--width applies to the mlp family only, not {family}")
+        raise UsageError(f"width applies to the mlp family only, not {family}", parameters=("width",))
     if width is not None and width < 1:
         raise UsageError(f"width must be positive, got {width}")
     if family in POLYNOMIAL_FAMILIES:
         if activation_name is not None:
-            raise UsageError(f"--activation applies to mlp, res1 and res3, not {family}")
+            raise UsageError(f"activation_name applies to mlp, res1 and res3, not {family}",
+                             parameters=("activation_name",))
         act = IDENTITY
     else:
         act = activation(activation_name or DEFAULT_ACTIVATION)
     h = (width or dim) if family == "mlp" else dim
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(dim)
-    layers = []
-    for _ in range(depth):
-        if family == "linear":
-            layers.append(Layer(outer=_normal(rng, (dim, dim), dim), inner=None))
-        elif family == "affine":
-            a = _normal(rng, (dim, dim), dim)
-            layers.append(Layer(outer=a, inner=None, outer_bias=BIAS_SCALE * rng.standard_normal(dim)))
-        elif family == "mlp":
-            w1 = _normal(rng, (h, dim), dim)
-            b1 = BIAS_SCALE * rng.standard_normal(h)
-            w2 = _normal(rng, (dim, h), h)
-            b2 = BIAS_SCALE * rng.standard_normal(dim)
-            layers.append(Layer(outer=w2, inner=w1, inner_bias=b1, outer_bias=b2))
-        elif family == "res1":
-            layers.append(Layer(outer=_uniform(rng, (dim, dim), dim), inner=None))
-        else:  # res3
-            v = _uniform(rng, (dim, dim), dim)
-            w = _uniform(rng, (dim, dim), dim)
-            layers.append(Layer(outer=v, inner=w))
-    return ResidualStack(family, act, tuple(layers), x, seed, h)
+    modules = tuple(_draw_module(family, rng, dim, h, act) for _ in range(depth))
+    return ResidualStack(modules, x, family, None if family in POLYNOMIAL_FAMILIES else act.name, seed)
+
+
+def _draw_module(family: str, rng: np.random.Generator, dim: int, h: int, act: Activation) -> Perceptron:
+    """One module of ``family``, drawn in the fixed order of :func:`make_stack`."""
+    if family == "linear":
+        return linear(_normal(rng, (dim, dim), dim))
+    if family == "affine":
+        a = _normal(rng, (dim, dim), dim)
+        return linear(a, BIAS_SCALE * rng.standard_normal(dim))
+    if family == "mlp":
+        w1 = _normal(rng, (h, dim), dim)
+        b1 = BIAS_SCALE * rng.standard_normal(h)
+        w2 = _normal(rng, (dim, h), h)
+        b2 = BIAS_SCALE * rng.standard_normal(dim)
+        return mlp(w1, b1, w2, b2, act)
+    if family == "res1":
+        return res1(_uniform(rng, (dim, dim), dim), act)
+    v = _uniform(rng, (dim, dim), dim)
+    w = _uniform(rng, (dim, dim), dim)
+    return res3(w, v, act)
+
+
+def _normal(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+    return rng.standard_normal(shape) / np.sqrt(fan_in)
+
+
+def _uniform(rng: np.random.Generator, shape: tuple[int, ...], d: int) -> np.ndarray:
+    bound = np.sqrt(3.0 / d)
+    return rng.uniform(-bound, bound, shape)
+
+
+# ---------------------------------------------------------------- generic helpers
+
+
+class ModulePoint:
+    """Any module at a fixed x (fallback of ``at``): derivative and magnitude through the protocol."""
+
+    def __init__(self, module: Module, x: np.ndarray) -> None:
+        self.module = module
+        self.x = x
+
+    def derivative(self, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        return self.module.derivative(self.x, vectors)
+
+    def magnitude(self, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        if hasattr(self.module, "magnitude"):
+            return self.module.magnitude(self.x, vectors)
+        # No rounding model: |g^(m)(x)[v_1, ..., v_m]| itself (a heuristic scale, not a bound).
+        return np.abs(self.module.derivative(self.x, vectors))
+
+
+def module_at(module: Module, x: np.ndarray, m_max: int):
+    """``module.at(x, m_max)`` when the module has it, else a :class:`ModulePoint`."""
+    if hasattr(module, "at"):
+        return module.at(x, m_max)
+    return ModulePoint(module, x)
+
+
+def derivative_from_taylor(module: Module, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
+    """g^(m)(x)[v_1, ..., v_m] from ``module.taylor`` alone, by polarization.
+
+    With w_S = sum_{j in S} v_j and [lambda^m] the coefficient of lambda^m,
+
+        g^(m)(x)[v_1, ..., v_m] = sum_{S subset of {1..m}, S nonempty} (-1)^(m - |S|) [lambda^m] g(x + lambda w_S),
+
+    since m! [lambda^m] g(x + lambda w) = g^(m)(x)[w, ..., w] and the symmetric m-linear
+    form D is recovered from its diagonal by inclusion-exclusion (the polarization identity
+    D[v_1, ..., v_m] = (1/m!) sum_S (-1)^(m - |S|) D[w_S, ..., w_S]).
+    All 2^m - 1 series go through one batched ``taylor`` call (subsets on a new leading
+    batch axis), so this is exact up to rounding. For modules with unbatched weights.
+
+    Arguments
+    ---------
+    module: any Module (only ``taylor`` and, for m = 0, ``value`` are used).
+    x: the point, shape (d,).
+    vectors: v_1..v_m, each of shape (d,).
+
+    Returns
+    -------
+    Array of shape (d,).
+
+    >>> g = make_stack("mlp", depth=1, dim=3, seed=2).modules[0]
+    >>> x, v, w = np.eye(3)
+    >>> bool(np.allclose(derivative_from_taylor(g, x, [v, w]), g.derivative(x, [v, w])))
+    True
+    """
+    m = len(vectors)
+    if m == 0:
+        return module.value(x)
+    subsets = [s for k in range(1, m + 1) for s in itertools.combinations(range(m), k)]
+    series = np.zeros((m + 1, len(subsets)) + np.shape(x))
+    series[0] = x
+    for i, s in enumerate(subsets):
+        series[1, i] = sum(vectors[j] for j in s)
+    top = module.taylor(series)[m]
+    signs = np.array([(-1.0) ** (m - len(s)) for s in subsets]).reshape((-1,) + (1,) * np.ndim(x))
+    return np.sum(signs * top, axis=0)
 
 
 __all__ = [
-    "FAMILIES", "POLYNOMIAL_FAMILIES", "ACTIVATIONS", "Layer", "ResidualStack",
-    "module_value", "module_derivative", "make_stack",
+    "FAMILIES", "POLYNOMIAL_FAMILIES", "Perceptron", "PerceptronPoint", "ResidualStack", "linear", "mlp",
+    "res1", "res3", "make_stack", "ModulePoint", "module_at", "derivative_from_taylor",
 ]

@@ -27,6 +27,8 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.families import ResidualStack, make_stack
+from residual_expansion.theorem.budget import NUMERIC_LIMIT, check_budget
+from residual_expansion.theorem.expansion import expand
 from residual_expansion.numeric.taylor import (
     FIT_POINTS,
     RemainderFit,
@@ -50,8 +52,6 @@ from residual_expansion.numeric.taylor import (
 )
 
 DEFAULT_DIM = 16
-#: The crosscheck command refuses closed forms with more terms (a few seconds of evaluation).
-MAX_TERMS = 100_000
 #: Exactness sums 2^n - 1 chain terms; beyond this depth it is skipped.
 MAX_PATH_DEPTH = 16
 #: lambdas at which linear and affine stacks are checked exact (lambda = 1 included).
@@ -67,31 +67,13 @@ def radius_lambdas(radius: float | None) -> tuple[float, ...]:
     return tuple(f * radius for f in RADIUS_FRACTIONS)
 
 
-def expansion_terms(depth: int, order: int) -> tuple:
-    """The closed form's terms up to order K: ``expand(depth, order).terms`` (coefficient 1/sigma(t))."""
-    from residual_expansion.theorem.expansion import expand
+def expansion_terms(depth: int, order: int, degree: int | None = None) -> tuple:
+    """The closed form's terms up to order K: ``expand(depth, order, degree=degree).terms`` (coefficient 1/sigma(t)).
 
-    return expand(depth, order, uniform=True).terms
-
-
-def closed_form_size(depth: int, order: int) -> int:
-    """sum_{k<=K} N(n, k), the number of terms of the closed form up to order K."""
-    from residual_expansion.theorem.trees import count_labeled_trees
-
-    return sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
-
-
-def largest_order(depth: int, budget: int, order: int) -> int:
-    """The largest k <= order whose closed form has at most ``budget`` terms (0 if even order 1 has more)."""
-    from residual_expansion.theorem.trees import count_labeled_trees
-
-    total, k = 0, 0
-    while k < order:
-        total += count_labeled_trees(depth, k + 1)
-        if total > budget:
-            break
-        k += 1
-    return k
+    With ``degree`` = p only trees whose nodes have at most p children (the others vanish
+    for modules of polynomial degree p).
+    """
+    return expand(depth, order, uniform=True, degree=degree).terms
 
 
 @dataclass(frozen=True)
@@ -164,7 +146,7 @@ def check_exactness(stack: ResidualStack, lambdas: Sequence[float], terms: Seque
     for lam in lambdas:
         res.append(remainder(stack, cf.coefficients, lam))
         tols.append(rounding_bound(stack, lam, cf.magnitudes, length))
-    signs = None if stack.activation.smooth else signs_unchanged(stack, lambdas)
+    signs = None if stack.smooth else signs_unchanged(stack, lambdas)
     ok = all(np.isfinite(r) and r <= t for r, t in zip(res, tols)) and signs is not False
     return ExactnessCheck(tuple(float(x) for x in lambdas), tuple(res), tuple(tols), signs, len(terms), ok)
 
@@ -242,8 +224,8 @@ def crosscheck(
     width: int | None = None,
     lambda_range: tuple[float, float] | None = None,
     seed: int = 0,
-    terms_of: Callable[[int, int], Sequence] = expansion_terms,
-    max_terms: int = MAX_TERMS,
+    terms_of: Callable[..., Sequence] = expansion_terms,
+    max_terms: int = NUMERIC_LIMIT,
     curves: bool = False,
 ) -> CrossCheck:
     """Cross-check the closed form of a seeded stack of ``family`` modules at depth n, order K.
@@ -254,8 +236,10 @@ def crosscheck(
     family, activation, dim, width, seed: the stack (see :func:`make_stack`).
     lambda_range: (lo, hi) for the remainder fit; default chosen by
         :func:`asymptotic_window` (capped at half the sign radius for piecewise-linear activations).
-    terms_of: ``terms_of(n, K)`` gives the closed form's terms (tests pass corrupted ones).
-    max_terms: refuse closed forms with more terms.
+    terms_of: ``terms_of(n, K, p)`` gives the closed form's terms for modules of degree p
+        (None: any; tests pass corrupted ones). The stack's degree prunes the closed
+        form: linear and affine stacks keep only chain trees.
+    max_terms: refuse closed forms with more terms (counted after pruning).
     curves: also compute R_k(lambda) for k = 1..K on a wide grid (for plots).
 
     Returns
@@ -275,33 +259,28 @@ def crosscheck(
     (True, 3)
     """
     if depth < 1 or order < 1:
-        raise UsageError(f"depth and order must be positive, got depth {depth}, order {order}")
-    size = closed_form_size(depth, order)
-    if size > max_terms:
-        k = largest_order(depth, max_terms, order)
-        raise UsageError(
-            f"depth {depth}, order {order} has {size} closed-form terms, beyond the limit of {max_terms}; "
-            f"use --order {k} or less at this depth" if k else
-            f"depth {depth} has more than {max_terms} closed-form terms even at order 1"
-        )
+        raise UsageError(f"depth and order must be positive, got depth {depth}, order {order}",
+                         parameters=("depth", "order"))
     if lambda_range is not None:
         lo, hi = lambda_range
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
-            raise UsageError(f"--lambda-range must satisfy 0 < lo < hi, got {lo},{hi}")
+            raise UsageError(f"lambda_range must satisfy 0 < lo < hi, got {lo},{hi}", parameters=("lambda_range",))
     stack = make_stack(family, depth, dim, width=width, activation_name=activation, seed=seed)
+    check_budget(depth, order, max_terms, max_children=stack.degree)
     radius = None
     cap = None
-    if not stack.activation.smooth:
+    if not stack.smooth:
         radius = sign_radius(stack)
         if radius == 0.0:
             raise UsageError("a pre-activation is exactly 0 at lambda = 0, so the piecewise-linear "
-                             "expansion holds for no lambda > 0; try another --seed")
+                             "expansion holds for no lambda > 0; try another seed", parameters=("seed",))
         cap = 0.5 * radius if np.isfinite(radius) else None
         if lambda_range is not None and lambda_range[1] > radius:
-            raise UsageError(f"--lambda-range reaches {lambda_range[1]:g}, past the sign radius {radius:.3g} "
-                             f"of this {stack.activation.name} stack (no pre-activation may change sign)")
+            raise UsageError(f"lambda_range reaches {lambda_range[1]:g}, past the sign radius {radius:.3g} "
+                             f"of this {stack.activation} stack (no pre-activation may change sign)",
+                             parameters=("lambda_range",))
 
-    terms = tuple(terms_of(depth, order))
+    terms = tuple(terms_of(depth, order, stack.degree))
     comparison, cf = compare_coefficients(stack, order, terms)
 
     exact_mode = stack.terminates and order >= depth
@@ -318,7 +297,7 @@ def crosscheck(
         exactness = check_exactness(stack, lams)
 
     if window.reason and exactness is None:
-        raise UsageError(f"{window.reason}; lower --order or give --lambda-range")
+        raise UsageError(f"{window.reason}; lower order or give lambda_range", parameters=("order", "lambda_range"))
     per_order = max(sum(1 for t in terms if t.order == k) for k in range(1, order + 1))
     fit = remainder_fit(stack, cf.coefficients, order, window=window, magnitudes=cf.magnitudes,
                         length=rounding_length(stack, order, per_order))
@@ -328,8 +307,7 @@ def crosscheck(
     curve_data = None
     if curves:
         curve_data = remainder_curves(stack, cf.coefficients, order, window)
-    return CrossCheck(depth, order, family, stack.activation.name if family not in ("linear", "affine") else None,
-                      dim, stack.width if family == "mlp" else None, seed, comparison, fit, radius, exactness,
+    return CrossCheck(depth, order, family, stack.activation, dim, (width or dim) if family == "mlp" else None, seed, comparison, fit, radius, exactness,
                       passed, curve_data)
 
 
@@ -344,7 +322,7 @@ def remainder_curves(stack: ResidualStack, coefficients: np.ndarray, order: int,
 
 
 __all__ = [
-    "DEFAULT_DIM", "MAX_TERMS", "MAX_PATH_DEPTH", "CoefficientComparison", "ExactnessCheck", "CrossCheck",
-    "expansion_terms", "closed_form_size", "largest_order", "compare_coefficients", "check_exactness",
+    "DEFAULT_DIM", "MAX_PATH_DEPTH", "CoefficientComparison", "ExactnessCheck", "CrossCheck",
+    "expansion_terms", "compare_coefficients", "check_exactness",
     "crosscheck", "remainder_curves", "truncation", "gamma", "forward_length",
 ]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.models.families import Layer, ResidualStack
+from residual_expansion.models.families import ResidualStack, module_at
 
 #: Unit roundoff of float64 (2^-53).
 UNIT_ROUNDOFF = 2.0 ** -53
@@ -49,12 +49,41 @@ MIN_WINDOW = 4.0
 # ---------------------------------------------------------------- Taylor mode
 
 
+def propagate(stack: ResidualStack, order: int, kinks: bool = False) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The one Taylor-mode forward pass: X_i = X_{i-1} + lambda g_i(X_{i-1}) on truncated series.
+
+    ``X_i[k] = X_{i-1}[k] + G_i[k-1]`` with G_i = ``g_i.taylor(X_{i-1}[:K])`` (the module's
+    own Taylor rule: for the families ``Z = C X + c``, ``H = phi(Z)`` by the activation's ODE
+    recurrence, ``G = B H + b``; cost O(n K (K h + d h))).
+
+    Arguments
+    ---------
+    stack: the residual stack (uniform lambda).
+    order: K >= 0.
+    kinks: also return, per module with ``kinks``, the series of its kink arguments
+        along X_{i-1} (K + 1 coefficients), for :func:`sign_radius`.
+
+    Returns
+    -------
+    (X, kink_series): X of shape (K + 1, d), row k = T_k; kink_series a tuple (empty
+    unless ``kinks``).
+    """
+    X = np.zeros((order + 1, stack.dim))
+    X[0] = stack.x
+    found = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for module in stack.modules:
+            if kinks and hasattr(module, "kinks"):
+                found.append(module.kinks(X))
+            if order > 0:
+                X[1:] += module.taylor(X[:order])
+    return X, tuple(found)
+
+
 def taylor_coefficients(stack: ResidualStack, order: int) -> np.ndarray:
     """T_0..T_K of x_n(lambda) = sum_k lambda^k T_k by Taylor-mode propagation (uniform lambda).
 
-    With X_i the truncated series of x_i, ``X_i[k] = X_{i-1}[k] + G_i[k-1]`` where G_i is the
-    series of ``g_i(x_{i-1}(lambda))``: ``Z = C X + c``, ``H = phi(Z)`` by the activation's ODE
-    recurrence, ``G = B H + b``. Cost O(n K (K h + d h)).
+    See :func:`propagate`.
 
     Arguments
     ---------
@@ -65,33 +94,21 @@ def taylor_coefficients(stack: ResidualStack, order: int) -> np.ndarray:
     -------
     Array of shape (K + 1, d); row k is T_k (row 0 is x).
 
+    Raises
+    ------
+    UsageError
+        When order is negative.
+
     >>> from residual_expansion.models.families import make_stack
     >>> s = make_stack("linear", depth=2, dim=2, seed=0)
     >>> T = taylor_coefficients(s, 2)
-    >>> a1, a2 = (l.outer for l in s.layers)
+    >>> a1, a2 = (g.outer for g in s.modules)
     >>> bool(np.allclose(T[2], a2 @ a1 @ s.x))
     True
     """
     if order < 0:
         raise UsageError(f"order must be >= 0, got {order}")
-    X = np.zeros((order + 1, stack.dim))
-    X[0] = stack.x
-    if order == 0:
-        return X
-    act = stack.activation
-    with np.errstate(over="ignore", invalid="ignore"):
-        for layer in stack.layers:
-            Z = X[:order] if layer.inner is None else X[:order] @ layer.inner.T
-            if layer.inner_bias is not None:
-                Z = Z.copy()
-                Z[0] += layer.inner_bias
-            H = act.series(Z)
-            G = H if layer.outer is None else H @ layer.outer.T
-            if layer.outer_bias is not None:
-                G = G.copy()
-                G[0] += layer.outer_bias
-            X[1:] += G
-    return X
+    return propagate(stack, order)[0]
 
 
 # ---------------------------------------------------------------- closed form
@@ -116,37 +133,13 @@ class ClosedFormValues:
     subtrees: int
 
 
-class _LayerPoint:
-    """A layer's data at the point x: derivative stacks phi^(j)(z), magnitudes and |weights|."""
-
-    def __init__(self, layer: Layer, act, x: np.ndarray, m_max: int) -> None:
-        self.layer = layer
-        self.abs_layer = layer.absolute()
-        z = layer.pre_activation(x)
-        z_abs = self.abs_layer.pre_activation(np.abs(x))
-        derivs = act.derivatives(z, m_max + 1)
-        self.derivs = derivs[:-1]
-        # The rounding magnitude of phi^(m)(z) plus, to first order, its sensitivity
-        # |phi^(m+1)(z)| |z|~ to the relative rounding error carried by z.
-        self.mags = act.magnitudes(z, m_max) + np.abs(derivs[1:]) * z_abs
-        self.proj: dict = {}
-
-    def project(self, tree, value: np.ndarray, magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        hit = self.proj.get(tree)
-        if hit is None:
-            hit = (self.layer.project(value), self.abs_layer.project(magnitude))
-            self.proj[tree] = hit
-        return hit
-
-
 def closed_form(stack: ResidualStack, terms: Iterable, order: int | None = None) -> ClosedFormValues:
     """Evaluate T_k = sum_{terms of order k} coefficient * F(tree)(x) numerically.
 
-    ``F(t)(x) = g_r^(m)(x)[F(t_1)(x), ..., F(t_m)(x)] = B_r (phi^(m)(z_r) * prod_j C_r F(t_j))``
-    with r = t.label, z_r = C_r x + c_r, every derivative at the input x. Values are memoised
-    by subtree (and C_r F(t_j) by (r, t_j)), so each distinct subtree costs one matrix-vector
-    product. The magnitudes repeat the recursion with |B|, |C|, |x| and derivative
-    magnitudes.
+    ``F(t)(x) = g_r^(m)(x)[F(t_1)(x), ..., F(t_m)(x)]`` with r = t.label, every derivative at
+    the input x, through the module protocol (``derivative``, or the module frozen at x by
+    ``at``). Values are memoised by subtree, so each distinct subtree costs one derivative
+    evaluation. The magnitudes repeat the recursion with the modules' ``magnitude``.
 
     Arguments
     ---------
@@ -175,16 +168,15 @@ def closed_form(stack: ResidualStack, terms: Iterable, order: int | None = None)
     K = max((t.order for t in terms), default=0) if order is None else order
     terms = tuple(t for t in terms if t.order <= K)
     m_max = max(max((_max_children(t.tree) for t in terms), default=0), 1)
-    act = stack.activation
-    points: dict[int, _LayerPoint] = {}
+    points: dict = {}
     memo: dict = {}
 
-    def point(label: int) -> _LayerPoint:
+    def point(label: int):
         if not 1 <= label <= stack.depth:
             raise UsageError(f"tree label {label} is outside the layers 1..{stack.depth} of the stack")
         p = points.get(label)
         if p is None:
-            p = points[label] = _LayerPoint(stack.layers[label - 1], act, stack.x, m_max)
+            p = points[label] = module_at(stack.modules[label - 1], stack.x, m_max)
         return p
 
     def F(tree) -> tuple[np.ndarray, np.ndarray]:
@@ -192,20 +184,9 @@ def closed_form(stack: ResidualStack, terms: Iterable, order: int | None = None)
         if hit is not None:
             return hit
         p = point(tree.label)
-        m = len(tree.children)
-        if m == 0:
-            value = p.layer.output(p.derivs[0])
-            magnitude = p.abs_layer.output(p.mags[0])
-        else:
-            hidden = p.derivs[m]
-            hidden_abs = p.mags[m]
-            for child in tree.children:
-                cv, cm = F(child)
-                pv, pm = p.project(child, cv, cm)
-                hidden = hidden * pv
-                hidden_abs = hidden_abs * pm
-            value = p.layer.output(hidden, bias=False)
-            magnitude = p.abs_layer.output(hidden_abs, bias=False)
+        kids = [F(child) for child in tree.children]
+        value = p.derivative([v for v, _ in kids])
+        magnitude = p.magnitude([m for _, m in kids])
         memo[tree] = (value, magnitude)
         return value, magnitude
 
@@ -296,24 +277,18 @@ def remainder(stack: ResidualStack, coefficients: np.ndarray, lam: float) -> flo
 
 
 def absolute_forward(stack: ResidualStack, lam: float) -> np.ndarray:
-    """The forward pass in absolute values, x~_i = x~_{i-1} + |lambda| |B| phi~(|C| x~_{i-1} + |c|) + |b|.
+    """The forward pass in absolute values, x~_i = x~_{i-1} + |lambda| g~_i(x~_{i-1}).
 
-    phi~ bounds |phi| and its rounding: |z| * max slope for identity and piecewise-linear
-    activations, |phi(z)| + |z| max|phi'| otherwise. Scales the rounding error of x_n(lambda).
+    g~ is the module's ``bound`` (families: |B| phi~(|C| x~ + |c|) + |b|, phi~ bounding |phi|
+    and its rounding); for a module without one, |g(x~)| (a heuristic scale). Scales the
+    rounding error of x_n(lambda).
     """
-    act = stack.activation
     xa = np.abs(stack.x)
     lam = abs(lam)
     with np.errstate(over="ignore", invalid="ignore"):
-        for layer in stack.layers:
-            al = layer.absolute()
-            za = al.pre_activation(xa)
-            if act.smooth and act.name != "identity":
-                mags = act.magnitudes(za, 1)
-                hidden = mags[0] + za * np.maximum(mags[1], 1.0)
-            else:
-                hidden = za * max(1.0, float(np.max(np.abs(act.derivatives(np.array([-1.0, 1.0]), 1)[1]))))
-            xa = xa + lam * al.output(hidden)
+        for module in stack.modules:
+            step = module.bound(xa) if hasattr(module, "bound") else np.abs(module.value(xa))
+            xa = xa + lam * step
     return xa
 
 
@@ -481,36 +456,20 @@ def exact_window(cap: float | None = None) -> Window:
 
 
 def sign_radius(stack: ResidualStack) -> float:
-    """A certified lower bound on the lambda up to which no pre-activation changes sign.
+    """A certified lower bound on the lambda up to which no kink argument changes sign.
 
-    For a piecewise-linear activation, as long as every pre-activation keeps its sign at
-    lambda = 0, x_i(lambda) and z_i(lambda) = C_i x_{i-1}(lambda) + c_i are polynomials of
-    degree <= i - 1 in lambda, whose coefficients Taylor mode gives exactly. A polynomial
+    For piecewise-linear modules (their ``kinks``: the pre-activations), as long as every
+    pre-activation keeps its sign at lambda = 0, x_i(lambda) and z_i(lambda) = C_i
+    x_{i-1}(lambda) + c_i are polynomials of degree <= i - 1 in lambda, whose coefficients
+    Taylor mode (:func:`propagate`, to order n - 1) gives exactly. A polynomial
     p_0 + sum_{k>=1} p_k lambda^k keeps the sign of p_0 on [0, r] when
     sum_{k>=1} |p_k| r^k < |p_0|; the radius is the least such r over every component of
     every layer (found by bisection on this increasing function). Returns 0 when a
     pre-activation is exactly 0 at lambda = 0, inf when nothing depends on lambda.
     """
     n = stack.depth
-    # Pre-activation polynomials of layer i come from x_{i-1} (degree <= i - 1): Taylor mode to degree n - 1.
-    X = np.zeros((n, stack.dim))
-    X[0] = stack.x
-    rows = []
-    act = stack.activation
-    for i, layer in enumerate(stack.layers):
-        Z = X if layer.inner is None else X @ layer.inner.T
-        Z = Z.copy()
-        if layer.inner_bias is not None:
-            Z[0] += layer.inner_bias
-        rows.append(Z)
-        if i + 1 < n:
-            H = act.series(Z[: n - 1])
-            G = H if layer.outer is None else H @ layer.outer.T
-            G = G.copy()
-            if layer.outer_bias is not None:
-                G[0] += layer.outer_bias
-            X[1:] += G
-    Z = np.stack(rows, axis=1)  # (n coefficients, layers, h)
+    _, kinks = propagate(stack, n - 1, kinks=True)
+    Z = np.concatenate([z.reshape(n, -1) for z in kinks] + [np.zeros((n, 0))], axis=1)
     p0 = np.abs(Z[0])
     if np.any(p0 == 0.0):
         return 0.0
@@ -537,9 +496,9 @@ def sign_radius(stack: ResidualStack) -> float:
 
 
 def signs_unchanged(stack: ResidualStack, lams: Iterable[float]) -> bool:
-    """True when the forward pass at every lambda has the pre-activation signs of lambda = 0."""
-    ref = np.sign(stack.pre_activations(0.0))
-    return all(np.array_equal(np.sign(stack.pre_activations(lam)), ref) for lam in lams)
+    """True when the forward pass at every lambda has the kink-argument signs of lambda = 0."""
+    ref = [np.sign(z) for z in stack.kink_values(0.0)]
+    return all(all(np.array_equal(np.sign(z), r) for z, r in zip(stack.kink_values(lam), ref)) for lam in lams)
 
 
 # ---------------------------------------------------------------- Veit paths (chains)

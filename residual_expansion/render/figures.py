@@ -91,7 +91,7 @@ def plot_spectrum(sweep: Sweep, path: str | None = None):
         When the sweep has no per-order energies.
     """
     if sweep.orders is None or sweep.model.kind != "linear":
-        raise UsageError("--spectrum-plot needs --model linear with --orders K")
+        raise UsageError("spectrum_plot needs kind linear with orders K", parameters=("spectrum_plot", "kind", "orders"))
     plt = pyplot()
     depth = max(r.run.depth for r in sweep.rows)
     rows = [r for r in sweep.rows if r.run.depth == depth and r.run.orders is not None]

@@ -95,7 +95,8 @@ def require_matplotlib():
     try:
         import matplotlib
     except ImportError:
-        raise UsageError("--plot needs matplotlib: pip install 'residual-expansion[plot]'") from None
+        raise UsageError("plot needs matplotlib: pip install 'residual-expansion[plot]'",
+                         parameters=("plot",)) from None
     import sys
 
     if "ipykernel" not in sys.modules:  # in a Jupyter kernel keep its (inline) backend: Figures display

@@ -25,18 +25,14 @@ from operator import mul
 import sympy
 
 from residual_expansion.errors import UsageError
+from residual_expansion.theorem.budget import SYMBOLIC_LIMIT, check_budget
 from residual_expansion.theorem.trees import (
     LabeledTree,
     RootedTree,
-    count_labeled_trees,
     decreasing_labelings_at,
     labeled_trees_by_order,
     rooted_trees,
 )
-
-#: Orders and depths beyond which building every term is refused (the count grows
-#: roughly like n^k / k!; N(8, 7) = 123,290 terms takes a few seconds).
-MAX_TERMS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -103,6 +99,11 @@ class Expansion:
         return reduce(mul, (self.scales[label - 1] ** m for label, m in term.tree.labels()), sympy.Integer(1))
 
 
+def _max_children(tree: RootedTree) -> int:
+    """The largest number of children of a node of an unlabeled tree (weight-tied trees are few: filtered)."""
+    return max([len(tree.children)] + [_max_children(c) for c in tree.children])
+
+
 def default_scales(depth: int, uniform: bool = False) -> tuple[sympy.Symbol, ...]:
     """``(lambda_1, ..., lambda_n)``, or ``(lambda,) * n`` when ``uniform``."""
     if uniform:
@@ -125,6 +126,7 @@ def expand(
     tied: bool = False,
     scales: Sequence[sympy.Expr | int | Fraction] | None = None,
     uniform: bool = False,
+    degree: int | None = None,
 ) -> Expansion:
     """The closed-form expansion of an n-layer residual stack up to order K.
 
@@ -139,6 +141,10 @@ def expand(
     scales: lambda_1..lambda_n (symbols or exact numbers); default symbols lambda_1..lambda_n,
         or one symbol lambda when ``uniform`` or ``tied``.
     uniform: use one symbol lambda for every layer.
+    degree: p, the polynomial degree of every module (None: any smooth module). Then
+        g^(m) = 0 for m > p and only trees whose nodes have at most p children are built
+        (degree 1, linear or affine modules: the chains, Veit's paths); see
+        docs/theory.md#degree-pruning and proofs/residual-expansion.md.
 
     Returns
     -------
@@ -148,7 +154,8 @@ def expand(
     ------
     UsageError
         When depth or order is not positive, ``scales`` has the wrong length, a tied
-        expansion is given unequal scales, or the number of terms exceeds ``MAX_TERMS``.
+        expansion is given unequal scales, degree is negative, or the number of terms
+        exceeds :data:`residual_expansion.theorem.budget.SYMBOLIC_LIMIT`.
 
     >>> e = expand(3, 3)
     >>> e.counts()
@@ -157,10 +164,14 @@ def expand(
     ['1/2', '1/2', '1', '1/2', '1']
     >>> [(str(t.tree), t.coefficient) for t in expand(4, 2, tied=True).terms]
     [('[]', Fraction(4, 1)), ('[[]]', Fraction(6, 1))]
+    >>> expand(3, 3, degree=1).counts()   # linear modules: chains only, C(3, k)
+    (3, 3, 1)
 
     Reference: theory.md sections 2 and 3.2.
     """
     _check_size(depth, order)
+    if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 0):
+        raise UsageError(f"degree must be None or an integer >= 0, got {degree!r}", parameters=("degree",))
     if scales is None:
         scales = default_scales(depth, uniform=uniform or tied)
     else:
@@ -172,15 +183,12 @@ def expand(
         if len(set(scales)) != 1:
             raise UsageError("weight-tied expansion needs one scale for every layer (lambda_i = lambda)")
         # a_n(tau) from its Newton form in n: O(|tau|^2) per shape at any depth (theory 3.2)
-        counts = ((k, tau, decreasing_labelings_at(tau, depth)) for k in range(1, order + 1) for tau in rooted_trees(k))
+        counts = ((k, tau, decreasing_labelings_at(tau, depth)) for k in range(1, order + 1) for tau in rooted_trees(k)
+                  if degree is None or _max_children(tau) <= degree)
         terms = tuple(Term(k, tau, Fraction(a, tau.sigma())) for k, tau, a in counts if a > 0)
         return Expansion(depth, order, True, terms, tuple(scales))
-    total = sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
-    if total > MAX_TERMS:
-        raise UsageError(
-            f"depth {depth}, order {order} has {total} terms, beyond the limit of {MAX_TERMS}; "
-            "lower --order or --depth, or use --tied"
-        )
-    by_order = labeled_trees_by_order(depth, order)
+    check_budget(depth, order, SYMBOLIC_LIMIT, max_children=degree, advice=", or use tied",
+                 advice_parameters=("tied",))
+    by_order = labeled_trees_by_order(depth, order, degree)
     terms = tuple(Term(k, t, Fraction(1, t.sigma())) for k, trees in enumerate(by_order, start=1) for t in trees)
     return Expansion(depth, order, False, terms, tuple(scales))

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from dataclasses import dataclass
 from functools import cached_property
-from math import factorial, prod
+from math import comb, factorial, prod
 
 from residual_expansion.errors import UsageError
 
@@ -212,29 +212,34 @@ class LabeledTree:
         return f"{head}[{', '.join(str(c) for c in self.children)}]"
 
 
-def _multisets(pool: Sequence, sizes: Sequence[int], total: int) -> Iterator[tuple]:
+def _multisets(pool: Sequence, sizes: Sequence[int], total: int, max_items: int | None = None) -> Iterator[tuple]:
     """Multisets from ``pool`` whose sizes add up to ``total``, as index-non-decreasing tuples.
 
-    Yielded in lexicographic order of the index sequence, so when ``pool`` is sorted each
-    tuple is sorted and the tuples come out sorted.
+    At most ``max_items`` items (no bound when None): the recursion stops adding items
+    there, so larger multisets are never built. Yielded in lexicographic order of the
+    index sequence, so when ``pool`` is sorted each tuple is sorted and the tuples come
+    out sorted.
     """
     # fits[t]: indices (ascending) of the pool items of size <= t
     fits = [[i for i, s in enumerate(sizes) if s <= t] for t in range(total + 1)]
+    limit = total if max_items is None else max_items
 
-    def grow(remaining: int, start: int) -> Iterator[tuple]:
+    def grow(remaining: int, start: int, room: int) -> Iterator[tuple]:
         if remaining == 0:
             yield ()
             return
+        if room == 0:
+            return
         candidates = fits[remaining]
         for i in candidates[bisect_left(candidates, start):]:
-            for rest in grow(remaining - sizes[i], i):
+            for rest in grow(remaining - sizes[i], i, room - 1):
                 yield (pool[i], *rest)
 
-    return grow(total, 0)
+    return grow(total, 0, limit)
 
 
-def labeled_trees(depth: int, order: int) -> tuple[LabeledTree, ...]:
-    """Every labeled tree of ``order`` nodes with labels in ``1..depth``.
+def labeled_trees(depth: int, order: int, max_children: int | None = None) -> tuple[LabeledTree, ...]:
+    """Every labeled tree of ``order`` nodes with labels in ``1..depth`` (nodes with <= ``max_children`` children).
 
     A tree with root label r is r over a multiset of trees with labels below r, so the
     trees are built order by order from the forests of smaller trees.
@@ -243,6 +248,9 @@ def labeled_trees(depth: int, order: int) -> tuple[LabeledTree, ...]:
     ---------
     depth: n >= 1, the number of layers.
     order: k >= 1, the number of nodes.
+    max_children: p >= 0 or None: keep only trees whose every node has at most p children
+        (the trees that survive for modules of polynomial degree p); pruned during the
+        enumeration, never built and filtered.
 
     Returns
     -------
@@ -258,20 +266,24 @@ def labeled_trees(depth: int, order: int) -> tuple[LabeledTree, ...]:
 
     Reference: theory.md section 2 (N(3,3) = 5).
     """
-    return labeled_trees_by_order(depth, order)[order - 1]
+    return labeled_trees_by_order(depth, order, max_children)[order - 1]
 
 
-def labeled_trees_by_order(depth: int, order: int) -> tuple[tuple[LabeledTree, ...], ...]:
+def labeled_trees_by_order(depth: int, order: int,
+                           max_children: int | None = None) -> tuple[tuple[LabeledTree, ...], ...]:
     """Every labeled tree at ``depth`` of each order 1..``order``: entry k-1 holds order k.
 
     One pass builds all orders (each order's trees are made from the smaller ones), in
-    canonical order. See :func:`labeled_trees`.
+    canonical order. See :func:`labeled_trees` (``max_children`` prunes the enumeration).
 
     >>> [len(ts) for ts in labeled_trees_by_order(4, 6)]
     [4, 6, 14, 32, 75, 171]
+    >>> [len(ts) for ts in labeled_trees_by_order(4, 4, max_children=1)]   # chains: C(4, k)
+    [4, 6, 4, 1]
     """
     _positive("depth", depth)
     _positive("order", order)
+    _max_children(max_children)
     # by_label[r][k]: trees of order k with root label r, canonical order
     by_label: list[list[list[LabeledTree]]] = [[[] for _ in range(order + 1)] for _ in range(depth + 1)]
     for r in range(1, depth + 1):
@@ -280,7 +292,7 @@ def labeled_trees_by_order(depth: int, order: int) -> tuple[tuple[LabeledTree, .
         for k in range(1, order + 1):
             # pool is sorted and _multisets yields index-non-decreasing selections in
             # lexicographic order, so children are canonical and the list comes out sorted.
-            by_label[r][k] = [_canonical(r, kids) for kids in _multisets(pool, sizes, k - 1)]
+            by_label[r][k] = [_canonical(r, kids) for kids in _multisets(pool, sizes, k - 1, max_children)]
     return tuple(tuple(t for r in range(1, depth + 1) for t in by_label[r][k]) for k in range(1, order + 1))
 
 
@@ -292,7 +304,7 @@ def _canonical(label: int, children: tuple[LabeledTree, ...]) -> LabeledTree:
     return tree
 
 
-def count_labeled_trees(depth: int, order: int) -> int:
+def count_labeled_trees(depth: int, order: int, max_children: int | None = None) -> int:
     """N(n, k): the number of labeled trees of order k at depth n, by recursion (no enumeration).
 
     With c_r(k) the number of trees of order k whose root label is r and
@@ -301,24 +313,37 @@ def count_labeled_trees(depth: int, order: int) -> int:
         c_r(k) = b_r(k - 1),    sum_m b_r(m) x^m = prod_{j>=1} (1 - x^j)^(-sum_{s<r} c_s(j))
 
     (the Euler transform), and N(n, k) = sum_{r<=n} c_r(k). Exact integers throughout.
+    With ``max_children`` = p, b_r(m) counts only multisets of at most p trees: the
+    coefficient of x^m y^0..y^p in prod_j (1 - y x^j)^(-a_j) (:func:`bounded_euler_transform`),
+    so N_p(n, k) counts the trees whose nodes have at most p children.
 
     >>> [count_labeled_trees(4, k) for k in range(1, 7)]
     [4, 6, 14, 32, 75, 171]
+    >>> [count_labeled_trees(4, k, max_children=1) for k in range(1, 6)]
+    [4, 6, 4, 1, 0]
 
     Reference: theory.md section 2, table of N(n, k).
     """
     _positive("depth", depth)
     _positive("order", order)
-    counts = _root_counts(depth, order)  # once: O(n k^2), not once per root label
+    _max_children(max_children)
+    counts = _root_counts(depth, order, max_children)  # once: O(n k^2), not once per root label
     return sum(counts[r][order] for r in range(1, depth + 1))
 
 
-def _root_counts(depth: int, order: int) -> list[list[int]]:
+def _max_children(value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise UsageError(f"max_children must be None or an integer >= 0, got {value!r}",
+                         parameters=("max_children",))
+
+
+def _root_counts(depth: int, order: int, max_children: int | None = None) -> list[list[int]]:
     """c[r][k] for r = 0..depth, k = 0..order (c[r][0] = 0)."""
     c = [[0] * (order + 1) for _ in range(depth + 1)]
     below = [0] * (order + 1)  # a(j) = sum_{s<r} c_s(j)
     for r in range(1, depth + 1):
-        b = euler_transform(below, order - 1)
+        b = (euler_transform(below, order - 1) if max_children is None
+             else bounded_euler_transform(below, order - 1, max_children))
         for k in range(1, order + 1):
             c[r][k] = b[k - 1]
         below = [below[j] + c[r][j] for j in range(order + 1)]
@@ -342,6 +367,35 @@ def euler_transform(a: Sequence[int], m_max: int) -> list[int]:
         b[m], rem = divmod(total, m)
         assert rem == 0, "Euler transform must be integral"
     return b
+
+
+def bounded_euler_transform(a: Sequence[int], m_max: int, max_items: int) -> list[int]:
+    """b_0..b_{m_max}: multisets counted by a (a_j kinds of size j) of total size m and at most ``max_items`` items.
+
+    The coefficient of x^m (y^0 + ... + y^p) in prod_{j>=1} (1 - y x^j)^(-a_j), p =
+    ``max_items``: the factor of size j contributes sum_s C(a_j + s - 1, s) y^s x^(j s)
+    (s items of size j chosen with repetition). Exact integers.
+
+    >>> bounded_euler_transform([0, 1, 1, 2, 4], 4, 4) == euler_transform([0, 1, 1, 2, 4], 4)
+    True
+    >>> bounded_euler_transform([0, 3, 0], 2, 1)   # at most one item: the a_m kinds of size m
+    [1, 3, 0]
+    """
+    # b[m][t]: multisets of total size m with t items
+    b = [[0] * (max_items + 1) for _ in range(m_max + 1)]
+    b[0][0] = 1
+    for j in range(1, m_max + 1):
+        kinds = a[j] if j < len(a) else 0
+        if not kinds:
+            continue
+        new = [row[:] for row in b]
+        for s in range(1, min(max_items, m_max // j) + 1):
+            ways = comb(kinds + s - 1, s)
+            for m in range(j * s, m_max + 1):
+                for t in range(s, max_items + 1):
+                    new[m][t] += ways * b[m - j * s][t - s]
+        b = new
+    return [sum(row) for row in b]
 
 
 def rooted_trees(order: int) -> tuple[RootedTree, ...]:
