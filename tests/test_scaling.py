@@ -17,9 +17,8 @@ from residual_expansion.scaling import predictions as scaling
 from residual_expansion.claims import scaling_claims as claims
 from residual_expansion.cli import main
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling.montecarlo import (
-    Init, Model, SampleStats, choose_route, fgn_autocovariance, fgn_paths, parse_init, simulate, smooth_factor,
-)
+from residual_expansion.models.weights import Init, fgn_autocovariance, fgn_paths, parse_init, smooth_factor
+from residual_expansion.scaling.montecarlo import Model, SampleStats, choose_route, simulate
 from residual_expansion.scaling.schedules import explicit, parse_schedule, power
 from residual_expansion.scaling.sweep import run_sweep
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from residual_expansion.scaling import predictions as scaling
 from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
-from residual_expansion.scaling.montecarlo import Init, Model, simulate
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model, simulate
 from residual_expansion.scaling.schedules import Schedule, explicit, power
 
 #: Standard errors allowed between a mean and its prediction.

@@ -114,7 +114,8 @@ class _Bar:
 
 def run(args: argparse.Namespace) -> int:
     from residual_expansion.errors import UsageError
-    from residual_expansion.scaling.montecarlo import Model, parse_init
+    from residual_expansion.models.weights import parse_init
+    from residual_expansion.scaling.montecarlo import Model
     from residual_expansion.render.sweep_output import render_sweep
     from residual_expansion.scaling.schedules import parse_schedule, power
     from residual_expansion.scaling.sweep import run_sweep, total_layers

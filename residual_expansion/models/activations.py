@@ -382,17 +382,33 @@ PIECEWISE_LINEAR_ACTIVATIONS = tuple(n for n, a in ACTIVATIONS.items() if not a.
 
 
 def activation(name: str) -> Activation:
-    """The activation called ``name``.
+    """The activation called ``name``: a key of :data:`ACTIVATIONS`, ``identity``, or ``leaky_relu:SLOPE``.
+
+    ``leaky_relu:SLOPE`` is the leaky ReLU with negative-side slope SLOPE (a finite number
+    other than 1); plain ``leaky_relu`` has slope :data:`LEAKY_SLOPE` = 0.01.
 
     >>> activation("tanh").smooth, activation("relu").smooth
     (True, False)
+    >>> a = activation("leaky_relu:0.2")
+    >>> a.name, a.value(np.array([-1.0, 2.0])).tolist()
+    ('leaky_relu:0.2', [-0.2, 2.0])
 
     Raises
     ------
     UsageError
-        For an unknown name.
+        For an unknown name or a bad slope.
     """
-    try:
+    if name in ACTIVATIONS:
         return ACTIVATIONS[name]
-    except KeyError:
-        raise UsageError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}") from None
+    if name == "identity":
+        return IDENTITY
+    head, sep, rest = name.partition(":")
+    if head == "leaky_relu" and sep:
+        try:
+            slope = float(rest)
+        except ValueError:
+            slope = float("nan")
+        if not math.isfinite(slope) or slope == 1.0:
+            raise UsageError(f"activation {name!r}: the leaky ReLU slope must be a finite number other than 1")
+        return _piecewise_linear(f"leaky_relu:{slope:g}", slope, 1.0)
+    raise UsageError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}, identity, leaky_relu:SLOPE")

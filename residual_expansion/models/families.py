@@ -174,11 +174,10 @@ class Perceptron:
 
     def kinks(self, series: np.ndarray) -> np.ndarray:
         """The series of the pre-activations Z = C X + c (piecewise-linear phi), else shape (K, ..., 0)."""
-        z = _apply(self.inner, series)
+        z = np.array(_apply(self.inner, series))  # a copy: callers keep it while the series moves on
         if self.activation.smooth:
             return np.zeros(z.shape[:-1] + (0,))
         if self.inner_bias is not None:
-            z = z.copy()
             z[0] += self.inner_bias
         return z
 

@@ -1,4 +1,4 @@
-"""Batched Monte Carlo of random residual networks: weight laws, forward passes, statistics.
+"""Batched Monte Carlo of random residual networks: forward passes and statistics.
 
 Models (theory.md 5.2 and 5.3), input h_0 = A x with x ~ U[0,1]^n_in and A (d x n_in)
 i.i.d. of variance 1/n_in (uniform entries for ``iid-uniform``, Gaussian otherwise):
@@ -8,13 +8,9 @@ i.i.d. of variance 1/n_in (uniform entries for ``iid-uniform``, Gaussian otherwi
 - ``res2``:   h_k = h_{k-1} + lambda_k sigma(V_k h_{k-1})
 - ``res3``:   h_k = h_{k-1} + lambda_k V_k sigma(W_k h_{k-1})
 
-Weight laws (entries of variance s^2/d): ``iid-uniform`` U(-s sqrt(3/d), s sqrt(3/d)),
-``iid-gaussian``, ``smooth`` (each entry a Gaussian process in the layer position t = k/L
-with kernel exp(-(t - t')^2 / (2 b^2)), b = 0.1, sampled exactly on the grid from the
-eigendecomposition of the kernel matrix, eigenvalues below 1e-12 of the largest dropped),
-``fbm:H`` (each entry's sequence over layers is fractional Gaussian noise: the increments
-of fractional Brownian motion with Hurst index H, normalised to unit variance, sampled
-exactly by circulant embedding (Davies-Harte)).
+Weight entries have variance s^2/d under one of the weight laws of
+:mod:`residual_expansion.models.weights` (``iid-uniform``, ``iid-gaussian``, ``smooth``,
+``fbm:H``); activations come from :mod:`residual_expansion.models.activations`.
 
 Routes. ``materialised`` draws every weight matrix (any law). For i.i.d. Gaussian weights
 two exact shortcuts avoid the d x d draws: W h with W independent of h has the law of
@@ -35,79 +31,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
+from residual_expansion.models.activations import activation
+from residual_expansion.models.weights import Init, correlated_paths, draw_iid, smooth_factor
 from residual_expansion.scaling.schedules import Schedule
 
 MODELS = ("linear", "res1", "res2", "res3")
-ACTIVATIONS = ("relu", "tanh", "identity", "leaky_relu:SLOPE")
-INIT_KINDS = ("iid-uniform", "iid-gaussian", "smooth", "fbm")
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
 
 #: Memory budgets (bytes) for one layer's weights and for a chunk's correlated weight paths.
 LAYER_BUDGET = 32 * 2**20
 PATH_BUDGET = 256 * 2**20
-#: Eigenvalues of the smooth kernel below this fraction of the largest are dropped.
-EIG_RTOL = 1e-12
 
 Progress = Callable[[int], None]
-
-
-def _activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    if name == "relu":
-        return lambda z: np.maximum(z, 0.0)
-    if name == "tanh":
-        return np.tanh
-    if name == "identity":
-        return lambda z: z
-    if name.startswith("leaky_relu"):
-        from residual_expansion.scaling.gradients import pointwise
-
-        return pointwise(name).value
-    raise UsageError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}")
-
-
-@dataclass(frozen=True)
-class Init:
-    """A weight law: ``iid-uniform``, ``iid-gaussian``, ``smooth`` or ``fbm`` with Hurst index.
-
-    >>> parse_init("fbm:0.7").label, parse_init("smooth").iid
-    ('fbm:0.7', False)
-    """
-
-    kind: str
-    hurst: float | None = None
-    bandwidth: float = 0.1
-
-    @property
-    def iid(self) -> bool:
-        return self.kind.startswith("iid")
-
-    @property
-    def label(self) -> str:
-        return f"fbm:{self.hurst:g}" if self.kind == "fbm" else self.kind
-
-
-def parse_init(text: str) -> Init:
-    """``iid-uniform``, ``iid-gaussian``, ``smooth`` or ``fbm:H`` with 0 < H < 1.
-
-    Raises
-    ------
-    UsageError
-        For anything else.
-    """
-    spec = text.strip()
-    allowed = "allowed: iid-uniform, iid-gaussian, smooth, fbm:H with 0 < H < 1"
-    if spec in ("iid-uniform", "iid-gaussian", "smooth"):
-        return Init(spec)
-    head, _, rest = spec.partition(":")
-    if head == "fbm":
-        try:
-            h = float(rest)
-        except ValueError:
-            raise UsageError(f"init {text!r}: Hurst index is not a number; {allowed}") from None
-        if not 0.0 < h < 1.0:
-            raise UsageError(f"init {text!r}: Hurst index {h:g} is outside (0, 1); {allowed}")
-        return Init("fbm", hurst=h)
-    raise UsageError(f"unknown init {text!r}; {allowed}")
 
 
 @dataclass(frozen=True)
@@ -123,11 +58,11 @@ class Model:
     def __post_init__(self) -> None:
         if self.kind not in MODELS:
             raise UsageError(f"unknown model {self.kind!r}; allowed: {', '.join(MODELS)}")
-        _activation(self.activation)
+        activation(self.activation)  # raises UsageError for an unknown name
         if self.dim < 2:
-            raise UsageError(f"dim {self.dim} is too small; a width d >= 2 is required", parameters=("dim",))
+            raise UsageError(f"--dim {self.dim} is too small; a width d >= 2 is required")
         if self.input_dim < 1:
-            raise UsageError(f"input_dim {self.input_dim} is not positive", parameters=("input_dim",))
+            raise UsageError(f"--input-dim {self.input_dim} is not positive")
         if not (math.isfinite(self.s) and self.s > 0):
             raise UsageError(f"weight scale {self.s} is not allowed; a finite s > 0 is required")
 
@@ -218,76 +153,6 @@ class DepthRun:
     log_moments: LogMoments | None = None
 
 
-# --------------------------------------------------------------------------- weight laws
-
-
-def smooth_factor(n_layers: int, bandwidth: float = 0.1, rtol: float = EIG_RTOL) -> np.ndarray:
-    """F (n_layers x r) with F F^T the squared-exponential kernel on t_k = k / n_layers.
-
-    K_jk = exp(-(t_j - t_k)^2 / (2 b^2)); F = U sqrt(w) over the eigenpairs (w, U) of K
-    with w > rtol * max(w) (rounding-level and negative eigenvalues are dropped).
-
-    >>> F = smooth_factor(50)
-    >>> t = np.arange(1, 51) / 50
-    >>> bool(np.allclose(F @ F.T, np.exp(-(t[:, None] - t) ** 2 / 0.02), atol=1e-9))
-    True
-    """
-    t = np.arange(1, n_layers + 1) / n_layers
-    kernel = np.exp(-((t[:, None] - t[None, :]) ** 2) / (2.0 * bandwidth**2))
-    w, u = np.linalg.eigh(kernel)
-    keep = w > rtol * w.max()
-    return u[:, keep] * np.sqrt(w[keep])
-
-
-def fgn_autocovariance(n: int, hurst: float) -> np.ndarray:
-    """gamma(k) = (|k+1|^2H - 2|k|^2H + |k-1|^2H) / 2 for k = 0..n-1 (unit-variance fGn).
-
-    >>> fgn_autocovariance(3, 0.5).tolist()
-    [1.0, 0.0, 0.0]
-    """
-    k = np.arange(n, dtype=float)
-    h2 = 2.0 * hurst
-    return 0.5 * (np.abs(k + 1) ** h2 - 2.0 * np.abs(k) ** h2 + np.abs(k - 1) ** h2)
-
-
-def fgn_paths(n: int, count: int, hurst: float, rng: np.random.Generator) -> np.ndarray:
-    """``count`` independent unit-variance fGn sequences of length n, shape (n, count).
-
-    Davies-Harte: embed the Toeplitz covariance in a circulant of size 2n, whose
-    eigenvalues (FFT of its first row) are non-negative for fGn; then the real and
-    imaginary parts of FFT(sqrt(eig / 2n) (Z1 + i Z2)) are two independent exact samples.
-    """
-    gam = fgn_autocovariance(n + 1, hurst)
-    row = np.concatenate([gam[:n + 1], gam[n - 1:0:-1]])
-    eig = np.fft.fft(row).real
-    eig = np.sqrt(np.maximum(eig, 0.0) / len(row))
-    half = (count + 1) // 2
-    z = rng.standard_normal((half, len(row))) + 1j * rng.standard_normal((half, len(row)))
-    y = np.fft.fft(z * eig, axis=1)[:, :n]
-    return np.concatenate([y.real, y.imag], axis=0)[:count].T.copy()
-
-
-def _draw_iid(rng: np.random.Generator, kind: str, shape: tuple[int, ...], std: float) -> np.ndarray:
-    if kind == "iid-uniform":
-        a = std * math.sqrt(3.0)
-        return rng.uniform(-a, a, shape)
-    return std * rng.standard_normal(shape)
-
-
-def _correlated_paths(
-    init: Init, n_layers: int, count: int, rng: np.random.Generator, std: float, factor: np.ndarray | None = None
-) -> np.ndarray:
-    """(n_layers, count) sequences over layers of variance std^2 for a correlated law.
-
-    ``factor`` is the smooth kernel's factor (:func:`smooth_factor`), computed once per depth.
-    """
-    if init.kind == "smooth":
-        f = smooth_factor(n_layers, init.bandwidth) if factor is None else factor
-        return (std * f) @ rng.standard_normal((f.shape[1], count))
-    assert init.hurst is not None
-    return std * fgn_paths(n_layers, count, init.hurst, rng)
-
-
 # --------------------------------------------------------------------------- forward passes
 
 
@@ -295,7 +160,7 @@ def _input(model: Model, init: Init, c: int, rng: np.random.Generator) -> np.nda
     """h_0 = A x, x ~ U[0,1]^n_in, A i.i.d. of variance 1/n_in; shape (c, d)."""
     x = rng.random((c, model.input_dim))
     law = "iid-uniform" if init.kind == "iid-uniform" else "iid-gaussian"
-    a = _draw_iid(rng, law, (c, model.dim, model.input_dim), 1.0 / math.sqrt(model.input_dim))
+    a = draw_iid(rng, law, (c, model.dim, model.input_dim), 1.0 / math.sqrt(model.input_dim))
     return np.einsum("cij,cj->ci", a, x)
 
 
@@ -315,18 +180,18 @@ def _materialised_chunk(model, init, lams, c, rng, orders, tick, factor=None):
     """Draw every weight matrix; lams (m, L). Returns (norm, diff, order energies or None, bad)."""
     m, n_layers = lams.shape
     d, std = model.dim, model.s / math.sqrt(model.dim)
-    act = _activation(model.activation)
+    act = activation(model.activation).value
     h0 = _input(model, init, c, rng)
     bad = np.zeros(m, dtype=int)
     paths = None
     if not init.iid:
         count = c * model.matrices * d * d
-        paths = _correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
+        paths = correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
 
     def weights(k: int) -> list[np.ndarray]:
         if paths is not None:
             return [paths[k, j] for j in range(model.matrices)]
-        return [_draw_iid(rng, init.kind, (c, d, d), std) for _ in range(model.matrices)]
+        return [draw_iid(rng, init.kind, (c, d, d), std) for _ in range(model.matrices)]
 
     if model.kind == "linear" and orders is not None:
         t = np.zeros((c, m, orders + 2, d))
@@ -368,7 +233,7 @@ def _vector_chunk(model, init, lams, c, rng, tick):
     m, n_layers = lams.shape
     d = model.dim
     scale = model.s / math.sqrt(d)
-    act = _activation(model.activation)
+    act = activation(model.activation).value
     h0 = _input(model, init, c, rng)
     h = np.repeat(h0[:, None, :], m, axis=1)
     bad = np.zeros(m, dtype=int)
@@ -454,12 +319,12 @@ def choose_route(model: Model, init: Init, route: str = "auto", orders: int | No
     if route == "gaussian-radial" and not radial_ok:
         raise UsageError(
             "route gaussian-radial is exact only for iid-gaussian weights with linear modules or "
-            "res3 with relu/identity, without per-order energies; use route materialised", parameters=("route",)
+            "res3 with relu/identity, without per-order energies; use --route materialised"
         )
     if route == "gaussian-vector" and not vector_ok:
         raise UsageError(
             "route gaussian-vector is exact only for iid-gaussian weights without per-order energies; "
-            "use route materialised", parameters=("route",)
+            "use --route materialised"
         )
     return route
 
@@ -509,10 +374,9 @@ def simulate(
         For orders with a model other than linear, a bad route, or sizes below 1.
     """
     if samples < 2:
-        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
-                         parameters=("samples",))
+        raise UsageError(f"--samples {samples} is too small; at least 2 samples are needed for a standard error")
     if orders is not None and model.kind != "linear":
-        raise UsageError("per-order energies are defined for kind linear only", parameters=("kind",))
+        raise UsageError("per-order energies are defined for --model linear only")
     if orders is not None and orders < 0:
         raise UsageError(f"orders {orders} is negative")
     chosen = choose_route(model, init, route, orders)

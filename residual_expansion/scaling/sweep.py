@@ -17,7 +17,8 @@ import numpy as np
 
 from residual_expansion.scaling import predictions as scaling
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling.montecarlo import DepthRun, Init, Model, Progress, choose_route, simulate
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import DepthRun, Model, Progress, choose_route, simulate
 from residual_expansion.scaling.predictions import LogValue, Regime, SlopeFit
 from residual_expansion.scaling.schedules import Schedule
 

@@ -79,7 +79,7 @@ def check_budget(depth: int, order: int, limit: int, *, max_children: int | None
     if total <= limit:
         return total
     k = affordable_order(depth, order, limit, max_children=max_children)
-    hint = f"use order {k} or less at this depth" if k else "lower depth"
+    hint = f"use order {k} or less" if k else "lower depth"
     raise UsageError(
         f"depth {depth}, order {order} has {total} closed-form terms, beyond the limit of {limit}; "
         f"{hint}{advice}", parameters=("depth", "order") + tuple(advice_parameters))

@@ -17,7 +17,8 @@ import sys
 
 from timing import best  # noqa: E402  (also puts the repository on sys.path)
 
-from residual_expansion.scaling.montecarlo import Init, Model, simulate  # noqa: E402
+from residual_expansion.models.weights import Init  # noqa: E402
+from residual_expansion.scaling.montecarlo import Model, simulate  # noqa: E402
 from residual_expansion.scaling.schedules import power  # noqa: E402
 from residual_expansion.scaling.sweep import run_sweep  # noqa: E402
 
