@@ -21,7 +21,8 @@ from residual_expansion.scaling import capacity as cap
 from residual_expansion.scaling import lesion as les
 from residual_expansion.scaling import normalized as nz
 from residual_expansion.scaling import orders as od
-from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model
 from residual_expansion.scaling.schedules import power
 
 

@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from residual_expansion.render.normalization_output import render_lesion
     from residual_expansion.scaling.lesion import run_lesion
-    from residual_expansion.scaling.montecarlo import Model, parse_init
+    from residual_expansion.models.weights import parse_init
+    from residual_expansion.scaling.montecarlo import Model
     from residual_expansion.scaling.normalized import parse_norm
     from residual_expansion.scaling.schedules import power
 

@@ -26,7 +26,8 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling import predictions
-from residual_expansion.scaling.montecarlo import Init, Model, SampleStats
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model, SampleStats
 from residual_expansion.scaling.normalized import (
     Norm, branch_kappa, draw_input, draw_matrices, normalize, require_iid,
 )

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model
 from residual_expansion.scaling.normalized import (
     Norm, activation_fn, branch, draw_input, draw_matrices, normalize, require_iid,
 )

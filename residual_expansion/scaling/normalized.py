@@ -36,7 +36,8 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling import predictions
-from residual_expansion.scaling.montecarlo import DepthRun, Init, Model, SampleStats, simulate
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import DepthRun, Model, SampleStats, simulate
 from residual_expansion.scaling.schedules import Schedule
 
 NORMS = ("none", "pre-rms", "pre-ln", "post-rms", "post-ln")
@@ -226,7 +227,8 @@ def choose_norm_route(init: Init, norm: Norm, route: str = "auto") -> str:
     if route == "auto":
         return "gaussian-vector" if ok else "materialised"
     if route == "gaussian-vector" and not ok:
-        raise UsageError("route gaussian-vector is exact with --norm only for pre-normalization with iid-gaussian weights")
+        raise UsageError("route gaussian-vector is exact with norm only for pre-normalization with iid-gaussian weights",
+                         parameters=("norm",))
     if route not in ("materialised", "gaussian-vector"):
         raise UsageError(f"route {route!r} is not available with a normalization; allowed: auto, materialised, gaussian-vector")
     return route
