@@ -30,7 +30,8 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation as get_activation
-from residual_expansion.scaling.montecarlo import Init, Model, SampleStats
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model, SampleStats
 from residual_expansion.scaling.normalized import draw_input, draw_matrices, require_iid
 
 #: The share of ||x_n - x|| under which the remainder counts as negligible (1 %).

@@ -14,7 +14,8 @@ from __future__ import annotations
 from timing import best  # noqa: E402  (also puts the repository on sys.path)
 
 from residual_expansion.claims import run_claims, select  # noqa: E402
-from residual_expansion.scaling.montecarlo import Init, Model  # noqa: E402
+from residual_expansion.models.weights import Init  # noqa: E402
+from residual_expansion.scaling.montecarlo import Model  # noqa: E402
 from residual_expansion.scaling.normalized import parse_norm, run_norm_sweep  # noqa: E402
 from residual_expansion.scaling.schedules import power  # noqa: E402
 
