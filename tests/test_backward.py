@@ -14,7 +14,8 @@ from residual_expansion.cli import main
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling import gradients as grad
 from residual_expansion.scaling import hurst, limits
-from residual_expansion.scaling.montecarlo import Init, LogMoments, Model
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import LogMoments, Model
 from residual_expansion.scaling.schedules import power
 
 # ----------------------------------------------------------------- reverse mode vs exact rationals
@@ -230,7 +231,7 @@ def test_relu_kernel_against_quadrature():
 
 def test_first_order_energy_against_monte_carlo():
     """alpha^2 S_H(L) is the energy of alpha sum_k V_k relu(W_k h0): check it by sampling fGn weights."""
-    from residual_expansion.scaling.montecarlo import fgn_paths
+    from residual_expansion.models.weights import fgn_paths
 
     rng = np.random.default_rng(2)
     L, d, n, H = 12, 5, 4000, 0.8

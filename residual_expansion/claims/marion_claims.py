@@ -19,7 +19,8 @@ from residual_expansion.scaling import hurst as hurst_mod
 from residual_expansion.scaling import limits
 from residual_expansion.scaling import predictions as scaling
 from residual_expansion.scaling.gradients import pointwise, predicted_grad_energy, simulate_gradients
-from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model
 from residual_expansion.scaling.schedules import explicit, power
 
 Z_SE = 4.0

@@ -272,7 +272,8 @@ def plot_histograms(sweep: Sweep, path: str) -> None:
     row = next(r for r in sweep.rows if r.run.depth == depth)
     g = row.gradient
     if g is None or g.norm_samples is None:
-        raise UsageError("--histogram needs --gradients (per-sample values of both ratios)")
+        raise UsageError("histogram needs gradients (per-sample values of both ratios)",
+                         parameters=("histogram", "gradients"))
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.0), dpi=120)
     fwd = g.norm_samples[np.isfinite(g.norm_samples)]

@@ -44,9 +44,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling.montecarlo import (
-    DepthRun, Init, LogMoments, Model, Progress, SampleStats, _correlated_paths, _draw_iid, smooth_factor,
-)
+from residual_expansion.models.weights import Init, correlated_paths, draw_iid, smooth_factor
+from residual_expansion.scaling.montecarlo import DepthRun, LogMoments, Model, Progress, SampleStats
 from residual_expansion.scaling.schedules import Schedule
 
 COTANGENTS = ("loss", "random")
@@ -234,22 +233,22 @@ def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, s
     rng = np.random.default_rng(np.random.SeedSequence([seed, depth, chunk]))
     x = rng.random((c, model.input_dim))
     law = "iid-uniform" if init.kind == "iid-uniform" else "iid-gaussian"
-    a = _draw_iid(rng, law, (c, d, model.input_dim), 1.0 / math.sqrt(model.input_dim))
+    a = draw_iid(rng, law, (c, d, model.input_dim), 1.0 / math.sqrt(model.input_dim))
     h0 = np.einsum("cij,cj->ci", a, x)
     paths = None
     if not init.iid:
         count = c * model.matrices * d * d
-        paths = _correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
+        paths = correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
 
     def weights(k: int) -> list[np.ndarray]:
         if paths is not None:
             return [paths[k, j] for j in range(model.matrices)]
         lr = _layer_rng(seed, depth, chunk, k)
-        return [_draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
+        return [draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
 
     def cotangent_of(h: np.ndarray) -> np.ndarray:
         if cotangent == "loss":
-            readout = _draw_iid(rng, law, (c, d), 1.0 / math.sqrt(d))
+            readout = draw_iid(rng, law, (c, d), 1.0 / math.sqrt(d))
             target = rng.random(c)
             out = np.einsum("cmd,cd->cm", h, readout)
             return 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling.montecarlo import Init, Model, Progress, fgn_autocovariance
+from residual_expansion.models.weights import Init, fgn_autocovariance
+from residual_expansion.scaling.montecarlo import Model, Progress
 from residual_expansion.scaling.schedules import power
 from residual_expansion.scaling.sweep import Sweep, run_sweep
 

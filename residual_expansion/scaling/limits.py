@@ -37,7 +37,8 @@ import numpy as np
 from scipy import special, stats
 
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model
 from residual_expansion.scaling.schedules import Schedule
 
 #: Gauss-Hermite nodes of the smooth weight functions (kernel error < 1e-15 at bandwidth 0.1).

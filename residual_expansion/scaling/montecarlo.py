@@ -60,9 +60,9 @@ class Model:
             raise UsageError(f"unknown model {self.kind!r}; allowed: {', '.join(MODELS)}")
         activation(self.activation)  # raises UsageError for an unknown name
         if self.dim < 2:
-            raise UsageError(f"--dim {self.dim} is too small; a width d >= 2 is required")
+            raise UsageError(f"dim {self.dim} is too small; a width d >= 2 is required", parameters=("dim",))
         if self.input_dim < 1:
-            raise UsageError(f"--input-dim {self.input_dim} is not positive")
+            raise UsageError(f"input_dim {self.input_dim} is not positive", parameters=("input_dim",))
         if not (math.isfinite(self.s) and self.s > 0):
             raise UsageError(f"weight scale {self.s} is not allowed; a finite s > 0 is required")
 
@@ -319,12 +319,12 @@ def choose_route(model: Model, init: Init, route: str = "auto", orders: int | No
     if route == "gaussian-radial" and not radial_ok:
         raise UsageError(
             "route gaussian-radial is exact only for iid-gaussian weights with linear modules or "
-            "res3 with relu/identity, without per-order energies; use --route materialised"
+            "res3 with relu/identity, without per-order energies; use route materialised", parameters=("route",)
         )
     if route == "gaussian-vector" and not vector_ok:
         raise UsageError(
             "route gaussian-vector is exact only for iid-gaussian weights without per-order energies; "
-            "use --route materialised"
+            "use route materialised", parameters=("route",)
         )
     return route
 
@@ -374,9 +374,10 @@ def simulate(
         For orders with a model other than linear, a bad route, or sizes below 1.
     """
     if samples < 2:
-        raise UsageError(f"--samples {samples} is too small; at least 2 samples are needed for a standard error")
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
+                         parameters=("samples",))
     if orders is not None and model.kind != "linear":
-        raise UsageError("per-order energies are defined for --model linear only")
+        raise UsageError("per-order energies are defined for kind linear only", parameters=("kind",))
     if orders is not None and orders < 0:
         raise UsageError(f"orders {orders} is negative")
     chosen = choose_route(model, init, route, orders)
