@@ -163,7 +163,7 @@ def weight_laws():
     >>> find(weight_laws(), lambda law: not law.iid, settings=settings(database=None, derandomize=True, max_examples=500)).label
     'smooth'
     """
-    from residual_expansion.scaling.montecarlo import Init
+    from residual_expansion.models.weights import Init
 
     return st.one_of(
         st.sampled_from((Init("iid-uniform"), Init("iid-gaussian"), Init("smooth"))),

@@ -13,7 +13,7 @@ from residual_expansion.models.adapters import SympyModule, as_module, check_mod
 from residual_expansion.models.adapters.exact import exact_check, exact_point
 from residual_expansion.models.adapters.loader import load_stack, parse_spec
 from residual_expansion.models.adapters.sympy_module import sympy_stack
-from residual_expansion.models.families import make_stack, module_derivative
+from residual_expansion.models.families import make_stack
 from residual_expansion.theorem.expansion import expand
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,14 +81,14 @@ def test_float32_jax_module_is_refused():
 
 def test_sympy_module_against_the_family_formula():
     stack = make_stack("mlp", 1, 2, activation_name="sin", seed=4)
-    layer = stack.layers[0]
+    layer = stack.modules[0]
     xs = sympy.symbols("x1:3")
     W1, b1, W2, b2 = (sympy.Matrix(np.asarray(a).tolist()) if np.ndim(a) == 2 else sympy.Matrix(list(a))
                       for a in (layer.inner, layer.inner_bias, layer.outer, layer.outer_bias))
     hidden = (W1 * sympy.Matrix(xs) + b1).applyfunc(sympy.sin)
     g = SympyModule(tuple(W2 * hidden + b2), xs)
     v = [np.array([0.3, -1.0]), np.array([2.0, 0.5])]
-    assert np.allclose(g.derivative(stack.x, v), module_derivative(layer, stack.activation, stack.x, v), atol=1e-12)
+    assert np.allclose(g.derivative(stack.x, v), layer.derivative(stack.x, v), atol=1e-12)
 
 
 def test_sympy_degree_and_bad_input():
@@ -166,7 +166,7 @@ def test_exact_route_bad_input():
     with pytest.raises(UsageError, match="order must be a positive integer"):
         exact_check([g], 0)
     with pytest.raises(UsageError, match="needs sympy modules"):
-        exact_check([make_stack("linear", 1, 2).layers[0]], 2)
+        exact_check([make_stack("linear", 1, 2).modules[0]], 2)
     assert len(exact_point(4, seed=1)) == 4
 
 

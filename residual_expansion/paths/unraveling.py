@@ -180,7 +180,7 @@ def closed_form_words(depth: int, order: int) -> tuple[dict[Word, sympy.Expr], i
     Returns ``({word: coefficient * lambda(t)}, vanishing)``: the surviving chain terms
     (plus the empty word for the leading ``x``) and the number of terms whose elementary
     differential vanishes. Raises :class:`UsageError` when the expansion is too large
-    (``residual_expansion.theorem.expansion.MAX_TERMS``).
+    (``residual_expansion.theorem.budget.SYMBOLIC_LIMIT``).
 
     >>> words, vanishing = closed_form_words(3, 3)
     >>> words[(3, 2, 1)], vanishing
