@@ -154,4 +154,135 @@ def sample_paths(depth: int, count: int, seed: int) -> tuple[tuple[int, ...], ..
                         key=lambda p: (len(p), p)))
 
 
-__all__ = ["PathSums", "path_sums", "path_term", "sample_paths"]
+
+
+# --------------------------------------------------------------------------- stacks
+
+#: Paths the enumeration route evaluates: all of them up to this many, else a seeded sample of this size.
+PATH_SAMPLE = 256
+
+
+def dp_rounding_length(stack, order: int) -> int:
+    """L = 2n + K (d + h + 2): rounding steps behind one path-sum coefficient of :func:`stack_path_sums`.
+
+    Each Jacobian entry is an inner product of length h (the module's derivative), each of
+    the <= K factors of a path one matrix-vector product of length d, and the recurrence
+    adds n times; n more carry the forward pass into the comparison. See proofs/numeric.md.
+    """
+    return 2 * stack.depth + order * (stack.dim + stack.width + 2)
+
+
+def stack_jacobians(stack) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(v, J, |v|~, |J|~) of every module at the stack's input x, through the Module protocol.
+
+    ``J_r[:, j] = g_r'(x)[e_j]`` (d derivative calls per module); the magnitudes come from
+    the module's ``magnitude`` when it has one, else absolute values.
+    """
+    from residual_expansion.models.families import module_at
+
+    x = stack.x
+    eye = np.eye(stack.dim)
+    vals, jacs, avals, ajacs = [], [], [], []
+    for module in stack.modules:
+        point = module_at(module, x, 1)
+        vals.append(np.asarray(point.derivative([]), dtype=float))
+        jacs.append(np.stack([point.derivative([e]) for e in eye], axis=1))
+        if hasattr(point, "magnitude"):
+            avals.append(np.asarray(point.magnitude([]), dtype=float))
+            ajacs.append(np.stack([point.magnitude([e]) for e in eye], axis=1))
+        else:
+            avals.append(np.abs(vals[-1]))
+            ajacs.append(np.abs(jacs[-1]))
+    return np.array(vals), np.array(jacs), np.array(avals), np.array(ajacs)
+
+
+def stack_path_sums(stack, order: int | None = None) -> PathSums:
+    """:func:`path_sums` of a residual stack: T_0..T_K of its chain terms at ``stack.x``.
+
+    >>> from residual_expansion.models.families import make_stack
+    >>> s = make_stack("linear", depth=3, dim=2, seed=0)
+    >>> ps = stack_path_sums(s)
+    >>> from residual_expansion.numeric.taylor import truncation
+    >>> bool(np.allclose(truncation(ps.coefficients, 1.0), s.forward(1.0))), ps.paths
+    (True, 7)
+    """
+    v, J, av, aJ = stack_jacobians(stack)
+    return path_sums(stack.x, v, J, av, aJ, order)
+
+
+@dataclass(frozen=True)
+class EnumerationCheck:
+    """The path sums against the tree evaluator on enumerated chain trees (all paths, or a sample).
+
+    Attributes
+    ----------
+    mode: "all" (every path; per-order sums compared) or "sample" (per-path products compared).
+    paths: number of paths enumerated; seed: the sample's seed (None for "all").
+    worst: the largest deviation / tolerance (deviation ||a - b||_inf, tolerance 2 gamma_L ||M||_inf).
+    passed: worst <= 1.
+    """
+
+    mode: str
+    paths: int
+    seed: int | None
+    worst: float
+    passed: bool
+
+
+def _chain_term(path: Sequence[int]):
+    from fractions import Fraction
+
+    from residual_expansion.theorem.expansion import Term
+    from residual_expansion.theorem.trees import LabeledTree
+
+    tree = LabeledTree(path[0])
+    for s in path[1:]:
+        tree = LabeledTree(s, (tree,))
+    return Term(len(path), tree, Fraction(1))
+
+
+def check_enumeration(stack, sums: PathSums, seed: int, chain_terms_of=None,
+                      sample: int = PATH_SAMPLE) -> EnumerationCheck:
+    """Compare the path sums with the tree evaluator (:func:`~residual_expansion.numeric.taylor.closed_form`).
+
+    Up to ``sample`` paths (2^n - 1 <= sample): every chain term (``chain_terms_of(n)``,
+    default all paths), summed by order, against ``sums``. Beyond: ``sample`` paths drawn by
+    :func:`sample_paths` from ``seed``; their products by :func:`path_term` (the recurrence on
+    each path's layers), summed by order, against the tree evaluator on their chain trees. Tolerance 2 gamma_L times the magnitude, L the sum of both
+    routes' lengths (:func:`dp_rounding_length`, :func:`~residual_expansion.numeric.taylor.rounding_length`).
+    """
+    from residual_expansion.numeric.taylor import chain_terms, closed_form, gamma, rounding_length
+
+    n = stack.depth
+    K = sums.coefficients.shape[0] - 1
+    if (1 << n) - 1 <= sample:
+        terms = tuple(chain_terms(n) if chain_terms_of is None else chain_terms_of(n))
+        cf = closed_form(stack, terms, K)
+        per_order = max([sum(1 for t in terms if t.order == k) for k in range(1, K + 1)] + [1])
+        tol = 2 * gamma(dp_rounding_length(stack, K) + rounding_length(stack, K, per_order))
+        worst = 0.0
+        for k in range(1, K + 1):
+            dev = float(np.max(np.abs(cf.coefficients[k] - sums.coefficients[k])))
+            scale = float(np.max(np.maximum(cf.magnitudes[k], sums.magnitudes[k])))
+            worst = max(worst, dev / (tol * scale) if scale > 0 else (0.0 if dev == 0 else float("inf")))
+        return EnumerationCheck("all", len(terms), None, worst, bool(worst <= 1.0))
+    v, J, av, aJ = stack_jacobians(stack)
+    paths = sample_paths(n, sample, seed)
+    cf = closed_form(stack, tuple(_chain_term(p) for p in paths), K)  # one memoised tree evaluation
+    mine = np.zeros_like(cf.coefficients)
+    mags = np.zeros_like(cf.magnitudes)
+    for path in paths:
+        mine[len(path)] += path_term(v, J, path)
+        mags[len(path)] += path_term(av, aJ, path)
+    per_order = max(sum(1 for p in paths if len(p) == k) for k in range(1, K + 1))
+    tol = 2 * gamma(dp_rounding_length(stack, K) + rounding_length(stack, K, per_order))
+    worst = 0.0
+    for k in range(1, K + 1):
+        dev = float(np.max(np.abs(cf.coefficients[k] - mine[k])))
+        scale = float(np.max(np.maximum(cf.magnitudes[k], mags[k])))
+        worst = max(worst, dev / (tol * scale) if scale > 0 else (0.0 if dev == 0 else float("inf")))
+    return EnumerationCheck("sample", len(paths), seed, worst, bool(worst <= 1.0))
+
+
+__all__ = ["PATH_SAMPLE", "EnumerationCheck", "PathSums", "check_enumeration", "dp_rounding_length", "path_sums",
+           "path_term", "sample_paths", "stack_jacobians", "stack_path_sums"]
