@@ -313,3 +313,17 @@ def test_cli_bad_input_one_line(argv, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error" in err[0]
+
+
+def test_cli_ode_and_gradient_plot(tmp_path, capsys):
+    png = tmp_path / "ode.png"
+    assert main(["scaling", "--ode", "--activation", "tanh", "--samples", "2", "--dim", "3", "--depths", "8,16,32",
+                 "--quiet", "--format", "json", "--plot", str(png)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["depths"] == [8, 16, 32] and all(-1.3 < s < -0.7 for s in doc["slopes"][1:])
+    assert png.stat().st_size > 0
+    assert main(["scaling", "--ode", "--activation", "relu", "--quiet"]) == 2
+    png2 = tmp_path / "g.png"
+    assert main(["scaling", "--beta", "0.5,1", "--depths", "4,8", "--samples", "4", "--dim", "3", "--gradients",
+                 "--quiet", "--plot", str(png2)]) == 0
+    assert png2.stat().st_size > 0

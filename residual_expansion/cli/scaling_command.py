@@ -67,6 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (with --norm: the energy with and without it; needs matplotlib)")
     p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (with --orders)")
+    p.add_argument("--ode", action="store_true",
+                   help="neural-ODE limit instead of a sweep: smooth weight functions, alpha = 1/L, error of the stack "
+                        "against solve_ivp at each depth (--samples networks, --dim, --activation; --plot draws it)")
     p.add_argument("--heatmap", metavar="FILE.png",
                    help="with --hurst: heatmaps of log10 of the forward (and gradient) ratio over (beta, H)")
     p.add_argument("--histogram", metavar="FILE.png",
@@ -120,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.scaling.schedules import parse_schedule, power
     from residual_expansion.scaling.sweep import run_sweep, total_layers
 
+    if args.ode:
+        return _run_ode(args)
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     gradients = args.cotangent if args.gradients else None
     if args.hurst is not None:
@@ -186,12 +191,39 @@ def run(args: argparse.Namespace) -> int:
     if args.plot or args.spectrum_plot or args.histogram:
         from residual_expansion.render import figures as plots
 
-        if args.plot:
+        if args.plot and gradients is not None:
+            plots.plot_gradients(sweep, args.plot)
+        elif args.plot:
             plots.plot_ratio(sweep, args.plot)
         if args.spectrum_plot:
             plots.plot_spectrum(sweep, args.spectrum_plot)
         if args.histogram:
             plots.plot_histograms(sweep, args.histogram)
+    return 0
+
+
+def _run_ode(args: argparse.Namespace) -> int:
+    """``scaling --ode``: the stack at alpha = 1/L with smooth weight functions against the neural ODE."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.render.sweep_output import render_ode
+    from residual_expansion.scaling.limits import ode_errors
+
+    if args.model != "res3" or args.gradients or args.hurst is not None or args.orders is not None:
+        raise UsageError("--ode runs res3 with smooth weight functions; it takes --depths, --samples, --dim, "
+                         "--activation, --seed and --plot only")
+    if args.activation not in ("tanh", "identity"):
+        raise UsageError("--ode needs a smooth activation: --activation tanh or identity")
+    depths = tuple(args.depths) if args.depths is not None else (16, 32, 64, 128, 256, 512)
+    if args.plot:
+        from residual_expansion.render.figures import pyplot
+
+        pyplot()
+    res = ode_errors(depths, args.samples, args.dim, args.activation, args.seed)
+    print(render_ode(res, args.format))
+    if args.plot:
+        from residual_expansion.render import figures as plots
+
+        plots.plot_ode(res, args.plot)
     return 0
 
 

@@ -301,7 +301,7 @@ def plot_histograms(sweep: Sweep, path: str) -> None:
 def plot_heatmap(hmap, path: str) -> None:
     """Marion et al.'s Figure 7: log10 of the mean ratios over (beta, H) at the largest depth, colour range
     [-1, 1], forward (and gradient) panels, with the derived critical line max(H, 1/2) and, with two
-    depths, the measured crossings."""
+    depths, the finite-depth first-order line and the measured crossings."""
     plt = pyplot()
     depth = max(hmap.depths)
     panels = [("forward", r"$\log_{10} \|h_L - h_0\| / \|h_0\|$")]
@@ -325,6 +325,9 @@ def plot_heatmap(hmap, path: str) -> None:
         fig.colorbar(im, ax=ax, label=label)
         if extent is not None and all(a is not None for a in hmap.derived_asymptotic):
             ax.plot(hmap.derived_asymptotic, hs, "k-", lw=1.5, label="derived: max(H, 1/2)")
+            if all(f is not None for f in hmap.derived_finite):
+                ax.plot(hmap.derived_finite, hs, "k--", lw=1.0,
+                        label=f"first-order line, L={min(hmap.depths)}..{max(hmap.depths)}")
             meas = hmap.measured_forward if kind == "forward" else hmap.measured_gradient
             pts = [(m[0], h) for m, h in zip(meas, hs) if m[0] is not None]
             if pts:

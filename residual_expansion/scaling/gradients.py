@@ -20,10 +20,10 @@ weights; ``random`` is v ~ N(0, I_d), independent of everything.
 
 Everything is vectorised over samples and schedules (no Python loop over samples): the
 state has shape (samples, schedules, d), the same networks run under every schedule
-(common random numbers). The forward pass keeps the pre-activations of each layer; the
-weights of i.i.d. laws are drawn from one generator per layer, seeded by
-(seed, depth, chunk, layer), and drawn again in the backward pass (no L x d x d storage);
-correlated laws (smooth, fbm) are materialised once per chunk and reused.
+(common random numbers). The forward pass keeps the pre-activations and the weights of
+each layer for the backward pass (chunks of samples sized so this stays under 256 MiB);
+i.i.d. weights come from one generator per layer seeded by (seed, depth, chunk, layer),
+correlated laws (smooth, fbm) are materialised once per chunk.
 
 Exact predictions for a random cotangent (proofs/backward.md): v ~ N(0, I_d) is isotropic
 and independent of the network, so E ||J^T v||^2 / ||v||^2 = E tr(J J^T) / d, and
@@ -158,11 +158,10 @@ def _layer_rng(seed: int, depth: int, chunk: int, layer: int) -> np.random.Gener
 
 
 def chunk_size(model: Model, init: Init, depth: int, samples: int, schedules: int) -> int:
-    """Samples per chunk so stored pre-activations (and correlated weights) stay under 256 MiB."""
+    """Samples per chunk so the stored pre-activations and weights of a chunk stay under 256 MiB
+    (at least one sample per chunk)."""
     d = model.dim
-    per = 8 * depth * schedules * d * (1 if model.kind == "linear" else 1)
-    if not init.iid:
-        per += 8 * depth * model.matrices * d * d
+    per = 8 * depth * (schedules * d + model.matrices * d * d)
     return max(1, min(samples, GRAD_BUDGET // per))
 
 
@@ -240,11 +239,15 @@ def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, s
         count = c * model.matrices * d * d
         paths = correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
 
+    drawn: dict[int, list[np.ndarray]] = {}
+
     def weights(k: int) -> list[np.ndarray]:
         if paths is not None:
             return [paths[k, j] for j in range(model.matrices)]
-        lr = _layer_rng(seed, depth, chunk, k)
-        return [draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
+        if k not in drawn:  # first call: the forward pass; the backward pass reuses them
+            lr = _layer_rng(seed, depth, chunk, k)
+            drawn[k] = [draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
+        return drawn[k]
 
     def cotangent_of(h: np.ndarray) -> np.ndarray:
         if cotangent == "loss":
