@@ -153,6 +153,16 @@ def predicted_grad_energy(model: Model, activation: Pointwise, iid: bool, cotang
     return math.inf if log > 709.0 else math.exp(log)
 
 
+def _stats_or_none(cols: Sequence[np.ndarray]) -> list[SampleStats] | None:
+    """SampleStats of each column, or None when a value or a statistic is not finite (overflow)."""
+    if not all(np.all(np.isfinite(col)) for col in cols):
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        stats = [SampleStats.of(col) for col in cols]
+    ok = all(math.isfinite(v) for st in stats for v in (st.mean, st.stderr, st.q05, st.q50, st.q95))
+    return stats if ok else None
+
+
 def _layer_rng(seed: int, depth: int, chunk: int, layer: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, depth, chunk, layer]))
 
@@ -167,12 +177,15 @@ def chunk_size(model: Model, init: Init, depth: int, samples: int, schedules: in
 
 def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray,
                      weights: Callable[[int], list[np.ndarray]], cotangent_of: Callable[[np.ndarray], np.ndarray],
-                     tick: Progress | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     tick: Progress | None = None, bad: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h_L, p_L and p_0 = (d h_L / d h_0)^T p_L for c networks under m schedules.
 
     ``lams`` (m, L); ``h0`` (c, d); ``weights(k)`` the layer-k matrices, each (c, d, d)
     ([A], [V], [V] or [W, V] for linear, res1, res2, res3), called once in the forward and
-    once in the backward pass; ``cotangent_of(h_L)`` returns p_L, shape (c, m, d).
+    once in the backward pass; ``cotangent_of(h_L)`` returns p_L, shape (c, m, d). ``bad``
+    (shape (m,), zeros), when given, receives per schedule the first layer at which some
+    network's state became non-finite.
 
     >>> act = pointwise("identity")
     >>> a = np.array([[[0.0, 1.0], [0.0, 0.0]]])  # one network, d = 2
@@ -205,6 +218,9 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
             z = h @ w.transpose(0, 2, 1)
             stored[k] = z
             h = h + lam * (act.value(z) @ v.transpose(0, 2, 1))
+        if bad is not None:
+            fresh = (bad == 0) & ~np.all(np.isfinite(h), axis=(0, 2))
+            bad[fresh] = k + 1
         tick(1)
     p_l = cotangent_of(h)
     p = p_l.copy()
@@ -257,14 +273,15 @@ def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, s
             return 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]
         return np.repeat(rng.standard_normal((c, 1, d)), m, axis=1)
 
-    h, p_l, p = forward_backward(model.kind, act, lams, h0, weights, cotangent_of, tick)
+    bad = np.zeros(m, dtype=int)
+    h, p_l, p = forward_backward(model.kind, act, lams, h0, weights, cotangent_of, tick, bad)
     n0 = np.linalg.norm(h0, axis=-1)[:, None]
     nl = np.linalg.norm(p_l, axis=-1)
     fwd_norm = np.linalg.norm(h, axis=-1) / n0
     fwd_diff = np.linalg.norm(h - h0[:, None, :], axis=-1) / n0
     back = np.linalg.norm(p, axis=-1) / nl
     back_diff = np.linalg.norm(p_l - p, axis=-1) / nl
-    return fwd_norm, fwd_diff, back, back_diff
+    return fwd_norm, fwd_diff, back, back_diff, bad
 
 
 def simulate_gradients(
@@ -309,21 +326,26 @@ def simulate_gradients(
             c = min(per, samples - start)
             parts.append(_chunk(model, init, act, lams, c, seed, depth, chunk, cotangent, factor, tick))
     fwd_norm, fwd_diff, back, back_diff = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    bads = np.stack([p[4] for p in parts])
+    first_bad = np.where(bads > 0, bads, depth + 1).min(axis=0)
     runs, grads = [], []
     for j, sch in enumerate(schedules):
-        cols = (fwd_diff[:, j], fwd_diff[:, j] ** 2, fwd_norm[:, j], fwd_norm[:, j] ** 2)
-        if all(np.all(np.isfinite(col)) for col in cols) and np.all(fwd_norm[:, j] > 0):
-            stats = [SampleStats.of(col) for col in cols]
+        with np.errstate(over="ignore"):
+            cols = (fwd_diff[:, j], fwd_diff[:, j] ** 2, fwd_norm[:, j], fwd_norm[:, j] ** 2)
+        stats = _stats_or_none(cols)
+        if stats is not None and np.all(fwd_norm[:, j] > 0):
             runs.append(DepthRun(sch, depth, "materialised-backprop", samples, None, *stats,
                                  log_moments=LogMoments.of(np.log(fwd_norm[:, j] ** 2))))
         else:
-            runs.append(DepthRun(sch, depth, "materialised-backprop", samples, depth, None, None, None, None))
+            at = int(first_bad[j]) if first_bad[j] <= depth else depth
+            runs.append(DepthRun(sch, depth, "materialised-backprop", samples, at, None, None, None, None))
         pred = predicted_grad_energy(model, act, init.iid, cotangent, sch.scales(depth))
-        gcols = (back[:, j], back_diff[:, j], back[:, j] ** 2)
+        with np.errstate(over="ignore"):
+            gcols = (back[:, j], back_diff[:, j], back[:, j] ** 2)
         kept = (fwd_norm[:, j].copy(), back[:, j].copy()) if keep_samples else (None, None)
-        if all(np.all(np.isfinite(col)) for col in gcols):
-            stats = (SampleStats.of(col) for col in gcols)
-            grads.append(GradientRun(sch, depth, cotangent, samples, False, *stats, pred, *kept))
+        gstats = _stats_or_none(gcols)
+        if gstats is not None:
+            grads.append(GradientRun(sch, depth, cotangent, samples, False, *gstats, pred, *kept))
         else:
             grads.append(GradientRun(sch, depth, cotangent, samples, True, None, None, None, pred, *kept))
     return tuple(runs), tuple(grads)

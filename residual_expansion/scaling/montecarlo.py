@@ -122,8 +122,9 @@ class LogMoments:
     def of(values: np.ndarray) -> "LogMoments":
         v = np.asarray(values, dtype=float)
         n = len(v)
-        var = float(np.var(v, ddof=1))
-        m4 = float(np.mean((v - v.mean()) ** 4))
+        with np.errstate(over="ignore", invalid="ignore"):
+            var = float(np.var(v, ddof=1))
+            m4 = float(np.mean((v - v.mean()) ** 4))
         se_var = math.sqrt(max(m4 - var * var * (n - 3) / (n - 1), 0.0) / n) if n > 3 else math.inf
         return LogMoments(n, float(v.mean()), math.sqrt(var / n), var, se_var)
 
