@@ -6,7 +6,7 @@ so when a property fails hypothesis *shrinks* the example: a labeled tree toward
 nodes and smaller labels, an architecture towards fewer nodes and edges, a stack towards
 depth 1, dim 1, seed 0.
 
-* :func:`labeled_trees` / :func:`rooted_trees`: trees of the closed form (docs/theory.md, section 2),
+* :func:`labeled_trees` / :func:`rooted_trees`: trees of the closed form (docs/theory.md#the-residual-expansion-theorem),
   drawn as a shape (``st.recursive``) then labels, so a tree shrinks to a subtree;
 * :func:`expansions`: closed forms ``expand(n, K)`` (distinct, uniform or weight-tied);
 * :func:`residual_stacks`: seeded numpy stacks of every family and activation

@@ -12,7 +12,7 @@ lowest order (then canonical order) whose coefficient in your formula differs fr
 theorem's, the lowest order k at which the two sides differ, the shortest path length
 whose count differs. pytest shows the message as is.
 
-Reference: docs/testing.md (worked examples); docs/theory.md sections 2 and 4.
+Reference: docs/testing.md (worked examples); docs/docs/theory.md#the-residual-expansion-theorem and docs/theory.md#computation-path-dags.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def test_each_exact_route_alone_rejects_corruption(name):
 
 
 def test_scalar_twins_are_caught_by_vector_routes():
-    """theory 2 scalar caveat: g4''[g3' g1, g2] and g4''[g3' g2, g1] read the same for d = 1.
+    """docs/theory.md#the-residual-expansion-theorem (scalar caveat): g4''[g3' g1, g2] and g4''[g3' g2, g1] read the same for d = 1.
 
     Doubling one and dropping the other leaves the scalar ring route blind; the vector
     routes (polynomial instances in Q^2, free induction) must still reject it.

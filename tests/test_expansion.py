@@ -1,6 +1,6 @@
 """The closed form: terms, coefficients, renderers, and its agreement with tree-free routes.
 
-Reference values: theory.md section 2 (n = 3, order 3: five terms; low orders), 3.2.
+Reference values: docs/theory.md#the-residual-expansion-theorem (n = 3, order 3: five terms; low orders), docs/theory.md#weight-tied-modules.
 """
 
 import json
@@ -34,7 +34,7 @@ def test_n3_order3_terms_and_coefficients():
     e = expand(3, 3)
     assert e.counts() == (3, 3, 5)
     third = {str(t.tree): t.coefficient for t in e.of_order(3)}
-    # theory.md section 2: g3' g2' g1, (1/2) g2''[g1,g1], (1/2) g3''[g1,g1], g3''[g1,g2], (1/2) g3''[g2,g2]
+    # docs/theory.md#the-residual-expansion-theorem: g3' g2' g1, (1/2) g2''[g1,g1], (1/2) g3''[g1,g1], g3''[g1,g2], (1/2) g3''[g2,g2]
     assert third == {
         "g3' g2' g1": 1, "g2''[g1, g1]": Fraction(1, 2), "g3''[g1, g1]": Fraction(1, 2),
         "g3''[g1, g2]": 1, "g3''[g2, g2]": Fraction(1, 2),
@@ -58,7 +58,7 @@ def test_weights_per_layer_and_numbers():
 def test_tied_coefficients_n4():
     e = expand(4, 4, tied=True)
     got = {str(t.tree): t.coefficient for t in e.terms}
-    # theory 3.2: a_4 / sigma
+    # docs/theory.md#weight-tied-modules: a_4 / sigma
     assert got == {"[]": 4, "[[]]": 6, "[[],[]]": 7, "[[[]]]": 4, "[[],[],[]]": 6,
                    "[[],[[]]]": 11, "[[[],[]]]": 3, "[[[[]]]]": 1}
 

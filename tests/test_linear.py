@@ -1,6 +1,6 @@
 """Exact linear unraveling (residual_expansion.paths.unraveling) and the LINEAR claim.
 
-Reference: theory.md §3.1: x_n = sum over subsets S of prod lambda_S A_{s_k}...A_{s_1} x,
+Reference: docs/theory.md#linear-modules: x_n = sum over subsets S of prod lambda_S A_{s_k}...A_{s_1} x,
 2^n words, C(n,k) of length k.
 """
 

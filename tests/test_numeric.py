@@ -1,8 +1,8 @@
 """Module families, Taylor mode, the numeric closed form, the remainder fit and the sign radius.
 
-References: low-order formulas from theory.md section 2 (order 1: sum g_i; order 2:
-sum_{j<i} g_i' g_j); linear unraveling and Veit's 2^n paths from theory.md 3.1; the
-counts N(n, k) from theory.md section 2's table.
+References: low-order formulas from docs/theory.md#the-residual-expansion-theorem (order 1: sum g_i; order 2:
+sum_{j<i} g_i' g_j); linear unraveling and Veit's 2^n paths from docs/theory.md#linear-modules; the
+counts N(n, k) from docs/theory.md#tree-counts.
 """
 
 import math
@@ -72,7 +72,7 @@ def test_make_stack_is_deterministic_and_shaped():
 
 
 def test_marion_uniform_initialisation_bounds():
-    # theory.md 5.3: U(-sqrt(3/d), sqrt(3/d)).
+    # docs/theory.md#marion-models: U(-sqrt(3/d), sqrt(3/d)).
     s = make_stack("res3", 4, 40, seed=0)
     bound = math.sqrt(3 / 40)
     for layer in s.modules:
@@ -132,7 +132,7 @@ def test_taylor_mode_equals_closed_form(stack, order):
 
 @given(stack_strategy(activations=tuple(ACTIVATIONS)), st.floats(0.0, 0.3))
 def test_order_zero_and_low_orders_by_hand(stack, lam):
-    # theory.md 2: T_1 = sum_i g_i(x), T_2 = sum_{j<i} g_i'(x) g_j(x).
+    # docs/theory.md#the-residual-expansion-theorem: T_1 = sum_i g_i(x), T_2 = sum_{j<i} g_i'(x) g_j(x).
     T = taylor_coefficients(stack, 2)
     x, L = stack.x, stack.modules
     g = [m.value(x) for m in L]
@@ -144,7 +144,7 @@ def test_order_zero_and_low_orders_by_hand(stack, lam):
 def test_closed_form_memoises_subtrees_and_counts():
     s = make_stack("mlp", 5, 3, seed=0)
     cf = closed_form(s, expansion_terms(5, 4))
-    # N(5, k) = 5, 10, 30, 90 (theory.md section 2): every tree is a distinct subtree.
+    # N(5, k) = 5, 10, 30, 90 (docs/theory.md#the-residual-expansion-theorem): every tree is a distinct subtree.
     assert cf.terms == 135 and cf.subtrees == 135
 
 
@@ -155,7 +155,7 @@ def test_closed_form_rejects_labels_beyond_the_stack():
 
 
 def test_chain_terms_are_the_whole_closed_form_of_linear_and_relu_stacks():
-    # theory.md 3.1: only chains survive for linear modules; g'' = 0 for piecewise-linear too.
+    # docs/theory.md#linear-modules: only chains survive for linear modules; g'' = 0 for piecewise-linear too.
     for family, act in (("linear", None), ("affine", None), ("mlp", "relu")):
         s = make_stack(family, 4, 3, activation_name=act, seed=1)
         full = closed_form(s, expansion_terms(4, 4), 4)

@@ -1,6 +1,6 @@
 """Architectures, path polynomials and path statistics (residual_expansion.paths.architectures, .paths).
 
-Reference values: theory.md §3.3 and §4 ((1+t)^n, (1+t)^(2n), Veit et al.'s 54-block
+Reference values: docs/theory.md#weighted-ensemble-size and docs/theory.md#computation-path-dags ((1+t)^n, (1+t)^(2n), Veit et al.'s 54-block
 ResNet with 98.0% of paths through 19..35 modules); binomial coefficients from math.comb.
 """
 
@@ -182,7 +182,7 @@ def test_cycle_message_names_an_edge_of_the_cycle():
 @FAST
 @given(n=st.integers(1, 300))
 def test_plain_is_binomial(n):
-    # theory.md §4: (1+t)^n; coefficients C(n,k) by math.comb
+    # docs/theory.md#computation-path-dags: (1+t)^n; coefficients C(n,k) by math.comb
     assert path_polynomial(plain(n)) == tuple(math.comb(n, k) for k in range(n + 1))
 
 
@@ -294,7 +294,7 @@ def test_shortest_interval_brute_force(counts, share):
 
 
 def test_veit_54_blocks():
-    # theory.md §4: 98.0% of the 2^54 paths pass through 19..35 modules
+    # docs/theory.md#computation-path-dags: 98.0% of the 2^54 paths pass through 19..35 modules
     s = path_statistics(plain(54))
     assert s.total == 2**54 and s.counts == tuple(math.comb(54, k) for k in range(55))
     assert s.mean == 27 and s.variance == Fraction(27, 2)
@@ -330,7 +330,7 @@ def test_evaluate_matches_horner(counts, lam):
 
 
 def test_weighted_sizes_plain():
-    # theory.md §3.3: P(lambda) = (1 + lambda)^n
+    # docs/theory.md#weighted-ensemble-size: P(lambda) = (1 + lambda)^n
     n = 16
     s = path_statistics(plain(n))
     w = {x.label: x for x in s.weighted}

@@ -21,7 +21,7 @@ def run(capsys, *argv):
 
 
 def test_depth_54_text(capsys):
-    # theory.md §4: 2^54 paths, counts C(54, k), 98% of them through 19..35 modules
+    # docs/theory.md#computation-path-dags: 2^54 paths, counts C(54, k), 98% of them through 19..35 modules
     status, out, _ = run(capsys, "paths", "--depth", "54")
     assert status == 0
     assert "18014398509481984 = 2^54" in out

@@ -26,7 +26,7 @@ from residual_expansion.scaling.sweep import run_sweep
 
 
 def test_named_schedules():
-    # theory.md section 1: const beta=0, sqrt beta=1/2, inv beta=1
+    # docs/theory.md#residual-stacks: const beta=0, sqrt beta=1/2, inv beta=1
     assert parse_schedule("const").scales(5).tolist() == [1.0] * 5
     assert parse_schedule("sqrt").scales(4).tolist() == [0.5] * 4
     assert parse_schedule("inv", c=2.0).scales(4).tolist() == [0.5] * 4
@@ -51,7 +51,7 @@ def test_explicit_schedule_fixes_depth():
 
 
 def test_ensemble_size():
-    # theory.md 3.3: lambda = 1 gives 2^n; lambda = 1/n tends to e
+    # docs/theory.md#weighted-ensemble-size: lambda = 1 gives 2^n; lambda = 1/n tends to e
     assert scaling.ensemble_size([1.0] * 20).value == pytest.approx(2.0**20)
     assert scaling.ensemble_size([1e-4] * 10_000).value == pytest.approx(math.e, rel=1e-4)
     # lambda = 1/sqrt(n): about e^(sqrt(n) - 1/2)
@@ -69,7 +69,7 @@ def test_linear_energy_and_overflow():
 @given(n=st.integers(1, 30), lam=st.floats(0.01, 2.0), s=st.floats(0.1, 2.0))
 @settings(max_examples=40, deadline=None)
 def test_spectrum_is_binomial_for_uniform_lambda(n, lam, s):
-    # theory.md 5.2: e_k = C(n,k) (lambda s)^(2k); the orders sum to prod(1 + lambda^2 s^2)
+    # docs/theory.md#iid-linear-modules: e_k = C(n,k) (lambda s)^(2k); the orders sum to prod(1 + lambda^2 s^2)
     spec = scaling.linear_energy_spectrum([lam] * n, s)
     want = [comb(n, k) * (lam * s) ** (2 * k) for k in range(n + 1)]
     assert np.allclose(spec, want, rtol=1e-10)
@@ -94,7 +94,7 @@ def test_poisson_limit_of_spectrum():
 
 
 def test_res3_energy():
-    # theory.md 5.3: (1 + alpha^2/2)^L
+    # docs/theory.md#marion-models: (1 + alpha^2/2)^L
     L = 30
     assert scaling.res3_energy(power(0.5).scales(L)).value == pytest.approx((1 + 1 / (2 * L)) ** L)
     assert scaling.res3_energy([1.0] * 3, activation="identity").value == pytest.approx(8.0)
@@ -187,7 +187,7 @@ def _z(stat: SampleStats, pred: float) -> float:
 
 @pytest.mark.parametrize("route", ["materialised", "gaussian-vector", "gaussian-radial"])
 def test_res3_routes_agree_with_identity(route):
-    # every exact route reproduces (1 + alpha^2/2)^L - 1 within 4 standard errors (theory.md 5.3)
+    # every exact route reproduces (1 + alpha^2/2)^L - 1 within 4 standard errors (docs/theory.md#marion-models)
     model = Model("res3", dim=12, input_dim=8)
     (run,) = simulate(model, Init("iid-gaussian"), [power(0.5)], 12, 3000, 3, route=route)
     assert run.route == route

@@ -1,6 +1,6 @@
 """Labeled and unlabeled rooted trees: canonical form, sigma, gamma, counting.
 
-Reference values: theory.md section 2 (table of N(n, k)), section 3.2 (n = 4 weight-tied
+Reference values: docs/theory.md#tree-counts, docs/theory.md#weight-tied-modules (n = 4 weight-tied
 table), OEIS A000081 (unlabeled rooted trees by order).
 """
 
@@ -22,7 +22,7 @@ from residual_expansion.theorem.trees import (
     trees_by_shape,
 )
 
-# theory.md section 2, table of N(n, k) for n = 2..6, k = 1..6
+# docs/theory.md#tree-counts for n = 2..6, k = 1..6
 N_TABLE = {
     2: [2, 1, 1, 1, 1, 1],
     3: [3, 3, 5, 8, 13, 20],
@@ -40,7 +40,7 @@ def test_counts_match_theory_table_by_recursion_and_enumeration(n):
 
 @pytest.mark.parametrize("n", range(1, 9))
 def test_order_three_closed_form(n):
-    # theory.md section 2: N(n, 3) = C(n, 3) + C(n + 1, 3)
+    # docs/theory.md#the-residual-expansion-theorem: N(n, 3) = C(n, 3) + C(n + 1, 3)
     from math import comb
 
     assert count_labeled_trees(n, 3) == comb(n, 3) + comb(n + 1, 3)
@@ -75,7 +75,7 @@ def test_sigma_examples():
     assert LabeledTree(5, (LabeledTree(4, (g1, g1)), LabeledTree(4, (g1, g1)))).sigma() == 8
 
 
-# theory.md section 3.2, n = 4
+# docs/theory.md#weight-tied-modules, n = 4
 TIED_N4 = [
     ([], 4, 1, 1), ([[]], 6, 1, 2), ([[], []], 14, 2, 3), ([[[]]], 4, 1, 6),
     ([[], [], []], 36, 6, 4), ([[], [[]]], 11, 1, 8), ([[[], []]], 6, 2, 12), ([[[[]]]], 1, 1, 24),
@@ -89,7 +89,7 @@ def test_weight_tied_table_n4(nested, a4, sigma, gamma):
 
 
 def test_chain_and_cherry_labelings():
-    # theory 3.2: chains a_n = C(n, |tau|); cherry [tau, tau] (tau = leaf): (n-1) n (2n-1) / 6
+    # docs/theory.md#weight-tied-modules: chains a_n = C(n, |tau|); cherry [tau, tau] (tau = leaf): (n-1) n (2n-1) / 6
     from math import comb
 
     cherry = RootedTree.from_list([[], []])

@@ -1,4 +1,4 @@
-"""Claims of the scaling regimes (theory.md section 5): SCALE-ENERGY, SCALE-SPECTRUM,
+"""Claims of the scaling regimes (docs/theory.md#scaling-regimes): SCALE-ENERGY, SCALE-SPECTRUM,
 MARION-RES3, MARION-REGIMES.
 
 Each check is a pure function taking the prediction under test as a parameter (default:

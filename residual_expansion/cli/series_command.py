@@ -7,7 +7,7 @@ import argparse
 from residual_expansion.cli.args import positive_int
 
 #: sympy.series of the nested composition takes about 0.5 s at n = K = 3, 5 s at n = 6,
-#: K = 3 and 11 s at n = 8, K = 3 (theory.md section 6); larger requests are refused.
+#: K = 3 and 11 s at n = 8, K = 3 (docs/theory.md#reference-values); larger requests are refused.
 SERIES_LIMIT = 24  # depth * order
 
 

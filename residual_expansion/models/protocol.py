@@ -32,7 +32,7 @@ Optional (checked with ``hasattr``):
 * ``magnitude(x, vectors)``: |g|^(m)(x)[|v_1|, ...], the same sum in absolute values
   (for rounding bounds); modules without it get a derived bound from ``derivative``.
 
-Reference: docs/theory.md (notation, section "Residual stacks").
+Reference: docs/theory.md#residual-stacks.
 """
 
 from __future__ import annotations

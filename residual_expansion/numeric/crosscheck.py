@@ -14,7 +14,7 @@ checks three things:
    rounding, at any lambda for linear/affine, inside the certified sign radius for
    piecewise-linear activations.
 
-Reference: theory.md sections 2, 3.1; proofs/numeric.md.
+Reference: docs/theory.md#the-residual-expansion-theorem and docs/theory.md#linear-modules; proofs/numeric.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 When every module has vanishing second derivatives at the input x (linear, affine, and
 piecewise-linear modules away from their kinks) the closed form keeps only the chain
-trees, one per computation path ``s_1 < ... < s_k`` (Veit's paths, docs/theory.md 3.1):
+trees, one per computation path ``s_1 < ... < s_k`` (Veit's paths, docs/theory.md#linear-modules):
 
     T_k = sum_{s_1 < ... < s_k} J_{s_k} ... J_{s_2} v_{s_1},    J_r = g_r'(x),  v_r = g_r(x).
 

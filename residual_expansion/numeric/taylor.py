@@ -20,7 +20,7 @@ pre-activation changes sign (where the expansion is an exact polynomial identity
 :func:`chain_terms` lists Veit et al.'s 2^n - 1 computation paths as chain-tree terms, the whole
 closed form of linear, affine and piecewise-linear stacks.
 
-Reference: theory.md sections 2 and 3.1; proofs/numeric.md.
+Reference: docs/theory.md#the-residual-expansion-theorem and docs/theory.md#linear-modules; proofs/numeric.md.
 """
 
 from __future__ import annotations
@@ -518,7 +518,7 @@ def chain_terms(depth: int) -> tuple:
 
     A path s_1 < ... < s_k is the chain tree g_{s_k}' ... g_{s_2}' g_{s_1} (sigma = 1), so
     its term is ``Term(k, chain, 1)``. For linear, affine and piecewise-linear modules every
-    other tree has a node with >= 2 children and F = 0 there (theory.md 3.1), so these
+    other tree has a node with >= 2 children and F = 0 there (docs/theory.md#linear-modules), so these
     2^n - 1 terms are the whole order-n closed form.
 
     >>> [str(t.tree) for t in chain_terms(2)]

@@ -4,7 +4,7 @@ A residual architecture is drawn as a DAG whose nodes are *junctions* (the runni
 ``x_i``, where branches meet by addition) and *modules* (the residual functions ``g_i``).
 A block ``x_i = x_{i-1} + g_i(x_{i-1})`` contributes the skip edge ``x_{i-1} -> x_i`` and
 the branch ``x_{i-1} -> g_i -> x_i``. A *computation path* is a directed path from the
-input to the output; its *length* is the number of module nodes on it (theory.md §4).
+input to the output; its *length* is the number of module nodes on it (docs/theory.md#computation-path-dags).
 
 Built-in architectures
 ----------------------
@@ -210,7 +210,7 @@ def plain(n: int) -> Architecture:
     >>> a.modules, a.graph.number_of_edges(), a.input, a.output
     (2, 6, 'x0', 'x2')
 
-    Reference: theory.md §4 (plain stack).
+    Reference: docs/theory.md#computation-path-dags (plain stack).
     """
     if n < 1:
         raise UsageError(f"depth {n} is not positive; a plain stack has at least one block")
@@ -239,7 +239,7 @@ def two_branch(n: int) -> Architecture:
     >>> a.modules, a.depth
     (6, 3)
 
-    Reference: theory.md §4 (a layer with two residual sub-blocks).
+    Reference: docs/theory.md#computation-path-dags (a layer with two residual sub-blocks).
     """
     if n < 1:
         raise UsageError(f"depth {n} is not positive; a two-branch stack has at least one layer")

@@ -8,7 +8,7 @@ For an architecture (a DAG with one input and one output, :mod:`.architectures`)
 
 so ``P(1)`` is the number of computation paths, ``c_k`` the number of paths of length
 ``k`` and, for modules scaled by ``lambda``, ``P(lambda)`` the weighted ensemble size
-(theory.md §3.3, §4). A plain stack of ``n`` blocks has ``P = (1+t)^n``, a two-branch
+(docs/theory.md#weighted-ensemble-size, docs/theory.md#computation-path-dags). A plain stack of ``n`` blocks has ``P = (1+t)^n``, a two-branch
 (Transformer) stack ``(1+t)^(2n)``.
 
 Three independent routes compute ``P`` with exact integers:
@@ -185,7 +185,7 @@ def product_of_powers(factors: dict[Polynomial, int]) -> Polynomial:
 
 
 def binomial_polynomial(m: int) -> Polynomial:
-    """``(1+t)^m`` by the binomial theorem: ``(C(m,0), ..., C(m,m))`` (theory.md §3.1, §4).
+    """``(1+t)^m`` by the binomial theorem: ``(C(m,0), ..., C(m,m))`` (docs/theory.md#linear-modules, docs/theory.md#computation-path-dags).
 
     >>> binomial_polynomial(3)
     (1, 3, 3, 1)
@@ -266,7 +266,7 @@ def path_polynomial(arch: Architecture) -> Polynomial:
     >>> path_polynomial(plain(4))
     (1, 4, 6, 4, 1)
 
-    Reference: theory.md §4; Veit, Wilber, Belongie (2016), §3.
+    Reference: docs/theory.md#computation-path-dags; Veit, Wilber, Belongie (2016), §3.
     """
     module, preds, farthest = _indexed(arch)
     cuts = set(_cut_positions(farthest))
@@ -558,7 +558,7 @@ def log_evaluate(counts: Sequence[int], lam: float) -> float:
 
 
 def schedule(depth: int) -> tuple[tuple[str, Fraction | None, float], ...]:
-    """The scales ``lambda = 1, 1/sqrt(n), 1/n`` (theory.md §3.3): ``(label, exact or None, float)``.
+    """The scales ``lambda = 1, 1/sqrt(n), 1/n`` (docs/theory.md#weighted-ensemble-size): ``(label, exact or None, float)``.
 
     ``1/sqrt(n)`` is exact when ``n`` is a perfect square.
 
@@ -626,7 +626,7 @@ def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE, exact_d
     >>> [(i.lo, i.hi) for i in s.ladder if i.target == Fraction(98, 100)]
     [(19, 35)]
 
-    Reference: theory.md §3.3, §4; Veit, Wilber, Belongie (2016), Fig. 6.
+    Reference: docs/theory.md#weighted-ensemble-size, docs/theory.md#computation-path-dags; Veit, Wilber, Belongie (2016), Fig. 6.
     """
     share = Fraction(share)
     if not 0 < share <= 1:

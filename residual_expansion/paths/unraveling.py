@@ -3,7 +3,7 @@
 With ``g_i(x) = A_i x`` the stack is ``x_n = (I + lambda_n A_n) ... (I + lambda_1 A_1) x``
 and expanding the product gives one ordered word per subset ``S = {s_1 < ... < s_k}``:
 
-    x_n = sum_S (prod_{i in S} lambda_i) A_{s_k} ... A_{s_1} x          (theory.md §3.1)
+    x_n = sum_S (prod_{i in S} lambda_i) A_{s_k} ... A_{s_1} x          (docs/theory.md#linear-modules)
 
 Three objects carry the same words, and this module builds each of them on its own route:
 

@@ -114,7 +114,7 @@ def _rational_latex(x: Fraction) -> str:
 class WeightFormatter:
     """The lambda weight of a term as text and LaTeX from its label counts, without sympy products.
 
-    ``lambda(t) = prod_v lambda_label(v)`` (docs/theory.md section 2). The strings equal
+    ``lambda(t) = prod_v lambda_label(v)`` (docs/theory.md#the-residual-expansion-theorem). The strings equal
     ``str(w).replace("**", "^")`` and ``sympy.latex(w)`` of the sympy product
     ``w = expansion.weight(term)`` (tests compare them on every term of several expansions):
 
@@ -481,7 +481,7 @@ def counts_table(rows: dict[int, list[int]], orders: int) -> Table:
 
 
 def tied_table(expansion: Expansion) -> Table:
-    """The weight-tied table of theory 3.2: tree, a_n, sigma, gamma, coefficient."""
+    """The weight-tied table of docs/theory.md#weight-tied-modules: tree, a_n, sigma, gamma, coefficient."""
     rows = []
     for t in expansion.terms:
         tau = t.tree

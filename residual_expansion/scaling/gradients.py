@@ -2,7 +2,7 @@
 
 With p_k = dl/dh_k, the backward pass of h_k = h_{k-1} + alpha_k g_k(h_{k-1}) is
 
-    p_{k-1} = p_k + alpha_k J_k(h_{k-1})^T p_k            (docs/theory.md, "Backward propagation")
+    p_{k-1} = p_k + alpha_k J_k(h_{k-1})^T p_k            (docs/theory.md#backward-propagation)
 
 where J_k is the Jacobian of the k-th branch; in the row convention (a vector is a row,
 h W^T applies W) the transposed products are

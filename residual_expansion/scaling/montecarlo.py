@@ -1,6 +1,6 @@
 """Batched Monte Carlo of random residual networks: forward passes and statistics.
 
-Models (theory.md 5.2 and 5.3), input h_0 = A x with x ~ U[0,1]^n_in and A (d x n_in)
+Models (docs/theory.md#iid-linear-modules and docs/theory.md#marion-models), input h_0 = A x with x ~ U[0,1]^n_in and A (d x n_in)
 i.i.d. of variance 1/n_in (uniform entries for ``iid-uniform``, Gaussian otherwise):
 
 - ``linear``: h_k = h_{k-1} + lambda_k A_k h_{k-1}

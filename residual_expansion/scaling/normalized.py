@@ -1,6 +1,6 @@
 """Monte Carlo of normalized residual stacks: pre- and post-normalization with RMSNorm or LayerNorm.
 
-Placements (docs/theory.md, section "Normalization"; proofs/normalization.md):
+Placements (docs/theory.md#normalization; proofs/normalization.md):
 
 - ``pre``:  h_k = h_{k-1} + lambda_k g_k(N(h_{k-1}))
 - ``post``: h_k = N(h_{k-1} + lambda_k g_k(h_{k-1}))

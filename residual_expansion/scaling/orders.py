@@ -1,7 +1,6 @@
 """Per-order energies of random nonlinear stacks through the Taylor-mode route, and the depth-independent bound.
 
-For uniform lambda, x_n(lambda) = sum_k lambda^k T_k (docs/theory.md, the Residual Expansion
-Theorem); Taylor-mode propagation gives T_0..T_K exactly (up to rounding) for every sample at
+For uniform lambda, x_n(lambda) = sum_k lambda^k T_k (docs/theory.md#the-residual-expansion-theorem); Taylor-mode propagation gives T_0..T_K exactly (up to rounding) for every sample at
 once, batched over per-sample weights. The order-k part at a given lambda is lambda^k T_k, so
 one propagation serves every schedule: lambda = c/n, c/sqrt(n) and 1.
 

@@ -1,4 +1,4 @@
-"""Predictions of the large-depth scaling regimes (theory.md sections 3.3 and 5).
+"""Predictions of the large-depth scaling regimes (docs/theory.md#weighted-ensemble-size and docs/theory.md#scaling-regimes).
 
 Everything is computed in log space so that a prediction that overflows float64 is
 reported as exploding (:attr:`LogValue.explodes`) rather than raising or becoming inf.
@@ -73,7 +73,7 @@ class LogValue:
 def ensemble_size(lams: Sequence[float] | np.ndarray) -> LogValue:
     """The weighted ensemble size sum_S prod_{i in S} lambda_i = prod_i (1 + lambda_i).
 
-    For uniform lambda it is (1 + lambda)^n (theory.md 3.3).
+    For uniform lambda it is (1 + lambda)^n (docs/theory.md#weighted-ensemble-size).
 
     >>> ensemble_size([1.0] * 10).value
     1024.0
@@ -86,7 +86,7 @@ def linear_energy(lams: Sequence[float] | np.ndarray, s: float = 1.0) -> LogValu
     """E ||x_n||^2 / ||x||^2 = prod_i (1 + lambda_i^2 s^2) for i.i.d. linear modules.
 
     A_i has i.i.d. zero-mean entries of variance s^2/d, independent across layers
-    (theory.md 5.2; exact for every d). Proof: proofs/scaling.md, claim SCALE-ENERGY.
+    (docs/theory.md#iid-linear-modules; exact for every d). Proof: proofs/scaling.md, claim SCALE-ENERGY.
 
     >>> round(linear_energy([0.5, 0.5]).value, 12)
     1.5625
@@ -144,7 +144,7 @@ def res3_energy(lams: Sequence[float] | np.ndarray, s: float = 1.0, activation: 
     """E ||h_L||^2 / ||h_0||^2 = prod_k (1 + alpha_k^2 kappa s^4) for res-3 without bias.
 
     h_{k+1} = h_k + alpha_k V_{k+1} sigma(W_{k+1} h_k), V and W i.i.d. symmetric entries of
-    variance s^2/d; kappa = 1/2 for ReLU, 1 for the identity (theory.md 5.3). With
+    variance s^2/d; kappa = 1/2 for ReLU, 1 for the identity (docs/theory.md#marion-models). With
     s = 1 and uniform alpha this is (1 + alpha^2/2)^L. Proof: proofs/scaling.md, claim
     MARION-RES3.
 

@@ -1,6 +1,6 @@
 """Scale schedules lambda_1..lambda_n of a residual stack x_i = x_{i-1} + lambda_i g_i(x_{i-1}).
 
-A *power schedule* is lambda_i = c * n^(-beta) for every layer (theory.md section 1):
+A *power schedule* is lambda_i = c * n^(-beta) for every layer (docs/theory.md#residual-stacks):
 beta = 0 (``const``), beta = 1/2 (``sqrt``, the i.i.d. critical scaling) and beta = 1
 (``inv``, the 1/n module scaling principle). An *explicit schedule* lists lambda_i per
 layer and only applies at depth n = len(list).

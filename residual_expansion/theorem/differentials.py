@@ -1,6 +1,6 @@
 """Elementary differentials F(t) evaluated in the exact settings the verifier compares.
 
-``F(t)(x) = g_r^{(m)}(x)[F(t_1)(x), ..., F(t_m)(x)]`` (theory.md section 2). Here it is
+``F(t)(x) = g_r^{(m)}(x)[F(t_1)(x), ..., F(t_m)(x)]`` (docs/theory.md#the-residual-expansion-theorem). Here it is
 evaluated (a) symbolically for scalar modules, as a monomial in generators standing for
 ``g_i^{(m)}(x)``, and (b) exactly on polynomial instances at a rational point, sharing the
 value of common subtrees. Also here: the *free* expansion, which builds the closed form

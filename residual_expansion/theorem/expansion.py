@@ -1,12 +1,12 @@
 """The closed form of the Residual Expansion Theorem, to any order.
 
-For the stack ``x_i = x_{i-1} + lambda_i g_i(x_{i-1})``, ``i = 1..n`` (theory.md section 2),
+For the stack ``x_i = x_{i-1} + lambda_i g_i(x_{i-1})``, ``i = 1..n`` (docs/theory.md#the-residual-expansion-theorem),
 
     x_n = x + sum_{k=1..K} sum_{|t| = k} lambda(t) / sigma(t) * F(t)(x) + O(max|lambda_i|^(K+1)),
 
 a sum over labeled trees ``t`` with scale weight ``lambda(t) = prod_v lambda_{label(v)}``.
 With weight-tied modules (``g_i = g``, ``lambda_i = lambda``) labelings of one shape tau
-collapse into ``lambda^|tau| a_n(tau) / sigma(tau) F(tau)(x)`` (theory 3.2): the B-series
+collapse into ``lambda^|tau| a_n(tau) / sigma(tau) F(tau)(x)`` (docs/theory.md#weight-tied-modules): the B-series
 of n explicit Euler steps; a_n(tau) is evaluated from its Newton form as a polynomial in n,
 so a tied expansion costs the same at any depth.
 
@@ -167,7 +167,7 @@ def expand(
     >>> expand(3, 3, degree=1).counts()   # linear modules: chains only, C(3, k)
     (3, 3, 1)
 
-    Reference: theory.md sections 2 and 3.2.
+    Reference: docs/theory.md#the-residual-expansion-theorem and docs/theory.md#weight-tied-modules.
     """
     _check_size(depth, order)
     if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int) or degree < 0):
@@ -182,7 +182,7 @@ def expand(
     if tied:
         if len(set(scales)) != 1:
             raise UsageError("weight-tied expansion needs one scale for every layer (lambda_i = lambda)")
-        # a_n(tau) from its Newton form in n: O(|tau|^2) per shape at any depth (theory 3.2)
+        # a_n(tau) from its Newton form in n: O(|tau|^2) per shape at any depth (docs/theory.md#weight-tied-modules)
         counts = ((k, tau, decreasing_labelings_at(tau, depth)) for k in range(1, order + 1) for tau in rooted_trees(k)
                   if degree is None or _max_children(tau) <= degree)
         terms = tuple(Term(k, tau, Fraction(a, tau.sigma())) for k, tau, a in counts if a > 0)

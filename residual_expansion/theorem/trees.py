@@ -1,6 +1,6 @@
 """Rooted trees: labeled trees of a residual stack and their unlabeled shapes.
 
-A *labeled tree* (theory.md section 2) is a rooted tree with unordered children whose
+A *labeled tree* (docs/theory.md#the-residual-expansion-theorem) is a rooted tree with unordered children whose
 nodes carry layer labels in ``1..n``, each child's label strictly below its parent's
 (siblings may share a label). It indexes one elementary differential
 ``F(t)(x) = g_r^{(m)}(x)[F(t_1)(x), ..., F(t_m)(x)]`` of the expansion of
@@ -42,7 +42,7 @@ def _symmetry(children: Sequence) -> int:
 class RootedTree:
     """An unlabeled rooted tree with unordered children (canonical: children sorted).
 
-    Nested-list notation (theory 3.2): a node is the list of its children, a leaf is ``[]``.
+    Nested-list notation (docs/theory.md#weight-tied-modules): a node is the list of its children, a leaf is ``[]``.
 
     >>> t = RootedTree.from_list([[[]], []])
     >>> t.to_list(), t.order, t.sigma(), t.gamma()
@@ -264,7 +264,7 @@ def labeled_trees(depth: int, order: int, max_children: int | None = None) -> tu
     >>> [str(t) for t in labeled_trees(3, 3)]
     ["g2''[g1, g1]", "g3''[g1, g1]", "g3''[g1, g2]", "g3''[g2, g2]", "g3' g2' g1"]
 
-    Reference: theory.md section 2 (N(3,3) = 5).
+    Reference: docs/theory.md#the-residual-expansion-theorem (N(3,3) = 5).
     """
     return labeled_trees_by_order(depth, order, max_children)[order - 1]
 
@@ -322,7 +322,7 @@ def count_labeled_trees(depth: int, order: int, max_children: int | None = None)
     >>> [count_labeled_trees(4, k, max_children=1) for k in range(1, 6)]
     [4, 6, 4, 1, 0]
 
-    Reference: theory.md section 2, table of N(n, k).
+    Reference: docs/theory.md#tree-counts.
     """
     _positive("depth", depth)
     _positive("order", order)
@@ -425,7 +425,7 @@ def decreasing_labelings(tree: RootedTree, depth: int) -> int:
     >>> [decreasing_labelings(RootedTree.from_list(t), 4) for t in ([], [[]], [[], []], [[[]]])]
     [4, 6, 14, 4]
 
-    Reference: theory.md section 3.2 (table for n = 4); Butcher, explicit Euler B-series.
+    Reference: docs/theory.md#weight-tied-modules (table for n = 4); Butcher, explicit Euler B-series.
     """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise UsageError(f"depth must be an integer >= 0, got {depth!r}")
@@ -435,8 +435,7 @@ def decreasing_labelings(tree: RootedTree, depth: int) -> int:
 def labelings_differences(tree: RootedTree) -> tuple[int, ...]:
     """Forward differences ``Delta^j a_0(tau)``, j = 0..|tau|, of the polynomial n -> a_n(tau).
 
-    ``a_n(tau)`` is a polynomial in n of degree |tau| valid at every n >= 0 (docs/theory.md
-    section 3.2): ``f(tau, r)`` is, for r >= 1, a product of the children's prefix sums
+    ``a_n(tau)`` is a polynomial in n of degree |tau| valid at every n >= 0 (docs/theory.md#weight-tied-modules): ``f(tau, r)`` is, for r >= 1, a product of the children's prefix sums
     ``sum_{s<r} f(c, s)``, each a polynomial in r of degree |c| (Faulhaber), and ``a_n`` sums
     ``f(tau, r)`` over r = 1..n. So the |tau| + 1 direct counts at n = 0..|tau| fix it, and
     its Newton form ``a_n = sum_j binom(n, j) Delta^j a_0`` has integer differences.

@@ -14,7 +14,7 @@ route of the project (cross-check, exact route, Monte Carlo) accepts a user's mo
 Module; :func:`residual_expansion.models.adapters.loader.load_stack` reads a
 ``FILE.py:NAME`` or ``package.module:NAME`` spec.
 
-Reference: docs/api.md ("Your own modules"); docs/theory.md, section "Residual stacks".
+Reference: docs/api.md ("Your own modules"); docs/theory.md#residual-stacks.
 """
 
 from residual_expansion.models.adapters.common import as_module, check_module, taylor_via_derivatives

@@ -7,7 +7,7 @@ X(lambda) = sum_k X_k lambda^k, the coefficient of lambda^k (k >= 1) of g(X(lamb
 
 (expand g(X_0 + D) = sum_m g^(m)(X_0)[D, ..., D] / m! multilinearly in D = sum_{k>=1} X_k lambda^k).
 
-Reference: docs/theory.md, section "Residual stacks"; models/protocol.py.
+Reference: docs/theory.md#residual-stacks; models/protocol.py.
 """
 
 from __future__ import annotations

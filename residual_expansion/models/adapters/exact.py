@@ -20,7 +20,7 @@ that stack at that point; a FAIL names the lowest order and coordinate that diff
 a difference of ring elements: an identity such as sin^2 + cos^2 = 1 between the
 generators would show as a FAIL, never as a false PASS).
 
-Reference: docs/theory.md, section 2 (the theorem) and proofs/ (the induction).
+Reference: docs/theory.md#the-residual-expansion-theorem (the theorem) and proofs/ (the induction).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Every call runs inside ``jax.enable_x64(True)`` (a context manager: the global J
 configuration is left as it was) and checks that the result is float64, so the float64
 rounding analysis of the numeric claims applies (docs/numeric.md; proofs/numeric.md).
 
-Reference: docs/theory.md, section "Residual stacks"; models/protocol.py.
+Reference: docs/theory.md#residual-stacks; models/protocol.py.
 """
 
 from __future__ import annotations

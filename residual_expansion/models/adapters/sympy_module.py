@@ -8,7 +8,7 @@ through :func:`residual_expansion.models.adapters.common.taylor_via_derivatives`
 :meth:`SympyModule.exact_tensor` gives the same tensors as exact sympy numbers at an
 exact point, for the exact route (:mod:`residual_expansion.models.adapters.exact`).
 
-Reference: docs/theory.md, section "Residual stacks"; models/protocol.py.
+Reference: docs/theory.md#residual-stacks; models/protocol.py.
 """
 
 from __future__ import annotations
