@@ -63,3 +63,12 @@ def test_no_reference_by_section_number_or_outside_the_repository():
     bad = [f"{f.relative_to(ROOT)}: {m.group(0)}" for f in repository_files()
            for m in pattern.finditer(f.read_text(encoding="utf-8", errors="replace"))]
     assert not bad, bad
+
+
+def test_architecture_page_names_every_subpackage():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = ROOT / "residual_expansion"
+    subpackages = sorted(p.name for p in package.iterdir() if (p / "__init__.py").exists())
+    assert len(subpackages) >= 8
+    missing = [name for name in subpackages if f"`{name}/`" not in page]
+    assert not missing, missing
