@@ -327,3 +327,43 @@ def test_cli_ode_and_gradient_plot(tmp_path, capsys):
     assert main(["scaling", "--beta", "0.5,1", "--depths", "4,8", "--samples", "4", "--dim", "3", "--gradients",
                  "--quiet", "--plot", str(png2)]) == 0
     assert png2.stat().st_size > 0
+
+
+@pytest.mark.parametrize("kind,act_name", [("linear", "identity"), ("res1", "tanh"), ("res2", "leaky_relu:0.2"),
+                                           ("res3", "relu"), ("res3", "tanh")])
+def test_reverse_mode_matches_the_module_protocol_vjp(kind, act_name):
+    """Independent route: the same stack assembled from the model world's Modules (models.families,
+    batched weights), backpropagated with their ``vjp`` one layer at a time."""
+    from residual_expansion.models import families
+    from residual_expansion.models.activations import activation
+
+    rng = np.random.default_rng(11)
+    c, m, d, L = 5, 2, 4, 6
+    nmat = 2 if kind == "res3" else 1
+    w = rng.standard_normal((L, nmat, c, d, d)) / math.sqrt(d)
+    lams = np.array([[0.7] * L, [0.2] * L])
+    h0 = rng.standard_normal((c, d))
+    pl = rng.standard_normal((c, m, d))
+    hl, _, p0 = grad.forward_backward(kind, grad.pointwise(act_name), lams, h0,
+                                      lambda k: [w[k, i] for i in range(nmat)], lambda h: pl)
+
+    phi = activation(act_name)
+
+    def module(k):
+        mats = [w[k, i] for i in range(nmat)]  # (c, d, d): states (c, m, d) are c batches of m rows
+        if kind == "linear":
+            return families.linear(mats[0])
+        if kind == "res1":
+            return families.res1(mats[0], phi)
+        if kind == "res2":
+            return families.Perceptron(d, phi, None, mats[0])
+        return families.res3(mats[0], mats[1], phi)
+
+    states = [np.repeat(h0[:, None, :], m, axis=1)]
+    for k in range(L):
+        states.append(states[-1] + lams[:, k][None, :, None] * module(k).value(states[-1]))
+    p = pl.copy()
+    for k in range(L - 1, -1, -1):
+        p = p + lams[:, k][None, :, None] * module(k).vjp(states[k], p)
+    assert np.allclose(hl, states[-1], rtol=1e-12, atol=1e-12)
+    assert np.allclose(p0, p, rtol=1e-12, atol=1e-12)
