@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -151,16 +152,22 @@ def expand_growth(repeat: int, quick: bool) -> None:
 
 def verify_section(repeat: int, quick: bool) -> dict[str, float]:
     print("== verify (whole command) and its dependencies")
-    imports = child("import sympy, numpy, scipy, networkx", repeat=repeat)
-    package = child("import sympy, numpy, scipy, networkx\nimport residual_expansion.claims", repeat=repeat)
+    imports = child("import sympy, numpy, scipy.stats, networkx", repeat=repeat)
+    package = child("import sympy, numpy, scipy.stats, networkx\nimport residual_expansion.claims", repeat=repeat)
     v8 = cli("verify --depth 8", repeat)
-    print(f"  bare import of sympy, numpy, scipy, networkx      process {imports['process']:6.2f} s (cpu {imports['cpu']:.2f} s)")
+    print(f"  bare import of sympy, numpy, scipy.stats, networkx process {imports['process']:6.2f} s (cpu {imports['cpu']:.2f} s)")
     print(f"  ... plus the claims registry                      process {package['process']:6.2f} s (cpu {package['cpu']:.2f} s)")
     print(f"  verify --depth 8                                  process {v8['process']:6.2f} s (cpu {v8['cpu']:.2f} s)   "
           f"peak {v8['peak_mb']:.0f} MB")
     series = child("from residual_expansion.theorem.composition import sympy_series_coefficients\n"
                    "x, lam = sympy.symbols('x lambda')\nsympy_series_coefficients(3, 3, x, lam)",
                    setup="import sympy", repeat=repeat)
+    timed = subprocess.run([sys.executable, "-m", "residual_expansion", "verify", "--depth", "8", "--timings"],
+                           capture_output=True, text=True, cwd=ROOT).stdout
+    checks = sorted(((float(m.group(2)), m.group(1)) for m in
+                     re.finditer(r"^(\S+) +(?:PASS|FAIL|SKIP) .*\((\d+\.\d+) s\)$", timed, re.M)), reverse=True)
+    print(f"  verify --depth 8 --timings: {len(checks)} checks, {sum(t for t, _ in checks):.2f} s in all; slowest: "
+          + ", ".join(f"{name} {t:.2f} s" for t, name in checks[:6]))
     print(f"  sympy.series anchor of REX (n = K = 3), alone     work    {series['work']:6.2f} s (cpu {series['work_cpu']:.2f} s)")
     out = {"verify8": v8["process"], "verify8_cpu": v8["cpu"]}
     if not quick:
@@ -192,6 +199,10 @@ def crosscheck_section(repeat: int, quick: bool) -> None:
     for n, k in ((8, 3), (16, 3), (32, 3)) if quick else ((8, 3), (16, 3), (32, 3), (64, 3), (8, 4), (8, 5)):
         r = cli(f"crosscheck --depth {n} --order {k}", repeat)
         print(f"  depth {n:3d} order {k}: process {r['process']:6.2f} s (cpu {r['cpu']:.2f} s)   peak {r['peak_mb']:.0f} MB")
+    print("== crosscheck --module linear (exactness: the 2^n paths summed by the layer recurrence)")
+    for n in (8, 16, 24):
+        r = cli(f"crosscheck --module linear --depth {n} --order 3", repeat)
+        print(f"  depth {n:3d} order 3: process {r['process']:6.2f} s (cpu {r['cpu']:.2f} s)   peak {r['peak_mb']:.0f} MB")
 
 
 def paths_section(repeat: int, quick: bool) -> None:
