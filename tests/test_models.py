@@ -77,7 +77,7 @@ def test_leaky_relu_slope_by_name():
     assert a.value(z).tolist() == [-0.4, 3.0] and not a.smooth
     assert activation("leaky_relu").value(np.array([-1.0])).tolist() == [-0.01]
     assert activation("identity").smooth
-    for bad in ("leaky_relu:x", "leaky_relu:1", "leaky_relu:inf", "swish"):
+    for bad in ("leaky_relu:x", "leaky_relu:nan", "leaky_relu:inf", "swish"):
         with pytest.raises(UsageError):
             activation(bad)
 

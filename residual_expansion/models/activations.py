@@ -43,6 +43,7 @@ import numpy as np
 from numpy.polynomial import polynomial as P
 
 from residual_expansion.errors import UsageError
+from residual_expansion.series import coefficient as cauchy
 
 LEAKY_SLOPE = 0.01
 _SQRT2 = math.sqrt(2.0)
@@ -145,11 +146,6 @@ def gelu(z: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- series helpers
-
-
-def cauchy(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
-    """Coefficient k of the product of two series: sum_{i=0..k} a_i b_{k-i}."""
-    return np.einsum("i...,i...->...", a[: k + 1], b[k::-1])
 
 
 def _ode_step(zc: np.ndarray, a: np.ndarray, k: int) -> np.ndarray:
@@ -384,8 +380,9 @@ PIECEWISE_LINEAR_ACTIVATIONS = tuple(n for n, a in ACTIVATIONS.items() if not a.
 def activation(name: str) -> Activation:
     """The activation called ``name``: a key of :data:`ACTIVATIONS`, ``identity``, or ``leaky_relu:SLOPE``.
 
-    ``leaky_relu:SLOPE`` is the leaky ReLU with negative-side slope SLOPE (a finite number
-    other than 1); plain ``leaky_relu`` has slope :data:`LEAKY_SLOPE` = 0.01.
+    ``leaky_relu:SLOPE`` is the leaky ReLU with negative-side slope SLOPE (a finite number;
+    1 gives the identity map, still treated as piecewise linear); plain ``leaky_relu`` has
+    slope :data:`LEAKY_SLOPE` = 0.01.
 
     >>> activation("tanh").smooth, activation("relu").smooth
     (True, False)
@@ -408,7 +405,7 @@ def activation(name: str) -> Activation:
             slope = float(rest)
         except ValueError:
             slope = float("nan")
-        if not math.isfinite(slope) or slope == 1.0:
-            raise UsageError(f"activation {name!r}: the leaky ReLU slope must be a finite number other than 1")
+        if not math.isfinite(slope):
+            raise UsageError(f"activation {name!r}: the leaky ReLU slope must be a finite number")
         return _piecewise_linear(f"leaky_relu:{slope:g}", slope, 1.0)
     raise UsageError(f"unknown activation {name!r}; allowed: {', '.join(ACTIVATIONS)}, identity, leaky_relu:SLOPE")

@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 
 from residual_expansion.errors import UsageError
+from residual_expansion.series import coefficient
 
 NORM_KINDS = ("rms", "ln")
 
@@ -57,10 +58,6 @@ def norm_value(x: np.ndarray, kind: str = "rms") -> np.ndarray:
     return math.sqrt(y.shape[-1]) * y / r
 
 
-def _cauchy(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
-    return sum(a[i] * b[k - i] for i in range(k + 1))
-
-
 def norm_taylor(series: np.ndarray, kind: str = "rms") -> np.ndarray:
     """The first K coefficients of N(X(lambda)) for X = sum_k series[k] lambda^k, shape (K, ..., d).
 
@@ -78,7 +75,7 @@ def norm_taylor(series: np.ndarray, kind: str = "rms") -> np.ndarray:
     X = np.asarray(series, dtype=float)
     K = X.shape[0]
     Y = _centre(X, kind)
-    s = np.stack([np.sum(_cauchy(Y, Y, k), axis=-1) for k in range(K)])
+    s = np.stack([np.sum(coefficient(Y, Y, k), axis=-1) for k in range(K)])
     if np.any(s[0] == 0):
         raise UsageError("the leading coefficient must not be 0; the normalization is undefined there")
     p = -0.5

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from residual_expansion.errors import UsageError
+from residual_expansion.models.activations import LEAKY_SLOPE, activation
 from residual_expansion.models.weights import Init, correlated_paths, draw_iid, smooth_factor
 from residual_expansion.scaling.montecarlo import DepthRun, LogMoments, Model, Progress, SampleStats
 from residual_expansion.scaling.schedules import Schedule
@@ -69,10 +70,6 @@ class Pointwise:
     kappa: float | None
 
 
-def _leaky(a: float) -> tuple[Callable, Callable]:
-    return (lambda z: np.where(z > 0, z, a * z)), (lambda z: np.where(z > 0, 1.0, a))
-
-
 def pointwise(name: str) -> Pointwise:
     """``relu``, ``tanh``, ``identity`` or ``leaky_relu:SLOPE`` (``leaky_relu`` alone: slope 0.01).
 
@@ -82,24 +79,20 @@ def pointwise(name: str) -> Pointwise:
         For another name or a slope that is not a finite number.
     """
     allowed = "allowed: relu, tanh, identity, leaky_relu:SLOPE"
-    if name == "relu":
-        v, s = _leaky(0.0)
-        return Pointwise(name, v, s, 0.5)
-    if name == "tanh":
-        return Pointwise(name, np.tanh, lambda z: 1.0 - np.tanh(z) ** 2, None)
-    if name == "identity":
-        return Pointwise(name, lambda z: z, lambda z: np.ones_like(z), 1.0)
     head, sep, rest = name.partition(":")
+    if name not in ("relu", "tanh", "identity") and head != "leaky_relu":
+        raise UsageError(f"unknown activation {name!r}; {allowed}")
+    act = activation(name)  # the one set of activations (models/activations.py); validates the slope
+
+    def slope(z: np.ndarray) -> np.ndarray:
+        return act.derivatives(z, 1)[1]
+
     if head == "leaky_relu":
-        try:
-            a = float(rest) if sep else 0.01
-        except ValueError:
-            raise UsageError(f"activation {name!r}: slope is not a number; {allowed}") from None
-        if not math.isfinite(a):
-            raise UsageError(f"activation {name!r}: slope must be finite; {allowed}")
-        v, s = _leaky(a)
-        return Pointwise(name, v, s, (1.0 + a * a) / 2.0)
-    raise UsageError(f"unknown activation {name!r}; {allowed}")
+        a = float(rest) if sep else LEAKY_SLOPE
+        kappa: float | None = (1.0 + a * a) / 2.0
+    else:
+        kappa = {"relu": 0.5, "tanh": None, "identity": 1.0}[name]
+    return Pointwise(name, act.value, slope, kappa)
 
 
 @dataclass(frozen=True)

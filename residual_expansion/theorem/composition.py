@@ -27,7 +27,8 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing, ring
 
-from residual_expansion.theorem.instances import PolyMap, Vector, series_pow_table
+from residual_expansion import series
+from residual_expansion.theorem.instances import PolyMap, Vector
 
 
 # --- route 1: sympy.series of the nested composition ---------------------------------
@@ -103,7 +104,7 @@ def generic_taylor_coefficients(gr: GenericRing, order: int) -> tuple[PolyElemen
     zero = gr.ring.zero
     d = [zero] * (order + 1)  # d[k], k = 0..K; d[0] = 0
     for i in range(depth):
-        powers = series_pow_table(d, order - 1, series_mul_ring(zero), one=gr.ring.one)
+        powers = series.pow_table(d, order - 1, one=gr.ring.one)
         g_of = [zero] * order  # degree 0..K-1 parts of g_i(x + d)
         for m in range(order):
             coef = gr.G[i][m] * QQ(1, factorial(m))
@@ -112,22 +113,6 @@ def generic_taylor_coefficients(gr: GenericRing, order: int) -> tuple[PolyElemen
                     g_of[k] += coef * powers[m][k]
         d = [d[0]] + [d[k] + gr.lambdas[i] * g_of[k - 1] for k in range(1, order + 1)]
     return tuple(d[1:])
-
-
-def series_mul_ring(zero: PolyElement):
-    """Truncated series product for lists of ring elements (for :func:`series_pow_table`)."""
-
-    def mul(a: Sequence[PolyElement], b: Sequence[PolyElement]) -> list[PolyElement]:
-        n = len(a)
-        out = [zero] * n
-        for i, ai in enumerate(a):
-            if ai:
-                for j in range(n - i):
-                    if b[j]:
-                        out[i + j] += ai * b[j]
-        return out
-
-    return mul
 
 
 # --- route 3: polynomial instances, exact rationals ---------------------------------

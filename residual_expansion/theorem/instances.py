@@ -10,40 +10,16 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
-from typing import Any
+
+from residual_expansion import series
 
 Rational = int | Fraction  #: exact numbers: ints stay ints (fast), Fractions where needed
 Vector = tuple[Rational, ...]
 Monomials = Mapping[tuple[int, ...], Rational]
-
-
-def series_pow_table(series: Sequence[Any], m_max: int, mul: Callable, one: Any) -> list[list[Any]]:
-    """[s^0, s^1, ..., s^m_max] as truncated series of the same length as ``series``.
-
-    ``mul(a, b)`` multiplies two truncated series; ``one`` is the ring's unit.
-    """
-    n = len(series)
-    zero = one - one
-    first = [one] + [zero] * (n - 1)
-    table = [first]
-    for _ in range(m_max):
-        table.append(mul(table[-1], series))
-    return table
-
-
-def series_mul(a: Sequence[Rational], b: Sequence[Rational]) -> list[Rational]:
-    """Truncated product of two scalar series of the same length (exact; ints stay ints)."""
-    n = len(a)
-    out: list[Rational] = [0] * n
-    for i, ai in enumerate(a):
-        if ai:
-            for j in range(n - i):
-                out[i + j] += ai * b[j]
-    return out
 
 
 @dataclass(frozen=True)
@@ -72,7 +48,7 @@ class PolyMap:
         """g(h(lambda)) truncated: coefficient vectors of lambda^0..lambda^max_degree."""
         n = max_degree + 1
         comps = [[h[k][v] for k in range(n)] for v in range(self.dim)]
-        powers = [series_pow_table(c, self.degree, series_mul, 1) for c in comps]
+        powers = [series.pow_table(c, self.degree) for c in comps]
         out = []
         for comp in self.components:
             acc: list[Rational] = [0] * n
@@ -80,7 +56,7 @@ class PolyMap:
                 term: list[Rational] = [c] + [0] * (n - 1)
                 for v, e in enumerate(exps):
                     if e:
-                        term = series_mul(term, powers[v][e])
+                        term = series.mul(term, powers[v][e])
                 acc = [a + t for a, t in zip(acc, term)]
             out.append(acc)
         return [tuple(out[j][k] for j in range(self.dim)) for k in range(n)]

@@ -34,6 +34,7 @@ from typing import Any
 
 import sympy
 
+from residual_expansion import series
 from residual_expansion.errors import UsageError
 from residual_expansion.models.adapters.sympy_module import SympyModule
 
@@ -214,9 +215,9 @@ def exact_check(
                 prod_series = _one_series(zero, K)
                 for j, p in enumerate(mon):
                     while len(powers[j]) <= p:
-                        powers[j].append(_series_mul(powers[j][-1], delta[j], zero))
+                        powers[j].append(series.mul(powers[j][-1], delta[j], zero))
                     if p:
-                        prod_series = _series_mul(prod_series, powers[j][p], zero)
+                        prod_series = series.mul(prod_series, powers[j][p], zero)
                 for k in range(K):
                     if prod_series[k] != zero:
                         G[j_out][k] = G[j_out][k] + c * prod_series[k]
@@ -280,18 +281,6 @@ def _nodes(tree):
 
 def _one_series(zero, K: int) -> list:
     return [zero + 1] + [zero] * (K - 1)
-
-
-def _series_mul(a: list, b: list, zero) -> list:
-    K = len(a)
-    out = [zero] * K
-    for i, ai in enumerate(a):
-        if ai == zero:
-            continue
-        for j in range(K - i):
-            if b[j] != zero:
-                out[i + j] = out[i + j] + ai * b[j]
-    return out
 
 
 __all__ = ["ExactCheck", "exact_point", "exact_check"]
