@@ -154,11 +154,32 @@ class PreNorm:
     def degree(self) -> int | None:
         return None
 
+    @property
+    def smooth(self) -> bool:
+        """False when the branch is only piecewise smooth (N itself is smooth away from 0)."""
+        return bool(getattr(self.branch, "smooth", True))
+
+    @property
+    def width(self) -> int:
+        return int(getattr(self.branch, "width", self.dim))
+
     def value(self, x: np.ndarray) -> np.ndarray:
         return self.branch.value(norm_value(x, self.kind))
 
     def taylor(self, series: np.ndarray) -> np.ndarray:
         return self.branch.taylor(norm_taylor(series, self.kind))
+
+    def kinks(self, series: np.ndarray) -> np.ndarray:
+        """The branch's kink arguments along N(X(lambda)) (only for piecewise-smooth branches).
+
+        Raises
+        ------
+        UsageError
+            When the branch has no kinks.
+        """
+        if not hasattr(self.branch, "kinks"):
+            raise UsageError("the branch module has no kinks (it is smooth)")
+        return self.branch.kinks(norm_taylor(series, self.kind))
 
     def vjp(self, x: np.ndarray, cotangent: np.ndarray) -> np.ndarray:
         return norm_vjp(x, self.branch.vjp(norm_value(x, self.kind), cotangent), self.kind)
