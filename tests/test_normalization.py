@@ -308,3 +308,41 @@ def test_overflow_never_reaches_json_as_nan_or_infinity(extra, capsys):
     out = capsys.readouterr().out
     json.loads(out)
     assert "NaN" not in out and "Infinity" not in out
+
+
+# --------------------------------------------------------------------------- crosscheck --norm
+
+
+def test_crosscheck_prenormalized_stack_passes_and_differs_from_plain():
+    from residual_expansion.numeric.crosscheck import crosscheck, prenormalized
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.taylor import taylor_coefficients
+
+    r = crosscheck(5, 3, "res3", activation="tanh", dim=6, norm="pre-ln")
+    assert r.passed and r.module == "res3+pre-ln"
+    plain = make_stack("res3", 5, 6, activation_name="tanh", seed=0)
+    normed = prenormalized(plain, "pre-rms")
+    assert np.max(np.abs(taylor_coefficients(plain, 2)[1] - taylor_coefficients(normed, 2)[1])) > 1e-3
+
+
+def test_crosscheck_prenormalized_fails_on_a_missing_tree():
+    from residual_expansion.numeric.crosscheck import crosscheck, expansion_terms
+
+    def drop_last(n, k, p=None):
+        terms = expansion_terms(n, k, p)
+        return terms[:-1]
+
+    assert not crosscheck(5, 3, "res3", activation="tanh", dim=6, norm="pre-rms", terms_of=drop_last).passed
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["crosscheck", "--depth", "3", "--module", "res3", "--activation", "relu", "--norm", "pre-rms"], "piecewise"),
+    (["crosscheck", "--depth", "3", "--module", "mlp", "--norm", "post-ln"], "invalid choice"),
+])
+def test_crosscheck_norm_bad_input(argv, needle, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse rejects the choice itself
+        code = exc.code
+    assert code == 2
+    assert needle in capsys.readouterr().err

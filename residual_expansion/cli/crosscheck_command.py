@@ -52,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--width", type=positive_int, default=None, help="hidden width of mlp (default d)")
     p.add_argument("--lambda-range", type=float_pair, default=None, metavar="LO,HI",
                    help="lambda window of the remainder fit (default: chosen automatically)")
+    p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln"), default="none",
+                   help="pre-normalize every module: g(N(x)) with N = RMSNorm or LayerNorm (smooth away from 0)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--plot", default=None, metavar="FILE.png",
@@ -78,6 +80,10 @@ def run_exact(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     if args.exact:
+        if args.norm != "none":
+            from residual_expansion.errors import UsageError
+
+            raise UsageError("--norm is not available with --exact")
         return run_exact(args)
     from residual_expansion.models.adapters.loader import is_spec
 
@@ -99,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     result = crosscheck(
         args.depth, args.order, args.module,
         activation=args.activation, dim=args.dim, width=args.width,
-        lambda_range=args.lambda_range, seed=args.seed, curves=plot is not None,
+        lambda_range=args.lambda_range, seed=args.seed, curves=plot is not None, norm=args.norm,
     )
     print(render_crosscheck(result, args.format))
     if plot is not None:

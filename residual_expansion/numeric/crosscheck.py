@@ -243,6 +243,7 @@ def crosscheck(
     terms_of: Callable[..., Sequence] = expansion_terms,
     max_terms: int = NUMERIC_LIMIT,
     curves: bool = False,
+    norm: str = "none",
 ) -> CrossCheck:
     """Cross-check the closed form of a seeded stack of ``family`` modules at depth n, order K.
 
@@ -257,6 +258,9 @@ def crosscheck(
         form: linear and affine stacks keep only chain trees.
     max_terms: refuse closed forms with more terms (counted after pruning).
     curves: also compute R_k(lambda) for k = 1..K on a wide grid (for plots).
+    norm: ``none``, or ``pre-rms`` / ``pre-ln``: every module g becomes g(N(x))
+        (:class:`residual_expansion.models.normalization.PreNorm`), a smooth module away from
+        0, so the theorem applies to it; the module label becomes ``FAMILY+NORM``.
 
     Returns
     -------
@@ -282,6 +286,10 @@ def crosscheck(
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
             raise UsageError(f"lambda_range must satisfy 0 < lo < hi, got {lo},{hi}", parameters=("lambda_range",))
     stack = make_stack(family, depth, dim, width=width, activation_name=activation, seed=seed)
+    label = family
+    if norm != "none":
+        stack = prenormalized(stack, norm)
+        label = f"{family}+{norm}"
     check_budget(depth, order, max_terms, max_children=stack.degree)
     radius = None
     cap = None
@@ -323,8 +331,37 @@ def crosscheck(
     curve_data = None
     if curves:
         curve_data = remainder_curves(stack, cf.coefficients, order, window)
-    return CrossCheck(depth, order, family, stack.activation, dim, (width or dim) if family == "mlp" else None, seed, comparison, fit, radius, exactness,
+    return CrossCheck(depth, order, label, stack.activation, dim, (width or dim) if family == "mlp" else None, seed, comparison, fit, radius, exactness,
                       passed, curve_data)
+
+
+def prenormalized(stack: ResidualStack, norm: str) -> ResidualStack:
+    """The same stack with every module g replaced by g(N(x)) (``pre-rms`` or ``pre-ln``).
+
+    >>> s = prenormalized(make_stack("res3", depth=2, dim=3, seed=0), "pre-ln")
+    >>> s.degree is None, type(s.modules[0]).__name__
+    (True, 'PreNorm')
+
+    Raises
+    ------
+    UsageError
+        For ``post-*`` (a post-normalized step N(x + lambda g(x)) is not of the residual form
+        x + lambda g(x), so the closed form does not describe it) or another name.
+    """
+    from residual_expansion.models.normalization import PreNorm
+
+    if norm.startswith("post-"):
+        raise UsageError(f"norm {norm} is not a residual step x + lambda g(x) (N(x + lambda g(x)) changes the "
+                         "skip path too); the cross-check takes pre-rms or pre-ln", parameters=("norm",))
+    if norm not in ("pre-rms", "pre-ln"):
+        raise UsageError(f"unknown norm {norm!r}; allowed: none, pre-rms, pre-ln", parameters=("norm",))
+    if not stack.smooth:
+        raise UsageError(f"norm {norm} with the piecewise-linear activation {stack.activation}: the normalized "
+                         "branch is piecewise smooth but not piecewise linear, so neither the smooth nor the "
+                         "exact route applies; use a smooth activation", parameters=("norm", "activation"))
+    kind = norm.split("-")[1]
+    return ResidualStack(tuple(PreNorm(m, kind) for m in stack.modules), stack.x, family=stack.family,
+                         activation=stack.activation, seed=stack.seed)
 
 
 def remainder_curves(stack: ResidualStack, coefficients: np.ndarray, order: int, window: Window,
