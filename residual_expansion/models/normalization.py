@@ -185,7 +185,10 @@ class PreNorm:
         return norm_vjp(x, self.branch.vjp(norm_value(x, self.kind), cotangent), self.kind)
 
     def derivative(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
-        return derivative_by_polarization(self.taylor, x, vectors)
+        """g(N(.))^(m)(x)[v_1, ..., v_m] by polarization of the Taylor series (models.families.derivative_from_taylor)."""
+        from residual_expansion.models.families import derivative_from_taylor
+
+        return derivative_from_taylor(self, np.asarray(x, dtype=float), [np.asarray(v, dtype=float) for v in vectors])
 
 
 class PostNorm:
