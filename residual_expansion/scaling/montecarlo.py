@@ -20,6 +20,11 @@ chain driven by five scalar draws per layer (``gaussian-radial``, proofs/scaling
 
 Every run is vectorised over samples (loops run over layers and memory-bounded chunks of
 samples only); overflow is recorded as the first layer where a sample became non-finite.
+
+Seeds (:mod:`residual_expansion.scaling.streams`): sample j at depth L draws from its own
+stream SeedSequence(seed, spawn_key=(L, j)); :func:`simulate_chunk` computes any range of
+samples and :func:`reduce_chunks` joins ranges in sample order, so the result does not
+depend on the chunk size, the worker that ran a chunk, or the number of draw threads.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation
-from residual_expansion.models.weights import Init, correlated_paths, draw_iid, smooth_factor
+from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
 from residual_expansion.scaling.schedules import Schedule
+from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws
 
 MODELS = ("linear", "res1", "res2", "res3")
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
@@ -157,11 +163,18 @@ class DepthRun:
 # --------------------------------------------------------------------------- forward passes
 
 
-def _input(model: Model, init: Init, c: int, rng: np.random.Generator) -> np.ndarray:
-    """h_0 = A x, x ~ U[0,1]^n_in, A i.i.d. of variance 1/n_in; shape (c, d)."""
-    x = rng.random((c, model.input_dim))
-    law = "iid-uniform" if init.kind == "iid-uniform" else "iid-gaussian"
-    a = draw_iid(rng, law, (c, model.dim, model.input_dim), 1.0 / math.sqrt(model.input_dim))
+def _input(model: Model, init: Init, draws: Draws) -> np.ndarray:
+    """h_0 = A x, x ~ U[0,1]^n_in, A i.i.d. of variance 1/n_in; shape (c, d), float64.
+
+    Each sample's stream starts with its x, then its A (row-major).
+    """
+    x = draws.random((model.input_dim,))
+    std = 1.0 / math.sqrt(model.input_dim)
+    shape = (model.dim, model.input_dim)
+    if init.kind == "iid-uniform":
+        a = draws.uniform(std * math.sqrt(3.0), shape, "float64")
+    else:
+        a = draws.normal(std, shape, "float64")
     return np.einsum("cij,cj->ci", a, x)
 
 
@@ -177,25 +190,43 @@ def _first_bad(state: np.ndarray, bad: np.ndarray, layer: int) -> None:
     bad[fresh] = layer
 
 
-def _materialised_chunk(model, init, lams, c, rng, orders, tick, factor=None):
-    """Draw every weight matrix; lams (m, L). Returns (norm, diff, order energies or None, bad)."""
+def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
+    """Draw every weight matrix; lams (m, L). Returns (norm, diff, order energies or None, bad).
+
+    After its input, a sample's stream yields W_1 (then V_1 for res-3), W_2, ... row-major;
+    they are drawn in batches of layers that fit the memory budget (the batch size does not
+    change the numbers). The forward pass runs in ``draws.dtype``.
+    """
     m, n_layers = lams.shape
+    c = draws.count
     d, std = model.dim, model.s / math.sqrt(model.dim)
+    mats = model.matrices
+    dt = np.dtype(draws.dtype)
+    lams = lams.astype(dt)
     act = activation(model.activation).value
-    h0 = _input(model, init, c, rng)
+    h0 = _input(model, init, draws)
     bad = np.zeros(m, dtype=int)
     paths = None
     if not init.iid:
-        count = c * model.matrices * d * d
-        paths = correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
+        count = mats * d * d
+        paths = draws.each(lambda g: correlated_paths(init, n_layers, count, g, std, factor))
+        paths = paths.reshape(c, n_layers, mats, d, d).astype(dt, copy=False)
+    batch = max(1, LAYER_BUDGET // (c * mats * d * d * dt.itemsize))
+    buf: list[np.ndarray] = []
 
     def weights(k: int) -> list[np.ndarray]:
         if paths is not None:
-            return [paths[k, j] for j in range(model.matrices)]
-        return [draw_iid(rng, init.kind, (c, d, d), std) for _ in range(model.matrices)]
+            return [paths[:, k, j] for j in range(mats)]
+        if k % batch == 0:
+            shape = (min(batch, n_layers - k), mats, d, d)
+            if init.kind == "iid-uniform":
+                buf[:] = [draws.uniform(std * math.sqrt(3.0), shape)]
+            else:
+                buf[:] = [draws.normal(std, shape)]
+        return [buf[0][:, k % batch, j] for j in range(mats)]
 
     if model.kind == "linear" and orders is not None:
-        t = np.zeros((c, m, orders + 2, d))
+        t = np.zeros((c, m, orders + 2, d), dtype=dt)
         t[:, :, 0, :] = h0[:, None, :]
         for k in range(n_layers):
             (a,) = weights(k)
@@ -205,89 +236,127 @@ def _materialised_chunk(model, init, lams, c, rng, orders, tick, factor=None):
             t[:, :, orders + 1] += lam[..., 0, :] * (p[:, :, orders] + p[:, :, orders + 1])
             _first_bad(t, bad, k + 1)
             tick(1)
+        t = t.astype(float, copy=False)
         hl = t.sum(axis=2)
         energies = np.sum(t**2, axis=-1) / np.sum(h0**2, axis=-1)[:, None, None]
         norm, diff = _summarise(h0, hl)
         return norm, diff, energies, bad
 
-    h = np.repeat(h0[:, None, :], m, axis=1)
+    h = np.repeat(h0[:, None, :], m, axis=1).astype(dt)
     for k in range(n_layers):
-        mats = weights(k)
+        ws = weights(k)
         lam = lams[:, k][None, :, None]
         if model.kind == "linear":
-            h = h + lam * (h @ mats[0].transpose(0, 2, 1))
+            h = h + lam * (h @ ws[0].transpose(0, 2, 1))
         elif model.kind == "res1":
-            h = h + lam * (act(h) @ mats[0].transpose(0, 2, 1))
+            h = h + lam * (act(h) @ ws[0].transpose(0, 2, 1))
         elif model.kind == "res2":
-            h = h + lam * act(h @ mats[0].transpose(0, 2, 1))
+            h = h + lam * act(h @ ws[0].transpose(0, 2, 1))
         else:
-            w, v = mats
+            w, v = ws
             h = h + lam * (act(h @ w.transpose(0, 2, 1)) @ v.transpose(0, 2, 1))
         _first_bad(h, bad, k + 1)
         tick(1)
-    norm, diff = _summarise(h0, h)
+    norm, diff = _summarise(h0, h.astype(float, copy=False))
     return norm, diff, None, bad
 
 
-def _vector_chunk(model, init, lams, c, rng, tick):
-    """Gaussian shortcut: M h ~ (s ||h|| / sqrt d) z for a fresh Gaussian M independent of h."""
+def _vector_chunk(model, init, lams, draws, tick):
+    """Gaussian shortcut: M h ~ (s ||h|| / sqrt d) z for a fresh Gaussian M independent of h.
+
+    After its input, a sample's stream yields z (m x d per application, one application per
+    layer, two for res-3) layer after layer, drawn in memory-bounded batches of layers.
+    """
     m, n_layers = lams.shape
+    c = draws.count
     d = model.dim
     scale = model.s / math.sqrt(d)
     act = activation(model.activation).value
-    h0 = _input(model, init, c, rng)
+    h0 = _input(model, init, draws)
     h = np.repeat(h0[:, None, :], m, axis=1)
     bad = np.zeros(m, dtype=int)
+    applies = 2 if model.kind == "res3" else 1
+    batch = max(1, LAYER_BUDGET // (c * applies * m * d * 8))
+    buf: list[np.ndarray] = []
 
-    def apply(vectors: np.ndarray) -> np.ndarray:
-        return scale * np.linalg.norm(vectors, axis=-1, keepdims=True) * rng.standard_normal(vectors.shape)
+    def noise(k: int, j: int) -> np.ndarray:
+        if k % batch == 0 and j == 0:
+            buf[:] = [draws.normal(1.0, (min(batch, n_layers - k), applies, m, d), "float64")]
+        return buf[0][:, k % batch, j]
+
+    def apply(vectors: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return scale * np.linalg.norm(vectors, axis=-1, keepdims=True) * z
 
     for k in range(n_layers):
         lam = lams[:, k][None, :, None]
         if model.kind == "linear":
-            h = h + lam * apply(h)
+            h = h + lam * apply(h, noise(k, 0))
         elif model.kind == "res1":
-            h = h + lam * apply(act(h))
+            h = h + lam * apply(act(h), noise(k, 0))
         elif model.kind == "res2":
-            h = h + lam * act(apply(h))
+            h = h + lam * act(apply(h, noise(k, 0)))
         else:
-            h = h + lam * apply(act(apply(h)))
+            inner = apply(h, noise(k, 0))
+            h = h + lam * apply(act(inner), noise(k, 1))
         _first_bad(h, bad, k + 1)
         tick(1)
     norm, diff = _summarise(h0, h)
     return norm, diff, None, bad
 
 
-def _radial_chunk(model, lams, c, rng, tick):
+def _radial_block(model: Model, g: np.random.Generator, layers: int, m: int) -> np.ndarray:
+    """One sample's noise for ``layers`` layers, shape (4, layers, m): ||u||^2 factor, z_1, g, chi2_(d-2).
+
+    Drawn in this order: B ~ Binomial(d, 1/2) then chi2_B (res-3/ReLU) or chi2_d (res-3/identity)
+    (linear: ones, nothing drawn), then z_1, then g, then chi2_(d-2) (d > 2; else zeros).
+    """
+    d = model.dim
+    shape = (layers, m)
+    if model.kind == "res3":
+        dof = g.binomial(d, 0.5, shape) if model.activation == "relu" else np.full(shape, d)
+        chi_u = g.gamma(dof / 2.0, 2.0)
+    else:
+        chi_u = np.ones(shape)
+    z1 = g.standard_normal(shape)
+    z2 = g.standard_normal(shape)
+    chi = g.gamma((d - 2) / 2.0, 2.0, shape) if d > 2 else np.zeros(shape)
+    return np.stack([chi_u, z1, z2, chi])
+
+
+def _radial_chunk(model, lams, draws, tick):
     """Gaussian shortcut on (p, q) = (<h, e>, ||h - <h, e> e||^2), e = h_0 / ||h_0||, ||h_0|| = 1.
 
     Each layer adds a z with z ~ N(0, I_d) and a = s ||u|| / sqrt(d), where ||u||^2 =
     (s^2 rho^2 / d) * chi2_B, B ~ Binomial(d, 1/2) for res-3/ReLU, chi2_d for res-3/identity,
     and a = s rho / sqrt(d) for linear modules (rho = ||h||). Then p += lam a z_1 and
     q = (sqrt(q) + lam a g)^2 + lam^2 a^2 chi2_{d-2}, g ~ N(0, 1) (rotation invariance).
+    The noise comes in blocks of :data:`LAYER_BLOCK` layers (a fixed grid, see
+    :func:`_radial_block`), so the chunk size does not change it.
     """
     m, n_layers = lams.shape
+    c = draws.count
     d, s = model.dim, model.s
     p = np.ones((c, m))
     q = np.zeros((c, m))
     bad = np.zeros(m, dtype=int)
+    block = np.empty(0)
     for k in range(n_layers):
+        if k % LAYER_BLOCK == 0:
+            layers = min(LAYER_BLOCK, n_layers - k)
+            block = draws.each(lambda g: _radial_block(model, g, layers, m))
+        chi_u, z1, z2, chi = (block[:, j, k % LAYER_BLOCK] for j in range(4))
         lam = lams[:, k][None, :]
         rho2 = p * p + q
         if model.kind == "res3":
-            if model.activation == "relu":
-                dof = rng.binomial(d, 0.5, (c, m))
-            else:
-                dof = np.full((c, m), d)
-            u2 = (s * s * rho2 / d) * rng.gamma(dof / 2.0, 2.0)
+            u2 = (s * s * rho2 / d) * chi_u
             a = s * np.sqrt(u2 / d)
         else:
             a = s * np.sqrt(rho2 / d)
         step = lam * a
-        p = p + step * rng.standard_normal((c, m))
-        q = (np.sqrt(q) + step * rng.standard_normal((c, m))) ** 2
+        p = p + step * z1
+        q = (np.sqrt(q) + step * z2) ** 2
         if d > 2:
-            q = q + step * step * rng.gamma((d - 2) / 2.0, 2.0, (c, m))
+            q = q + step * step * chi
         _first_bad(np.stack([p, q], axis=-1), bad, k + 1)
         tick(1)
     norm = np.sqrt(p * p + q)
@@ -331,16 +400,154 @@ def choose_route(model: Model, init: Init, route: str = "auto", orders: int | No
 
 
 def chunk_size(model: Model, init: Init, depth: int, samples: int, route: str) -> int:
-    """Samples per chunk so one layer's weights stay under 32 MiB (correlated paths: 256 MiB)."""
+    """Samples per chunk so one layer's weights stay under 32 MiB (correlated paths: 256 MiB).
+
+    Only memory depends on it: every sample has its own stream, so any chunk size gives
+    the same numbers.
+    """
     d = model.dim
     if route == "gaussian-radial":
-        per = 64
+        per = 8 * 4 * LAYER_BLOCK * 8  # four noise arrays of LAYER_BLOCK layers, up to 8 schedules
         return max(1, min(samples, LAYER_BUDGET // per))
     if route == "gaussian-vector":
         return max(1, min(samples, LAYER_BUDGET // (8 * d * 4)))
     if init.iid:
         return max(1, min(samples, LAYER_BUDGET // (8 * d * d * model.matrices)))
     return max(1, min(samples, PATH_BUDGET // (8 * d * d * model.matrices * depth * 2)))
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """Per-sample measurements of samples start..stop-1 under each of m schedules.
+
+    ``norm`` and ``diff`` (shape (c, m)) are ||h_L|| / ||h_0|| and ||h_L - h_0|| / ||h_0||;
+    ``energies`` (c, m, K + 2) the per-order energies or None; ``bad`` (m,) the first layer
+    where a sample of this chunk became non-finite (0: never).
+    """
+
+    start: int
+    norm: np.ndarray
+    diff: np.ndarray
+    energies: np.ndarray | None
+    bad: np.ndarray
+
+
+def validate_simulation(model: Model, samples: int, orders: int | None, dtype: str, route: str) -> None:
+    """Reject what :func:`simulate` cannot run: samples < 2, orders off linear, an unknown dtype or float32 off
+    the materialised route (``route`` already chosen).
+
+    >>> validate_simulation(Model("res3"), 1, None, "float64", "materialised")
+    Traceback (most recent call last):
+    ...
+    residual_expansion.errors.UsageError: samples 1 is too small; at least 2 samples are needed for a standard error
+    """
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
+                         parameters=("samples",))
+    if orders is not None and model.kind != "linear":
+        raise UsageError("per-order energies are defined for kind linear only", parameters=("kind",))
+    if orders is not None and orders < 0:
+        raise UsageError(f"orders {orders} is negative")
+    if dtype not in DTYPES:
+        raise UsageError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}", parameters=("dtype",))
+    if dtype != "float64" and route != "materialised":
+        raise UsageError(f"dtype {dtype} applies to the materialised route only; the {route} route draws float64",
+                         parameters=("dtype",))
+
+
+def simulate_chunk(
+    model: Model,
+    init: Init,
+    lams: np.ndarray,
+    seed: int,
+    start: int,
+    stop: int,
+    route: str,
+    orders: int | None = None,
+    dtype: str = "float64",
+    threads: int = 1,
+    progress: Progress | None = None,
+) -> ChunkResult:
+    """Samples start..stop-1 of one depth L = lams.shape[1] (lams: (m, L) scales, ``route`` chosen).
+
+    Sample j draws from SeedSequence(seed, spawn_key=(L, j)) only
+    (:func:`residual_expansion.scaling.streams.sample_generator`), so the result for sample j
+    is the same in every chunk that contains it. ``threads`` fill the weight draws in
+    parallel; ``dtype`` float32 draws and multiplies the materialised weights in float32.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> lams = np.stack([power(0.5).scales(4)])
+    >>> whole = simulate_chunk(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), lams, 0, 0, 6, "materialised")
+    >>> part = simulate_chunk(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), lams, 0, 2, 6, "materialised")
+    >>> bool(np.array_equal(whole.norm[2:], part.norm))
+    True
+    """
+    m, depth = lams.shape
+    draws = Draws.of(seed, (depth,), start, stop, threads, dtype)
+    tick = progress or (lambda _n: None)
+    factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
+    with np.errstate(all="ignore"):
+        if route == "materialised":
+            out = _materialised_chunk(model, init, lams, draws, orders, tick, factor)
+        elif route == "gaussian-vector":
+            out = _vector_chunk(model, init, lams, draws, tick)
+        else:
+            out = _radial_chunk(model, lams, draws, tick)
+    return ChunkResult(start, *out)
+
+
+def reduce_chunks(
+    schedules: Sequence[Schedule], depth: int, route: str, samples: int, parts: Sequence[ChunkResult]
+) -> tuple[DepthRun, ...]:
+    """Join chunks in sample order (whatever order they finished in) into one DepthRun per schedule.
+
+    Raises
+    ------
+    UsageError
+        When the chunks do not cover samples 0..samples-1 exactly once.
+    """
+    parts = sorted(parts, key=lambda p: p.start)
+    covered = 0
+    for p in parts:
+        if p.start != covered:
+            raise UsageError(f"chunks must cover samples 0..{samples - 1} once; a chunk starts at {p.start}, expected {covered}")
+        covered += len(p.norm)
+    if covered != samples:
+        raise UsageError(f"chunks cover {covered} samples, expected samples={samples}")
+    bad = np.zeros(len(schedules), dtype=int)
+    for p in parts:
+        b = p.bad
+        bad = np.where(bad == 0, b, np.where(b > 0, np.minimum(bad, b), bad))
+    norm = np.concatenate([p.norm for p in parts])
+    diff = np.concatenate([p.diff for p in parts])
+    energies = None if parts[0].energies is None else np.concatenate([p.energies for p in parts])
+    runs = []
+    with np.errstate(all="ignore"):
+        for j, sch in enumerate(schedules):
+            cols = (diff[:, j], diff[:, j] ** 2, norm[:, j], norm[:, j] ** 2)
+            finite = all(np.all(np.isfinite(col)) for col in cols)
+            if energies is not None:
+                finite = finite and bool(np.all(np.isfinite(energies[:, j])))
+            if bad[j] or not finite:
+                runs.append(DepthRun(sch, depth, route, samples, int(bad[j]) or depth, None, None, None, None, None))
+                continue
+            order_stats = None
+            if energies is not None:
+                order_stats = tuple(SampleStats.of(energies[:, j, k]) for k in range(energies.shape[2]))
+            logs = LogMoments.of(np.log(norm[:, j] ** 2)) if np.all(norm[:, j] > 0) else None
+            runs.append(DepthRun(sch, depth, route, samples, None, *(SampleStats.of(col) for col in cols), order_stats, logs))
+    return tuple(runs)
+
+
+def chunk_starts(samples: int, per: int) -> tuple[tuple[int, int], ...]:
+    """The ranges (start, stop) of ``per`` samples (the last may be shorter).
+
+    >>> chunk_starts(5, 2)
+    ((0, 2), (2, 4), (4, 5))
+    """
+    if per < 1:
+        raise UsageError(f"chunk must be a positive number of samples, got {per}")
+    return tuple((a, min(a + per, samples)) for a in range(0, samples, per))
 
 
 def simulate(
@@ -353,69 +560,41 @@ def simulate(
     route: str = "auto",
     orders: int | None = None,
     progress: Progress | None = None,
+    chunk: int | None = None,
+    dtype: str = "float64",
+    threads: int = 1,
 ) -> tuple[DepthRun, ...]:
     """Run ``samples`` independent networks of depth L under each schedule; one DepthRun each.
 
     The same networks are evaluated under every schedule on the materialised route
     (common random numbers); the Gaussian shortcut routes draw independently per schedule.
-    Draws come from ``numpy.random.default_rng([seed, depth])``, so a depth's result does
-    not depend on the other depths of a sweep.
+    Sample j draws from its own stream SeedSequence(seed, spawn_key=(depth, j)), so a
+    depth's result does not depend on the other depths of a sweep, nor on ``chunk``
+    (samples per chunk; default: the memory budget of :func:`chunk_size`) or ``threads``.
 
     Arguments: ``orders`` = K tracks the order-0..K energies and the tail (linear only).
     ``progress`` is called with the number of layers just done (for a progress bar).
+    ``dtype`` float32 draws and multiplies materialised weights in float32 (docs/benchmarks.md).
 
     >>> from residual_expansion.scaling.schedules import power
     >>> (run,) = simulate(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), [power(0.5)], 4, 200, 0)
     >>> run.samples, run.explodes_at, run.sq_ratio.mean > 0
     (200, None, True)
+    >>> simulate(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), [power(0.5)], 4, 200, 0, chunk=7) == (run,)
+    True
 
     Raises
     ------
     UsageError
-        For orders with a model other than linear, a bad route, or sizes below 1.
+        For orders with a model other than linear, a bad route, sizes below 1, or float32
+        on a Gaussian shortcut route.
     """
-    if samples < 2:
-        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
-                         parameters=("samples",))
-    if orders is not None and model.kind != "linear":
-        raise UsageError("per-order energies are defined for kind linear only", parameters=("kind",))
-    if orders is not None and orders < 0:
-        raise UsageError(f"orders {orders} is negative")
     chosen = choose_route(model, init, route, orders)
+    validate_simulation(model, samples, orders, dtype, chosen)
     lams = np.stack([sch.scales(depth) for sch in schedules])
-    rng = np.random.default_rng([seed, depth])
-    tick = progress or (lambda _n: None)
-    per = chunk_size(model, init, depth, samples, chosen)
-    parts = []
-    bad = np.zeros(len(schedules), dtype=int)
-    factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
-    with np.errstate(all="ignore"):
-        for start in range(0, samples, per):
-            c = min(per, samples - start)
-            if chosen == "materialised":
-                out = _materialised_chunk(model, init, lams, c, rng, orders, tick, factor)
-            elif chosen == "gaussian-vector":
-                out = _vector_chunk(model, init, lams, c, rng, tick)
-            else:
-                out = _radial_chunk(model, lams, c, rng, tick)
-            parts.append(out[:3])
-            b = out[3]
-            bad = np.where(bad == 0, b, np.where(b > 0, np.minimum(bad, b), bad))
-    norm = np.concatenate([p[0] for p in parts])
-    diff = np.concatenate([p[1] for p in parts])
-    energies = np.concatenate([p[2] for p in parts]) if orders is not None else None
-    runs = []
-    for j, sch in enumerate(schedules):
-        cols = (diff[:, j], diff[:, j] ** 2, norm[:, j], norm[:, j] ** 2)
-        finite = all(np.all(np.isfinite(col)) for col in cols)
-        if energies is not None:
-            finite = finite and bool(np.all(np.isfinite(energies[:, j])))
-        if bad[j] or not finite:
-            runs.append(DepthRun(sch, depth, chosen, samples, int(bad[j]) or depth, None, None, None, None, None))
-            continue
-        order_stats = None
-        if energies is not None:
-            order_stats = tuple(SampleStats.of(energies[:, j, k]) for k in range(energies.shape[2]))
-        logs = LogMoments.of(np.log(norm[:, j] ** 2)) if np.all(norm[:, j] > 0) else None
-        runs.append(DepthRun(sch, depth, chosen, samples, None, *(SampleStats.of(col) for col in cols), order_stats, logs))
-    return tuple(runs)
+    per = chunk or chunk_size(model, init, depth, samples, chosen)
+    parts = [
+        simulate_chunk(model, init, lams, seed, a, b, chosen, orders, dtype, threads, progress)
+        for a, b in chunk_starts(samples, per)
+    ]
+    return reduce_chunks(schedules, depth, chosen, samples, parts)

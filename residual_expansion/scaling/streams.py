@@ -1,0 +1,156 @@
+"""Per-sample random streams: every draw of a Monte Carlo sweep derives from (root seed, cell, sample).
+
+Seed scheme (docs/distributed.md): sample ``j`` of cell ``key`` (a tuple of non-negative
+integers naming the cell, for example ``(depth,)`` for a scaling sweep) draws from
+
+    numpy.random.default_rng(SeedSequence(seed, spawn_key=(*key, j)))
+
+and from nothing else. The sample grid is fixed (one stream per sample), so how the samples
+are cut into chunks, which worker runs a chunk, and how many threads fill a chunk's
+arrays cannot change a single number: a chunk of samples ``start..stop-1`` asks each
+sample's stream for the same values in the same order, whatever else runs.
+
+Batched draws rely on numpy's stream property: ``g.random(m)`` followed by ``g.random(n)``
+gives the same numbers as ``g.random(m + n)`` (likewise ``standard_normal`` and float32
+draws), so a sample's weights may be drawn one layer at a time or many layers at once.
+Draws of different kinds (binomial, gamma, normal) interleave differently with the batch
+size, so routes that mix kinds draw on the FIXED layer grid :data:`LAYER_BLOCK`.
+
+:class:`Draws` fills a chunk's ``(samples, ...)`` array row by row from the per-sample
+streams, optionally in threads (numpy Generators release the GIL while filling), in
+float64 or float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from residual_expansion.errors import UsageError
+
+#: Layers per draw on routes that mix distribution kinds in one stream (a fixed grid).
+LAYER_BLOCK = 256
+#: Floating-point types the weight draws may use.
+DTYPES = ("float64", "float32")
+
+
+def sample_generator(seed: int, key: Sequence[int], sample: int) -> np.random.Generator:
+    """The generator of sample ``sample`` in cell ``key``: SeedSequence(seed, spawn_key=(*key, sample)).
+
+    >>> a = sample_generator(9, (50,), 3).random()
+    >>> a == sample_generator(9, (50,), 3).random() != sample_generator(9, (50,), 4).random()
+    True
+
+    Raises
+    ------
+    UsageError
+        When seed, a key entry or sample is negative.
+    """
+    if seed < 0:
+        raise UsageError(f"seed must be a non-negative integer, got {seed}")
+    if any(int(k) < 0 for k in key) or sample < 0:
+        raise UsageError(f"cell key and sample must be non-negative integers, got {tuple(key)} and {sample}")
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(*(int(k) for k in key), int(sample))))
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Random draws for the samples ``start..stop-1`` of one cell, one stream per sample.
+
+    Every method returns an array whose leading axis is the sample (row i from sample
+    ``start + i``'s own stream). ``threads`` > 1 fills rows in that many threads with
+    disjoint sets of samples; ``dtype`` (``float64`` or ``float32``) is the type of
+    :meth:`uniform` and :meth:`normal` draws.
+
+    A chunk of samples 1..2 draws exactly rows 1..2 of the chunk 0..2:
+
+    >>> a = Draws.of(0, (4,), 0, 3).uniform(1.0, (2,))
+    >>> a.shape, bool(np.array_equal(Draws.of(0, (4,), 1, 3, threads=2).uniform(1.0, (2,)), a[1:]))
+    ((3, 2), True)
+    """
+
+    gens: tuple[np.random.Generator, ...]
+    threads: int = 1
+    dtype: str = "float64"
+
+    @staticmethod
+    def of(seed: int, key: Sequence[int], start: int, stop: int, threads: int = 1, dtype: str = "float64") -> "Draws":
+        """Streams of samples start..stop-1 of cell ``key`` (see :func:`sample_generator`).
+
+        Raises
+        ------
+        UsageError
+            For an empty or negative range, threads < 1 or an unknown dtype.
+        """
+        if not 0 <= start < stop:
+            raise UsageError(f"sample range start={start}, stop={stop} must satisfy 0 <= start < stop")
+        if threads < 1:
+            raise UsageError(f"threads must be at least 1, got {threads}")
+        if dtype not in DTYPES:
+            raise UsageError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        gens = tuple(sample_generator(seed, key, j) for j in range(start, stop))
+        return Draws(gens, threads, dtype)
+
+    @property
+    def count(self) -> int:
+        return len(self.gens)
+
+    def _rows(self, fill: Callable[[int, np.random.Generator], None]) -> None:
+        """Call fill(i, gen_i) for every sample, split over the threads in contiguous groups."""
+        n = len(self.gens)
+        if self.threads == 1 or n == 1:
+            for i, g in enumerate(self.gens):
+                fill(i, g)
+            return
+        parts = np.array_split(np.arange(n), min(self.threads, n))
+
+        def work(idx: np.ndarray) -> None:
+            for i in idx:
+                fill(int(i), self.gens[i])
+
+        with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+            list(pool.map(work, parts))
+
+    def random(self, shape: tuple[int, ...]) -> np.ndarray:
+        """U[0, 1) in float64 (inputs always use float64), shape (samples, *shape)."""
+        out = np.empty((self.count, *shape))
+        self._rows(lambda i, g: g.random(out=out[i]))
+        return out
+
+    def uniform(self, half_width: float, shape: tuple[int, ...], dtype: str | None = None) -> np.ndarray:
+        """U(-a, a) with a = ``half_width``, computed as -a + 2a u from u ~ U[0, 1) in ``dtype``
+        (default: the Draws' dtype)."""
+        dt = np.dtype(dtype or self.dtype)
+        out = np.empty((self.count, *shape), dtype=dt)
+        scale, low = dt.type(2.0 * half_width), dt.type(-half_width)
+
+        def fill(i: int, g: np.random.Generator) -> None:
+            row = out[i]
+            g.random(out=row, dtype=dt)
+            row *= scale
+            row += low
+
+        self._rows(fill)
+        return out
+
+    def normal(self, std: float, shape: tuple[int, ...], dtype: str | None = None) -> np.ndarray:
+        """N(0, std^2) in ``dtype`` (default: the Draws' dtype), shape (samples, *shape)."""
+        dt = np.dtype(dtype or self.dtype)
+        out = np.empty((self.count, *shape), dtype=dt)
+        scale = dt.type(std)
+
+        def fill(i: int, g: np.random.Generator) -> None:
+            row = out[i]
+            g.standard_normal(out=row, dtype=dt)
+            if std != 1.0:
+                row *= scale
+
+        self._rows(fill)
+        return out
+
+    def each(self, draw: Callable[[np.random.Generator], np.ndarray]) -> np.ndarray:
+        """np.stack([draw(g) for each sample's stream]) (any distribution, float64, no threads)."""
+        return np.stack([np.asarray(draw(g)) for g in self.gens])
