@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from residual_expansion.errors import UsageError
+from residual_expansion.models.weights import Init, parse_init
 from residual_expansion.scaling.montecarlo import (
-    Init, Model, parse_init, reduce_chunks, simulate, simulate_chunk,
+    Model, reduce_chunks, simulate, simulate_chunk,
 )
 from residual_expansion.scaling.schedules import power
 from residual_expansion.scaling.streams import Draws, sample_generator

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from residual_expansion.cli.args import comma_list, finite_float, float_grid, nonnegative_int, positive_int
+from residual_expansion.cli.execution_args import add_execution_arguments, backend_of
 
 FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
 
@@ -65,6 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--route", choices=("auto", "materialised", "gaussian-vector", "gaussian-radial"), default="auto",
                    help="auto (default) takes an exact Gaussian shortcut where one applies")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
+    add_execution_arguments(p)
     p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (with --norm: the energy with and without it; needs matplotlib)")
     p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (with --orders)")
     p.add_argument("--ode", action="store_true",
@@ -180,11 +182,15 @@ def run(args: argparse.Namespace) -> int:
         pyplot()  # fail early, before the sweep, when matplotlib is missing
     if init is None:
         return _run_hurst(args, model, schedules, depths, gradients)
-    bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules)),
-               not args.quiet)
+    backend = backend_of(args)
+    bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
+                            args.chunk), not args.quiet)
     try:
-        sweep = run_sweep(model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar,
-                          gradients=gradients, keep_samples=bool(args.histogram))
+        sweep = run_sweep(
+            model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar,
+            gradients=gradients, keep_samples=bool(args.histogram),
+            chunk=args.chunk, dtype=args.dtype, threads=args.threads, backend=backend, checkpoint=args.checkpoint,
+        )
     finally:
         bar.close()
     print(render_sweep(sweep, args.format))

@@ -1,6 +1,7 @@
 """A scaling sweep: Monte Carlo measurements next to the predictions, over schedules and depths.
 
-:func:`run_sweep` runs :func:`residual_expansion.scaling.montecarlo.simulate` at each depth, attaches
+:func:`run_sweep` runs the Monte Carlo of :mod:`residual_expansion.scaling.montecarlo` at each depth (one
+cell of :mod:`residual_expansion.scaling.execution` per depth, chunks of samples as tasks), attaches
 the exact prediction of E ||h_L - h_0||^2 / ||h_0||^2 where theory gives one
 (:func:`residual_expansion.scaling.predictions.predicted_energy`), the predicted regime of each power
 schedule, and for each schedule the fitted log-log slope of the mean ratio against L with
@@ -10,7 +11,7 @@ its growth / bounded / decay reading (:func:`residual_expansion.scaling.predicti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +19,11 @@ import numpy as np
 from residual_expansion.scaling import predictions as scaling
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init
-from residual_expansion.scaling.montecarlo import DepthRun, Model, Progress, choose_route, simulate
+from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
+from residual_expansion.scaling.montecarlo import (
+    DepthRun, LogMoments, Model, Progress, SampleStats, choose_route, chunk_size, chunk_starts, reduce_chunks,
+    simulate_chunk, validate_simulation,
+)
 from residual_expansion.scaling.predictions import LogValue, Regime, SlopeFit
 from residual_expansion.scaling.schedules import Schedule
 
@@ -91,17 +96,134 @@ class Sweep:
         return min(bad) if bad else None
 
 
-def total_layers(depths: Sequence[int], samples: int, model: Model, init: Init, route: str, orders: int | None,
-                 gradients: str | None = None, schedules: int = 1) -> int:
-    """Units of work reported to ``progress`` by :func:`run_sweep` (layers times chunks)."""
-    from residual_expansion.scaling.montecarlo import chunk_size
+#: The seed scheme, part of a checkpoint's fingerprint (a change of scheme refuses old checkpoints).
+SEED_SCHEME = "sample j at depth L: SeedSequence(seed, spawn_key=(L, j))"
+_STATS = ("ratio", "sq_ratio", "norm_ratio", "sq_norm_ratio")
 
+
+def _chunk(model: Model, init: Init, depth: int, samples: int, route: str, chunk: int | None) -> int:
+    return chunk or chunk_size(model, init, depth, samples, route)
+
+
+def total_layers(
+    depths: Sequence[int], samples: int, model: Model, init: Init, route: str, orders: int | None,
+    gradients: str | None = None, schedules: int = 1, chunk: int | None = None,
+) -> int:
+    """Units of work reported to ``progress`` by :func:`run_sweep` (layers times chunks)."""
     if gradients is not None:
         from residual_expansion.scaling import gradients as grad
 
         return sum(2 * L * -(-samples // grad.chunk_size(model, init, L, samples, schedules)) for L in depths)
     chosen = choose_route(model, init, route, orders)
-    return sum(L * -(-samples // chunk_size(model, init, L, samples, chosen)) for L in depths)
+    return sum(L * -(-samples // _chunk(model, init, L, samples, chosen, chunk)) for L in dict.fromkeys(depths))
+
+
+def sweep_params(
+    model: Model, init: Init, schedules: Sequence[Schedule], depths: Sequence[int], samples: int, seed: int,
+    route: str, orders: int | None, dtype: str,
+) -> dict:
+    """Everything that determines a sweep's numbers (a checkpoint's fingerprint); not chunk, threads or backend.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> p = sweep_params(Model("res3"), Init("iid-uniform"), [power(1.0)], [4], 10, 0, "materialised", None, "float64")
+    >>> p["depths"], p["schedules"]
+    ([4], [{'beta': 1.0, 'c': 1.0, 'values': None}])
+    """
+    return {
+        "sweep": "scaling", "seeds": SEED_SCHEME, "model": asdict(model), "init": asdict(init),
+        "schedules": [asdict(s) for s in schedules], "depths": [int(L) for L in depths], "samples": samples,
+        "seed": seed, "route": route, "orders": orders, "dtype": dtype,
+    }
+
+
+def _stats_json(st: SampleStats | None) -> list | None:
+    return None if st is None else [st.n, st.mean, st.stderr, st.q05, st.q50, st.q95]
+
+
+def _stats_of(v: list | None) -> SampleStats | None:
+    return None if v is None else SampleStats(int(v[0]), *(float(x) for x in v[1:]))
+
+
+def _num(x: float) -> float | str:
+    """A float for JSON: finite as itself (exact round trip), else the string inf, -inf or nan."""
+    return x if np.isfinite(x) else str(x)
+
+
+def _logs_json(lm: LogMoments | None) -> list | None:
+    return None if lm is None else [lm.n, _num(lm.mean), _num(lm.stderr), _num(lm.var), _num(lm.stderr_var)]
+
+
+def _logs_of(v: list | None) -> LogMoments | None:
+    return None if v is None else LogMoments(int(v[0]), *(float(x) for x in v[1:]))
+
+
+def encode_runs(runs: Sequence[DepthRun]) -> list[dict]:
+    """A cell's DepthRuns as JSON (finite numbers only; floats round-trip exactly).
+
+    >>> from residual_expansion.scaling.montecarlo import simulate
+    >>> from residual_expansion.scaling.schedules import power
+    >>> runs = simulate(Model("res3", dim=4, input_dim=3), Init("iid-uniform"), [power(1.0)], 3, 3, 0)
+    >>> runs[0].log_moments.stderr_var  # not finite with 3 samples: stored as the string "inf"
+    inf
+    >>> decode_runs(encode_runs(runs), [power(1.0)]) == runs
+    True
+    """
+    out = []
+    for r in runs:
+        item = {
+            "schedule": r.schedule.label, "depth": r.depth, "route": r.route, "samples": r.samples,
+            "explodes_at": r.explodes_at,
+            **{name: _stats_json(getattr(r, name)) for name in _STATS},
+            "orders": None if r.orders is None else [_stats_json(o) for o in r.orders],
+            "log_moments": _logs_json(r.log_moments),
+        }
+        out.append(item)
+    return out
+
+
+def decode_runs(items: Sequence[dict], schedules: Sequence[Schedule]) -> tuple[DepthRun, ...]:
+    """The inverse of :func:`encode_runs` (schedules in the sweep's order).
+
+    Raises
+    ------
+    UsageError
+        When the stored cell does not match the schedules.
+    """
+    if len(items) != len(schedules) or any(it["schedule"] != s.label for it, s in zip(items, schedules)):
+        raise UsageError("checkpoint cell does not match the sweep's schedules; give another file")
+    return tuple(
+        DepthRun(
+            s, int(it["depth"]), it["route"], int(it["samples"]), it["explodes_at"],
+            *(_stats_of(it[name]) for name in _STATS),
+            None if it["orders"] is None else tuple(_stats_of(o) for o in it["orders"]),
+            _logs_of(it["log_moments"]),
+        )
+        for it, s in zip(items, schedules)
+    )
+
+
+def sweep_cells(
+    model: Model, init: Init, schedules: Sequence[Schedule], depths: Sequence[int], samples: int, seed: int,
+    route: str, orders: int | None = None, chunk: int | None = None, dtype: str = "float64", threads: int = 1,
+) -> list[Cell]:
+    """One cell per distinct depth; its tasks are chunks of samples (:func:`simulate_chunk`).
+
+    ``route`` must be a chosen route (see :func:`choose_route`).
+    """
+    cells = []
+    for L in dict.fromkeys(depths):
+        lams = np.stack([sch.scales(L) for sch in schedules])
+        per = _chunk(model, init, L, samples, route, chunk)
+        tasks = tuple(
+            Task(simulate_chunk, (model, init, lams, seed, a, b, route, orders, dtype, threads), weight=L, reports_progress=True)
+            for a, b in chunk_starts(samples, per)
+        )
+
+        def reduce(parts, L=L):
+            return reduce_chunks(schedules, L, route, samples, parts)
+
+        cells.append(Cell(f"depth={L}", tasks, reduce, encode_runs, lambda v: decode_runs(v, schedules)))
+    return cells
 
 
 def run_sweep(
@@ -116,6 +238,11 @@ def run_sweep(
     progress: Progress | None = None,
     gradients: str | None = None,
     keep_samples: bool = False,
+    chunk: int | None = None,
+    dtype: str = "float64",
+    threads: int = 1,
+    backend: Backend = Backend(),
+    checkpoint: str | None = None,
 ) -> Sweep:
     """Measure every schedule at every depth and attach predictions, regimes and trend fits.
 
@@ -128,24 +255,46 @@ def run_sweep(
     passes on materialised weights (:func:`residual_expansion.scaling.gradients.simulate_gradients`)
     and fits the trend of ||p_L - p_0|| / ||p_L|| as well (``grad_fits``).
 
+    Execution (docs/distributed.md): each depth is a cell of chunks of ``chunk`` samples
+    (default: the memory budget), run on ``backend`` (in-process by default) with
+    ``threads`` draw threads per chunk; ``checkpoint`` names a JSON-lines file of finished
+    depths to resume from and append to. None of these change the numbers. (Not yet for
+    ``gradients``: that route runs in-process and refuses them.)
+
     Raises
     ------
     UsageError
-        For an empty schedule or depth list, or a bad route (see :func:`simulate`).
+        For an empty schedule or depth list, a bad route (see :func:`simulate`), or a
+        checkpoint written by another sweep.
     """
     if not schedules or not depths:
         raise UsageError("a sweep needs at least one schedule and one depth")
     if gradients is not None and orders is not None:
         raise UsageError("gradients and per-order energies cannot be combined")
-    chosen = choose_route(model, init, route, orders) if gradients is None else "materialised-backprop"
+    if chunk is not None and chunk < 1:
+        raise UsageError(f"chunk must be a positive number of samples, got {chunk}")
+    if threads < 1:
+        raise UsageError(f"threads must be at least 1, got {threads}")
+    if gradients is not None:
+        if chunk is not None or threads != 1 or dtype != "float64" or not backend.in_process or checkpoint is not None:
+            raise UsageError("gradients run in-process only (no chunk, threads, dtype, backend or checkpoint yet)")
+        from residual_expansion.scaling.gradients import simulate_gradients
+
+        chosen = "materialised-backprop"
+        computed = [simulate_gradients(model, init, schedules, L, samples, seed, gradients, progress, keep_samples)
+                    for L in dict.fromkeys(depths)]
+    else:
+        chosen = choose_route(model, init, route, orders)
+        validate_simulation(model, samples, orders, dtype, chosen)
+        cells = sweep_cells(model, init, schedules, depths, samples, seed, chosen, orders, chunk, dtype, threads)
+        store = None
+        if checkpoint is not None:
+            store = Checkpoint(checkpoint, sweep_params(model, init, schedules, depths, samples, seed, chosen, orders, dtype))
+        computed = [(runs, None) for runs in run_cells(cells, backend, store, progress)]
+    by_depth = dict(zip(dict.fromkeys(depths), computed))
     rows: list[SweepRow] = []
     for L in depths:
-        if gradients is None:
-            runs, grads = simulate(model, init, schedules, L, samples, seed, chosen, orders, progress), None
-        else:
-            from residual_expansion.scaling.gradients import simulate_gradients
-
-            runs, grads = simulate_gradients(model, init, schedules, L, samples, seed, gradients, progress, keep_samples)
+        runs, grads = by_depth[L]
         for j, run in enumerate(runs):
             lams = run.schedule.scales(L)
             energy = scaling.predicted_energy(model.kind, model.activation, init.iid, lams, model.s)

@@ -1,0 +1,88 @@
+"""Sweeps on Dask: the same bytes on 2 local workers, on an existing scheduler, and after a worker is killed.
+
+Every cluster listens on 127.0.0.1 only and is closed at the end of its test or module;
+every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from residual_expansion.cli import main
+
+ARGS = ["scaling", "--model", "res3", "--init", "iid-uniform", "--beta", "0.5,1", "--depths", "8,20",
+        "--samples", "12", "--dim", "6", "--input-dim", "5", "--seed", "9", "--format", "json", "--quiet",
+        "--chunk", "5"]
+
+
+def _out(capsys, argv):
+    code = main(argv)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 2 single-threaded worker processes on loopback, closed after the module."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(lc, timeout=60)
+    try:
+        yield lc, client
+    finally:
+        client.close()
+        lc.close()
+
+
+def test_local_workers_print_the_same_bytes(capsys):
+    ref = _out(capsys, ARGS)
+    assert _out(capsys, ARGS + ["--workers", "2"]) == ref
+
+
+def test_existing_scheduler_prints_the_same_bytes(capsys, cluster, tmp_path):
+    lc, _client = cluster
+    assert lc.scheduler_address.startswith("tcp://127.0.0.1:")
+    ref = _out(capsys, ARGS)
+    assert _out(capsys, ARGS + ["--scheduler", lc.scheduler_address, "--chunk", "1", "--threads", "2"]) == ref
+    # a checkpoint written on the cluster resumes in-process to the same bytes, and back
+    ck = tmp_path / "c.jsonl"
+    assert _out(capsys, ARGS + ["--scheduler", lc.scheduler_address, "--checkpoint", str(ck)]) == ref
+    assert _out(capsys, ARGS + ["--checkpoint", str(ck)]) == ref
+
+
+def test_killed_worker_does_not_change_the_result(cluster):
+    """Kill one worker process by its PID after the first task finished; Dask reruns its tasks."""
+    from residual_expansion.scaling.execution import Backend
+    from residual_expansion.scaling.montecarlo import Init, Model
+    from residual_expansion.scaling.schedules import power
+    from residual_expansion.scaling.sweep import run_sweep
+
+    lc, client = cluster
+    model, init, scheds = Model("res3", dim=8, input_dim=5), Init("iid-uniform"), [power(0.5), power(1.0)]
+    ref = run_sweep(model, init, scheds, [30, 60], 40, 4, chunk=1)
+    pids = client.run(os.getpid, wait=True)
+    assert len(pids) == 2 and os.getpid() not in pids.values()
+    victim = sorted(pids.values())[0]
+    killed: list[int] = []
+    done = [0]
+
+    def progress(n: int) -> None:
+        done[0] += 1
+        if not killed:
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    got = run_sweep(model, init, scheds, [30, 60], 40, 4, chunk=1, progress=progress,
+                    backend=Backend(scheduler=lc.scheduler_address))
+    assert killed == [victim] and done[0] == 80  # 80 tasks, the kill came after the first
+    with pytest.raises(ProcessLookupError):
+        os.kill(victim, 0)  # the process is gone
+    assert got == ref

@@ -1,0 +1,158 @@
+"""The sweep-execution layer without Dask: cells and tasks, checkpoints, the CLI flags."""
+
+from __future__ import annotations
+
+import json
+import sys
+from operator import add, mul
+
+import pytest
+
+from residual_expansion.cli import main
+from residual_expansion.errors import UsageError
+from residual_expansion.scaling import montecarlo, sweep
+from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, fingerprint, run_cells
+from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.scaling.schedules import power
+
+ARGS = ["scaling", "--model", "res3", "--init", "iid-uniform", "--beta", "0.5,1", "--depths", "8,20",
+        "--samples", "12", "--dim", "6", "--input-dim", "5", "--seed", "9", "--format", "json", "--quiet"]
+
+
+def _run(capsys, argv):
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_cells_in_order_with_reduce():
+    cells = [Cell(f"c{i}", (Task(add, (i, 1)), Task(mul, (i, 3))), lambda r: r[0] - r[1], int, int) for i in range(4)]
+    assert run_cells(cells) == [1 - 0, 2 - 3, 3 - 6, 4 - 9]
+    with pytest.raises(UsageError, match="unique"):
+        run_cells(cells + cells[:1])
+
+
+def test_running_in_process_does_not_import_dask(tmp_path):
+    import subprocess
+
+    code = (
+        "import sys\nfrom residual_expansion.cli import main\n"
+        f"main({ARGS!r} + ['--checkpoint', {str(tmp_path / 'c.jsonl')!r}, '--chunk', '5'])\n"
+        "assert not any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules), 'dask imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_chunk_threads_and_checkpoint_keep_the_bytes(capsys, tmp_path, monkeypatch):
+    code, ref, _ = _run(capsys, ARGS)
+    assert code == 0 and json.loads(ref)["results"]
+    assert _run(capsys, ARGS + ["--chunk", "5", "--threads", "2"])[1] == ref
+    ck = tmp_path / "sweep.jsonl"
+    assert _run(capsys, ARGS + ["--checkpoint", str(ck)])[1] == ref
+    lines = ck.read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[0])["fingerprint"] == fingerprint(json.loads(lines[0])["params"])
+
+    # a rerun computes nothing: with the Monte Carlo broken it still prints the same bytes
+    def broken(*a, **k):
+        raise AssertionError("a finished cell was recomputed")
+
+    monkeypatch.setattr(sweep, "simulate_chunk", broken)
+    assert _run(capsys, ARGS + ["--checkpoint", str(ck)])[1] == ref
+    monkeypatch.undo()
+
+    # the rerun really reads the file: a tampered stored mean is what gets printed
+    tampered = json.loads(lines[1])
+    assert tampered["cell"] == "depth=8"
+    tampered["result"][0]["ratio"][1] = 123.25
+    ck.write_text("\n".join([lines[0], json.dumps(tampered), lines[2]]) + "\n")
+    out = json.loads(_run(capsys, ARGS + ["--checkpoint", str(ck)])[1])
+    assert out["results"][0]["mean_ratio"] == 123.25
+
+    # an interrupted run (second cell missing, a torn half line) resumes to the same bytes
+    ck.write_text(lines[0] + "\n" + lines[1] + "\n" + lines[2][:25])
+    assert _run(capsys, ARGS + ["--checkpoint", str(ck)])[1] == ref
+    assert ck.read_text().splitlines() == lines
+
+
+def test_checkpoint_of_another_sweep_is_refused_and_kept(capsys, tmp_path):
+    ck = tmp_path / "sweep.jsonl"
+    _run(capsys, ARGS + ["--checkpoint", str(ck)])
+    before = ck.read_bytes()
+    other = [a if a != "9" else "10" for a in ARGS]  # another seed
+    code, out, err = _run(capsys, other + ["--checkpoint", str(ck)])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "written by a different sweep" in err
+    assert ck.read_bytes() == before
+    # chunk, threads and dtype-free options do not make it another sweep; dtype does
+    assert _run(capsys, ARGS + ["--checkpoint", str(ck), "--chunk", "3"])[0] == 0
+    assert _run(capsys, ARGS + ["--checkpoint", str(ck), "--dtype", "float32"])[0] == 2
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    code, out, err = _run(capsys, ARGS + ["--checkpoint", str(notes)])
+    assert code == 2 and "is not a residual-expansion checkpoint" in err and notes.read_text() == "my notes\n"
+    assert ck.read_bytes() == before
+
+
+def test_damaged_checkpoint_line_is_refused(tmp_path):
+    ck = Checkpoint(str(tmp_path / "c.jsonl"), {"a": 1})
+    ck.append("x", [1.5])
+    assert ck.load() == {"x": [1.5]}
+    with open(ck.path, "a") as f:
+        f.write("{not json}\n")
+    with pytest.raises(UsageError, match="line 3 is damaged"):
+        ck.load()
+    assert Checkpoint(str(tmp_path / "missing.jsonl"), {}).load() == {}
+
+
+def test_fingerprint_names_every_parameter_that_changes_numbers():
+    base = dict(model=Model("res3", dim=6), init=Init("iid-uniform"), schedules=[power(0.5)], depths=[8], samples=12,
+                seed=9, route="materialised", orders=None, dtype="float64")
+    ref = fingerprint(sweep.sweep_params(**base))
+    for key, value in [("model", Model("res3", dim=7)), ("init", Init("smooth")), ("schedules", [power(0.6)]),
+                       ("depths", [8, 9]), ("samples", 13), ("seed", 8), ("dtype", "float32")]:
+        assert fingerprint(sweep.sweep_params(**{**base, key: value})) != ref, key
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(workers=2, scheduler="tcp://127.0.0.1:1"), "not both"),
+    (dict(workers=0), "workers must be at least 1"),
+    (dict(scheduler=" "), "scheduler must be an address"),
+])
+def test_bad_backend(kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        Backend(**kwargs)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--workers", "0"], "is not positive"),
+    (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with argument"),
+    (["--chunk", "0"], "is not positive"),
+    (["--threads", "0"], "is not positive"),
+    (["--dtype", "float32", "--init", "iid-gaussian"], "dtype float32 applies to the materialised route only"),
+])
+def test_bad_execution_flags(capsys, extra, message):
+    with pytest.raises(SystemExit) as exc:
+        code = main(ARGS + extra)
+        raise SystemExit(code)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_unreachable_scheduler_is_one_line(capsys, monkeypatch):
+    from residual_expansion.scaling import execution
+
+    monkeypatch.setattr(execution, "CONNECT_TIMEOUT", 1)
+    code, out, err = _run(capsys, ARGS + ["--scheduler", "tcp://127.0.0.1:9"])
+    assert code == 2 and out == "" and "cannot be reached" in err and len(err.strip().splitlines()) == 1
+
+
+def test_reduce_rejects_a_wrong_partition():
+    # the reduction checks coverage, so a lost or doubled chunk cannot pass silently
+    model, init = Model("res3", dim=6, input_dim=5), Init("iid-uniform")
+    cells = sweep.sweep_cells(model, init, [power(0.5)], [6], 10, 1, "materialised", chunk=4)
+    (cell,) = cells
+    outs = [t.fn(*t.args) for t in cell.tasks]
+    assert cell.reduce(outs) == montecarlo.simulate(model, init, [power(0.5)], 6, 10, 1)
+    with pytest.raises(UsageError, match="cover"):
+        cell.reduce(outs[:-1])
