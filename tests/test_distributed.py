@@ -33,7 +33,7 @@ def cluster():
     from distributed import Client, LocalCluster
 
     lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.ERROR)
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     client = Client(lc, timeout=60)
     try:
         yield lc, client

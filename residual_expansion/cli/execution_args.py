@@ -35,3 +35,23 @@ def backend_of(args: argparse.Namespace):
     from residual_expansion.scaling.execution import Backend
 
     return Backend(workers=args.workers, scheduler=args.scheduler)
+
+
+def reject_execution_arguments(args: argparse.Namespace, mode: str) -> None:
+    """UsageError when an execution flag is given to a mode that does not run on the execution layer.
+
+    Raises
+    ------
+    UsageError
+        Naming the flags and the mode, so no flag is silently ignored.
+    """
+    from residual_expansion.errors import UsageError
+
+    given = [flag for flag, on in (
+        ("--workers", args.workers is not None), ("--scheduler", args.scheduler is not None),
+        ("--chunk", args.chunk is not None), ("--threads", args.threads != 1),
+        ("--dtype", args.dtype != "float64"), ("--checkpoint", args.checkpoint is not None),
+    ) if on]
+    if given:
+        raise UsageError(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to {mode} yet; "
+                         "drop the flag or run the plain sweep")

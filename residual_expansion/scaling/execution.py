@@ -253,9 +253,10 @@ def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, l
 
     cluster = None
     if backend.workers is not None:
+        # every listener (scheduler, workers, nannies, the scheduler's HTTP endpoint) on loopback, free ports
         cluster = LocalCluster(
             n_workers=backend.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
         )
         client = Client(cluster)
     else:
