@@ -86,3 +86,28 @@ def test_killed_worker_does_not_change_the_result(cluster):
     with pytest.raises(ProcessLookupError):
         os.kill(victim, 0)  # the process is gone
     assert got == ref
+
+
+def test_slurm_configuration_renders_the_documented_job():
+    """docs/examples/slurm_sweep.py: the batch script dask-jobqueue would submit (no SLURM here, so no sbatch)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / "slurm_sweep.py"
+    spec = importlib.util.spec_from_file_location("slurm_sweep", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    cluster = example.make_cluster(scheduler_options={"host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"})
+    try:
+        script = cluster.job_script()
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    finally:
+        cluster.close()
+    lines = script.splitlines()
+    for want in ("#SBATCH -p compute", "#SBATCH -A my-project", "#SBATCH --cpus-per-task=8", "#SBATCH -t 02:00:00",
+                 "source ~/venvs/rex/bin/activate"):
+        assert want in lines, want
+    worker = next(line for line in lines if "dask_worker" in line)
+    assert worker.startswith(sys.executable) or "python" in worker
+    assert "--nthreads 1" in worker and "--nworkers 8" in worker and cluster.scheduler_address in worker
