@@ -130,6 +130,9 @@ def test_bad_backend(kwargs, message):
     (["--chunk", "0"], "is not positive"),
     (["--threads", "0"], "is not positive"),
     (["--dtype", "float32", "--init", "iid-gaussian"], "dtype float32 applies to the materialised route only"),
+    (["--workers", "2", "--norm", "pre-rms"], "--workers does not apply to --norm yet"),
+    (["--chunk", "3", "--threads", "2", "--scheme", "fixup", "--beta", "0"], "--chunk, --threads do not apply to --scheme fixup"),
+    (["--checkpoint", "x.jsonl", "--orders", "2"], "--checkpoint does not apply to --orders with res1/res3"),
 ])
 def test_bad_execution_flags(capsys, extra, message):
     with pytest.raises(SystemExit) as exc:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from residual_expansion.cli.args import comma_list, finite_float, float_grid, nonnegative_int, positive_int
-from residual_expansion.cli.execution_args import add_execution_arguments, backend_of
+from residual_expansion.cli.execution_args import add_execution_arguments, backend_of, reject_execution_arguments
 
 FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
 
@@ -161,14 +161,18 @@ def run(args: argparse.Namespace) -> int:
     if (args.hurst is not None or args.heatmap or args.histogram) and (args.norm != "none" or args.scheme != "none"):
         raise UsageError("--hurst, --heatmap and --histogram cannot be combined with --norm or --scheme")
     if args.scheme == "fixup":
+        reject_execution_arguments(args, "--scheme fixup")
         return _run_fixup(args, model, init, schedules, depths)
     if args.capacity:
+        reject_execution_arguments(args, "--capacity")
         return _run_capacity(args, model, init, schedules, depths)
     if args.tied and (args.orders is None or args.model == "linear"):
         raise UsageError("--tied applies to --orders with --model res1 or res3")
     if args.norm != "none":
+        reject_execution_arguments(args, "--norm")
         return _run_normalized(args, model, init, schedules, depths)
     if args.orders is not None and args.model != "linear":
+        reject_execution_arguments(args, "--orders with res1/res3")
         return _run_orders(args, model, init, schedules, depths)
     if args.spectrum_plot and args.orders is None:
         raise UsageError("--spectrum-plot needs --model linear with --orders K")
@@ -181,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
 
         pyplot()  # fail early, before the sweep, when matplotlib is missing
     if init is None:
+        reject_execution_arguments(args, "--hurst")
         return _run_hurst(args, model, schedules, depths, gradients)
     backend = backend_of(args)
     bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
