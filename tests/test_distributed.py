@@ -61,7 +61,8 @@ def test_existing_scheduler_prints_the_same_bytes(capsys, cluster, tmp_path):
 def test_killed_worker_does_not_change_the_result(cluster):
     """Kill one worker process by its PID after the first task finished; Dask reruns its tasks."""
     from residual_expansion.scaling.execution import Backend
-    from residual_expansion.scaling.montecarlo import Init, Model
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling.montecarlo import Model
     from residual_expansion.scaling.schedules import power
     from residual_expansion.scaling.sweep import run_sweep
 

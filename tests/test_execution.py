@@ -12,7 +12,8 @@ from residual_expansion.cli import main
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling import montecarlo, sweep
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, fingerprint, run_cells
-from residual_expansion.scaling.montecarlo import Init, Model
+from residual_expansion.models.weights import Init
+from residual_expansion.scaling.montecarlo import Model
 from residual_expansion.scaling.schedules import power
 
 ARGS = ["scaling", "--model", "res3", "--init", "iid-uniform", "--beta", "0.5,1", "--depths", "8,20",
@@ -90,7 +91,7 @@ def test_checkpoint_of_another_sweep_is_refused_and_kept(capsys, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n")
     code, out, err = _run(capsys, ARGS + ["--checkpoint", str(notes)])
-    assert code == 2 and "is not a residual-expansion checkpoint" in err and notes.read_text() == "my notes\n"
+    assert code == 2 and "was not written by residual-expansion" in err and notes.read_text() == "my notes\n"
     assert ck.read_bytes() == before
 
 

@@ -41,7 +41,8 @@ def main() -> None:
 
     from residual_expansion.render.sweep_output import render_sweep
     from residual_expansion.scaling.execution import Backend
-    from residual_expansion.scaling.montecarlo import Init, Model
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling.montecarlo import Model
     from residual_expansion.scaling.schedules import power
     from residual_expansion.scaling.sweep import run_sweep
 

@@ -87,11 +87,11 @@ class Backend:
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.scheduler is not None:
-            raise UsageError("give workers or scheduler, not both")
+            raise UsageError("give workers or scheduler, not both", parameters=("workers", "scheduler"))
         if self.workers is not None and self.workers < 1:
-            raise UsageError(f"workers must be at least 1, got {self.workers}")
+            raise UsageError(f"workers must be at least 1, got {self.workers}", parameters=("workers",))
         if self.scheduler is not None and not self.scheduler.strip():
-            raise UsageError("scheduler must be an address such as tcp://127.0.0.1:8786")
+            raise UsageError("scheduler must be an address such as tcp://127.0.0.1:8786", parameters=("scheduler",))
 
     @property
     def in_process(self) -> bool:
@@ -155,13 +155,13 @@ class Checkpoint:
         except json.JSONDecodeError:
             head = None
         if not isinstance(head, dict) or head.get("checkpoint") != CHECKPOINT_VERSION or "fingerprint" not in head:
-            raise UsageError(f"checkpoint {self.path} is not a residual-expansion checkpoint (version {CHECKPOINT_VERSION}); "
-                             "give another file")
+            raise UsageError(f"checkpoint {self.path} was not written by residual-expansion (layout version {CHECKPOINT_VERSION}); "
+                             "give another file", parameters=("checkpoint",))
         mine = fingerprint(self.params)
         if head["fingerprint"] != mine:
             raise UsageError(
                 f"checkpoint {self.path} was written by a different sweep (fingerprint {head['fingerprint'][:12]}, "
-                f"this sweep {mine[:12]}); give another file"
+                f"this sweep {mine[:12]}); give another file", parameters=("checkpoint",)
             )
         cells: dict[str, Any] = {}
         for n, line in enumerate(lines[1:], start=2):
@@ -169,7 +169,8 @@ class Checkpoint:
                 entry = json.loads(line)
                 key, value = entry["cell"], entry["result"]
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise UsageError(f"checkpoint {self.path}: line {n} is damaged; give another file") from None
+                raise UsageError(f"checkpoint {self.path}: line {n} is damaged; give another file",
+                                 parameters=("checkpoint",)) from None
             cells.setdefault(str(key), value)
         if len(complete) != len(data):  # cut a torn last line so the next append starts clean
             with open(self.path, "r+b") as f:
@@ -263,7 +264,8 @@ def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, l
         try:
             client = Client(backend.scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise UsageError(f"scheduler {backend.scheduler} cannot be reached: {str(exc).splitlines()[0]}") from None
+            raise UsageError(f"scheduler {backend.scheduler} cannot be reached: {str(exc).splitlines()[0]}",
+                             parameters=("scheduler",)) from None
     try:
         where: dict[str, tuple[int, int]] = {}
         futures = []

@@ -546,7 +546,7 @@ def chunk_starts(samples: int, per: int) -> tuple[tuple[int, int], ...]:
     ((0, 2), (2, 4), (4, 5))
     """
     if per < 1:
-        raise UsageError(f"chunk must be a positive number of samples, got {per}")
+        raise UsageError(f"chunk must be a positive number of samples, got {per}", parameters=("chunk",))
     return tuple((a, min(a + per, samples)) for a in range(0, samples, per))
 
 

@@ -50,7 +50,7 @@ def sample_generator(seed: int, key: Sequence[int], sample: int) -> np.random.Ge
         When seed, a key entry or sample is negative.
     """
     if seed < 0:
-        raise UsageError(f"seed must be a non-negative integer, got {seed}")
+        raise UsageError(f"seed must be a non-negative integer, got {seed}", parameters=("seed",))
     if any(int(k) < 0 for k in key) or sample < 0:
         raise UsageError(f"cell key and sample must be non-negative integers, got {tuple(key)} and {sample}")
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(*(int(k) for k in key), int(sample))))
@@ -88,9 +88,9 @@ class Draws:
         if not 0 <= start < stop:
             raise UsageError(f"sample range start={start}, stop={stop} must satisfy 0 <= start < stop")
         if threads < 1:
-            raise UsageError(f"threads must be at least 1, got {threads}")
+            raise UsageError(f"threads must be at least 1, got {threads}", parameters=("threads",))
         if dtype not in DTYPES:
-            raise UsageError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+            raise UsageError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}", parameters=("dtype",))
         gens = tuple(sample_generator(seed, key, j) for j in range(start, stop))
         return Draws(gens, threads, dtype)
 

@@ -190,7 +190,7 @@ def decode_runs(items: Sequence[dict], schedules: Sequence[Schedule]) -> tuple[D
         When the stored cell does not match the schedules.
     """
     if len(items) != len(schedules) or any(it["schedule"] != s.label for it, s in zip(items, schedules)):
-        raise UsageError("checkpoint cell does not match the sweep's schedules; give another file")
+        raise UsageError("checkpoint cell does not match the sweep's schedules; give another file", parameters=("checkpoint",))
     return tuple(
         DepthRun(
             s, int(it["depth"]), it["route"], int(it["samples"]), it["explodes_at"],
@@ -272,9 +272,9 @@ def run_sweep(
     if gradients is not None and orders is not None:
         raise UsageError("gradients and per-order energies cannot be combined")
     if chunk is not None and chunk < 1:
-        raise UsageError(f"chunk must be a positive number of samples, got {chunk}")
+        raise UsageError(f"chunk must be a positive number of samples, got {chunk}", parameters=("chunk",))
     if threads < 1:
-        raise UsageError(f"threads must be at least 1, got {threads}")
+        raise UsageError(f"threads must be at least 1, got {threads}", parameters=("threads",))
     if gradients is not None:
         if chunk is not None or threads != 1 or dtype != "float64" or not backend.in_process or checkpoint is not None:
             raise UsageError("gradients run in-process only (no chunk, threads, dtype, backend or checkpoint yet)")

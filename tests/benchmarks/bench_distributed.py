@@ -28,7 +28,8 @@ from timing import best  # noqa: E402  (also puts the repository on sys.path)
 import numpy as np  # noqa: E402
 
 from residual_expansion.scaling.execution import Backend  # noqa: E402
-from residual_expansion.scaling.montecarlo import Init, Model, simulate  # noqa: E402
+from residual_expansion.models.weights import Init  # noqa: E402
+from residual_expansion.scaling.montecarlo import Model, simulate  # noqa: E402
 from residual_expansion.scaling.schedules import power  # noqa: E402
 from residual_expansion.scaling.streams import Draws  # noqa: E402
 from residual_expansion.scaling.sweep import run_sweep  # noqa: E402
