@@ -1,0 +1,483 @@
+"""Mutation harness: how many wrong versions of the library does the verifier catch?
+
+Each *mutant* is the package with one small change made by one of the operators below,
+applied to one site of one module's syntax tree. A mutant is **killed** when
+
+* ``verify`` (every claim) at each of :data:`VERIFY_DEPTHS` prints a FAIL row, exits with
+  a status other than 0, crashes or times out (``verify``), or
+* the module's tests (the test files that import it, plus the module's own doctests) fail
+  or time out (``suite``).
+
+Mutants that survive the targeted tests are re-run against the *whole* suite before they
+are called survivors, so "survived" always means "survived ``verify`` at every depth and
+the full test suite". A survivor is then either killed by a new test or argued equivalent
+in :data:`tests.mutation.equivalents.EQUIVALENT` (one line each); the report in
+``docs/soundness.md`` lists both.
+
+Operators (:data:`OPERATORS`): ``arith`` (+ <-> -, * <-> /, // -> /, ** -> *),
+``compare`` (< <-> <=, > <-> >=, == <-> !=), ``range`` (off by one at the stop or start of
+``range(...)``), ``drop_term`` (``a + b`` -> ``a``, ``a * b`` -> ``a``: a dropped term or
+factor), ``drop_clause`` (one operand of ``and`` removed; ``ok &= x`` removed),
+``swap_args`` (first two positional arguments of a call swapped), ``scale_const`` (a
+numeric constant c -> 2c, an integer c -> c + 1), ``force_bool`` (a returned or assigned
+comparison or boolean forced to ``True``).
+
+Each mutant is applied in a temporary copy of the repository (source segment replaced,
+the rest of the file byte-identical; no byte-code cache), with a time budget per stage.
+
+This is a benchmark-style job, not part of the test suite. From the repository root::
+
+    python tests/mutation/mutate.py --limit 240 --jobs 1 --out /tmp/mutants.jsonl
+    python tests/mutation/mutate.py --report /tmp/mutants.jsonl   # writes docs/soundness.md
+
+``--list`` prints the mutants that would be run, without running them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "residual_expansion"
+#: The mathematics modules (and the claims that check them).
+MATH_PACKAGES = ("theorem", "paths", "models", "numeric", "scaling", "claims")
+VERIFY_DEPTHS = (5, 8, 12)
+VERIFY_SECONDS = 90
+SUITE_SECONDS = 240
+OPERATORS = ("arith", "compare", "range", "drop_term", "drop_clause", "swap_args", "scale_const", "force_bool")
+
+_ARITH = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+          ast.FloorDiv: ast.Div, ast.Pow: ast.Mult, ast.Mod: ast.FloorDiv}
+_COMPARE = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change: ``original`` at lines ``line..end_line`` of ``module`` becomes ``replacement``."""
+
+    module: str        # path relative to the repository root
+    operator: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    original: str
+    replacement: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.module}:{self.line}:{self.col}:{self.operator}:{self.replacement}"
+
+
+# --- generating mutants -------------------------------------------------------------
+
+def _skipped_nodes(tree: ast.AST) -> set[int]:
+    """ids of nodes not to mutate: docstrings, f-strings, raise statements, annotations, asserts."""
+    skip: set[int] = set()
+
+    def mark(node: ast.AST) -> None:
+        for sub in ast.walk(node):
+            skip.add(id(sub))
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.JoinedStr, ast.Raise, ast.Assert)):
+            mark(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for a in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
+                if a.annotation is not None:
+                    mark(a.annotation)
+            if node.returns is not None:
+                mark(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            mark(node.annotation)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+                "print", "TypeVar", "UsageError", "ValueError", "TypeError"):
+            mark(node)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            body = getattr(node, "body", [])
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                mark(body[0])
+    return skip
+
+
+def _is_test(node: ast.AST | None) -> bool:
+    """A comparison or a conjunction: a value that decides a pass flag."""
+    return isinstance(node, ast.Compare) or (isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And))
+
+
+def _variants(node: ast.AST, parent: ast.AST | None) -> Iterator[tuple[str, str]]:
+    """(operator, replacement source) for each mutation of ``node``."""
+    if isinstance(node, ast.BinOp):
+        new_op = _ARITH.get(type(node.op))
+        if new_op is not None:
+            yield "arith", ast.unparse(ast.BinOp(node.left, new_op(), node.right))
+        if isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            yield "drop_term", ast.unparse(node.left)
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        new_op = _COMPARE.get(type(node.ops[0]))
+        if new_op is not None:
+            yield "compare", ast.unparse(ast.Compare(node.left, [new_op()], node.comparators))
+    elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) and len(node.values) >= 2:
+        for i in range(len(node.values)):
+            rest = node.values[:i] + node.values[i + 1:]
+            yield "drop_clause", ast.unparse(rest[0] if len(rest) == 1 else ast.BoolOp(ast.And(), rest))
+    elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitAnd):
+        yield "drop_clause", "pass"
+    elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id == "range" and node.args and not node.keywords:
+            args = list(node.args)
+            stop = 1 if len(args) >= 2 else 0
+            args_minus = args.copy()
+            args_minus[stop] = ast.BinOp(args[stop], ast.Sub(), ast.Constant(1))
+            yield "range", ast.unparse(ast.Call(node.func, args_minus, []))
+            if len(args) >= 2:
+                args_plus = args.copy()
+                args_plus[0] = ast.BinOp(args[0], ast.Add(), ast.Constant(1))
+                yield "range", ast.unparse(ast.Call(node.func, args_plus, []))
+        elif (len(node.args) >= 2 and not any(isinstance(a, ast.Starred) for a in node.args[:2])
+              and ast.unparse(node.args[0]) != ast.unparse(node.args[1])
+              and not (isinstance(node.func, ast.Name) and node.func.id in ("isinstance", "getattr", "setattr"))):
+            args = list(node.args)
+            args[0], args[1] = args[1], args[0]
+            yield "swap_args", ast.unparse(ast.Call(node.func, args, node.keywords))
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float) and not isinstance(
+            parent, ast.UnaryOp):
+        value = node.value
+        new = value + 1 if isinstance(value, int) else value * 2
+        yield "scale_const", repr(new)
+    elif isinstance(node, ast.Return) and _is_test(node.value):
+        yield "force_bool", "return True"
+    elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+          and _is_test(node.value)):
+        yield "force_bool", f"{node.targets[0].id} = True"
+
+
+def mutants_of(path: Path) -> list[Mutant]:
+    """Every mutant of the module at ``path`` (relative to :data:`ROOT`), in source order."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    data = source.encode()
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln.encode()))
+    skip = _skipped_nodes(tree)
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    out: list[Mutant] = []
+    rel = str(path.relative_to(ROOT))
+    for node in ast.walk(tree):
+        if id(node) in skip or not hasattr(node, "lineno") or node.end_lineno is None:
+            continue
+        if "no mutate" in lines[node.lineno - 1]:
+            continue
+        original = data[starts[node.lineno - 1] + node.col_offset:
+                        starts[node.end_lineno - 1] + node.end_col_offset].decode()
+        for operator, replacement in _variants(node, parents.get(id(node))):
+            if replacement.strip() == original.strip():
+                continue
+            if "\n" in original and operator not in ("drop_clause", "force_bool"):
+                replacement = "(" + replacement + ")"
+            out.append(Mutant(rel, operator, node.lineno, node.col_offset, node.end_lineno,
+                              node.end_col_offset, original, replacement))
+    out.sort(key=lambda m: (m.line, m.col, m.operator, m.replacement))
+    return out
+
+
+def apply(source: str, m: Mutant) -> str:
+    """``source`` with the mutant's segment replaced (the rest byte-identical); it must parse."""
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for ln in lines:
+        starts.append(starts[-1] + len(ln.encode()))
+    data = source.encode()
+    lo = starts[m.line - 1] + m.col
+    hi = starts[m.end_line - 1] + m.end_col
+    new = (data[:lo] + m.replacement.encode() + data[hi:]).decode()
+    ast.parse(new)
+    return new
+
+
+def target_modules(packages: tuple[str, ...]) -> list[Path]:
+    return sorted(p for pkg in packages for p in (ROOT / PACKAGE / pkg).glob("*.py") if p.name != "__init__.py")
+
+
+def select(packages: tuple[str, ...], limit: int, seed: int, operators: tuple[str, ...]) -> list[Mutant]:
+    """Up to ``limit`` mutants, spread evenly over modules and operators (seeded shuffle)."""
+    rng = random.Random(seed)
+    pools: list[list[Mutant]] = []
+    for path in target_modules(packages):
+        by_op: dict[str, list[Mutant]] = {}
+        for m in mutants_of(path):
+            if m.operator in operators:
+                by_op.setdefault(m.operator, []).append(m)
+        for ms in by_op.values():
+            rng.shuffle(ms)
+        # interleave operators inside a module
+        mixed: list[Mutant] = []
+        queues = [by_op[k] for k in sorted(by_op)]
+        while any(queues):
+            for q in queues:
+                if q:
+                    mixed.append(q.pop())
+        pools.append(mixed)
+    chosen: list[Mutant] = []
+    while len(chosen) < limit and any(pools):
+        for pool in pools:
+            if pool and len(chosen) < limit:
+                chosen.append(pool.pop(0))
+    return chosen
+
+
+# --- running mutants ----------------------------------------------------------------
+
+def _copy_tree(dest: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", ".pytest_cache", ".hypothesis", "*.egg-info",
+                                    "_build", "mutation")
+    for name in (PACKAGE, "tests", "docs", "proofs"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, dest / name)
+
+
+def tests_for(module: str) -> list[str]:
+    """Test files that import ``module`` (dotted or ``from pkg import mod``), plus the module's doctests."""
+    dotted = module[:-3].replace("/", ".")
+    pkg, _, name = dotted.rpartition(".")
+    pattern = re.compile(rf"{re.escape(dotted)}\b|from {re.escape(pkg)} import [^\n]*\b{re.escape(name)}\b")
+    found = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests").glob("test_*.py"))
+             if pattern.search(p.read_text())]
+    return found + [module]
+
+
+_VERIFY_DRIVER = """
+import io, sys, contextlib
+from residual_expansion.cli import main
+bad = []
+for depth in {depths}:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["verify", "--depth", str(depth)])
+    fails = [line.split()[0] for line in out.getvalue().splitlines() if "  FAIL  " in line]
+    if status != 0 or fails:
+        bad.append(f"depth {{depth}}: exit {{status}} {{' '.join(fails)}}")
+print("; ".join(bad))
+sys.exit(1 if bad else 0)
+"""
+
+
+def _env(tree: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(tree), PYTHONHASHSEED="0")
+    return env
+
+
+def run_verify(tree: Path) -> tuple[bool, str]:
+    """(killed, why) from ``verify`` at every depth of :data:`VERIFY_DEPTHS`."""
+    code = _VERIFY_DRIVER.format(depths=VERIFY_DEPTHS)
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=tree, env=_env(tree), capture_output=True,
+                              text=True, timeout=VERIFY_SECONDS)
+    except subprocess.TimeoutExpired:
+        return True, f"timeout after {VERIFY_SECONDS} s"
+    if proc.returncode == 0:
+        return False, ""
+    if proc.returncode == 1 and proc.stdout.strip():
+        return True, "FAIL " + proc.stdout.strip()
+    last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+    return True, f"crash: {last[:160]}"
+
+
+def run_tests(tree: Path, files: list[str]) -> tuple[bool, str]:
+    """(killed, why) from pytest on ``files`` (stop at the first failure)."""
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore",
+           *files]
+    try:
+        proc = subprocess.run(cmd, cwd=tree, env=_env(tree), capture_output=True, text=True, timeout=SUITE_SECONDS)
+    except subprocess.TimeoutExpired:
+        return True, f"timeout after {SUITE_SECONDS} s"
+    if proc.returncode == 0:
+        return False, ""
+    failed = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
+    return True, (failed[0] if failed else (proc.stdout.strip().splitlines() or ["?"])[-1])[:200]
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    module: str
+    operator: str
+    line: int
+    original: str
+    replacement: str
+    verify_killed: bool
+    verify_why: str
+    suite_killed: bool
+    suite_why: str
+    full_suite: bool      # True when the suite stage ran the whole suite
+    seconds: float
+
+
+def run_mutant(m: Mutant, tree: Path, full: bool = False) -> Result:
+    start = time.perf_counter()
+    target = tree / m.module
+    original = target.read_text()
+    try:
+        target.write_text(apply(original, m))
+        v_killed, v_why = run_verify(tree)
+        files = ["tests", PACKAGE] if full else tests_for(m.module)
+        s_killed, s_why = run_tests(tree, files)
+    finally:
+        target.write_text(original)
+    return Result(m.id, m.module, m.operator, m.line, m.original[:120], m.replacement[:120], v_killed, v_why,
+                  s_killed, s_why, full, round(time.perf_counter() - start, 1))
+
+
+def run_all(mutants: list[Mutant], jobs: int, out: Path) -> None:
+    done = set()
+    if out.exists():
+        done = {json.loads(ln)["id"] for ln in out.read_text().splitlines() if ln.strip()}
+    todo = [m for m in mutants if m.id not in done]
+    print(f"{len(mutants)} mutants, {len(done)} already done, {len(todo)} to run, {jobs} job(s)", flush=True)
+    trees = []
+    for _ in range(jobs):
+        tree = Path(tempfile.mkdtemp(prefix="rex-mutant-"))
+        _copy_tree(tree)
+        trees.append(tree)
+    free = list(trees)
+
+    def work(m: Mutant) -> Result:
+        tree = free.pop()
+        try:
+            r = run_mutant(m, tree)
+            if not (r.verify_killed or r.suite_killed):  # confirm against the whole suite
+                r = run_mutant(m, tree, full=True)
+            return r
+        finally:
+            free.append(tree)
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool, out.open("a") as fh:
+            for i, r in enumerate(pool.map(work, todo), 1):
+                fh.write(json.dumps(asdict(r)) + "\n")
+                fh.flush()
+                status = ("verify+suite" if r.verify_killed and r.suite_killed else
+                          "verify" if r.verify_killed else "suite" if r.suite_killed else "SURVIVED")
+                print(f"[{i}/{len(todo)}] {status:12s} {r.seconds:6.1f}s {r.id}", flush=True)
+    finally:
+        for tree in trees:
+            shutil.rmtree(tree, ignore_errors=True)
+
+
+# --- report -------------------------------------------------------------------------
+
+def write_report(results_path: Path, report: Path) -> None:
+    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST
+
+    rows = [json.loads(ln) for ln in results_path.read_text().splitlines() if ln.strip()]
+    by_module: dict[str, list[dict]] = {}
+    for r in rows:
+        by_module.setdefault(r["module"], []).append(r)
+    lines = [
+        "# Soundness: what the verifier catches",
+        "",
+        "Generated by `python tests/mutation/mutate.py --report RESULTS` from a run of the mutation",
+        "harness ([tests/mutation/mutate.py](../tests/mutation/mutate.py)); see its docstring for the",
+        "operators and the kill criteria. A mutant is *killed by the suite* when the test files that import",
+        "its module (or the module's doctests) fail; *killed by verify* when `verify` at depths",
+        f"{', '.join(map(str, VERIFY_DEPTHS))} prints a FAIL row, exits non-zero or crashes. A mutant that",
+        "survives both is re-run against the whole suite before it is listed as a survivor.",
+        "",
+        "## Mutants per module",
+        "",
+        "| module | mutants | killed by suite | killed by verify | by verify alone | by suite alone | survived |",
+        "|:--|--:|--:|--:|--:|--:|--:|",
+    ]
+    totals = [0] * 6
+    for module in sorted(by_module):
+        rs = by_module[module]
+        counts = [
+            len(rs),
+            sum(r["suite_killed"] for r in rs),
+            sum(r["verify_killed"] for r in rs),
+            sum(r["verify_killed"] and not r["suite_killed"] for r in rs),
+            sum(r["suite_killed"] and not r["verify_killed"] for r in rs),
+            sum(not (r["verify_killed"] or r["suite_killed"]) for r in rs),
+        ]
+        totals = [a + b for a, b in zip(totals, counts)]
+        lines.append(f"| `{module}` | " + " | ".join(map(str, counts)) + " |")
+    lines.append("| **total** | " + " | ".join(f"**{c}**" for c in totals) + " |")
+    survivors = [r for r in rows if not (r["verify_killed"] or r["suite_killed"])]
+    argued = [r for r in survivors if r["id"] in EQUIVALENT]
+    new_test = [r for r in survivors if r["id"] in KILLED_BY_NEW_TEST]
+    open_ = [r for r in survivors if r["id"] not in EQUIVALENT and r["id"] not in KILLED_BY_NEW_TEST]
+    killed = totals[0] - totals[5]
+    lines += [
+        "",
+        f"{totals[0]} mutants: {killed} killed by the suite or `verify`, {len(new_test)} survivors killed "
+        f"by a new test, {len(argued)} argued equivalent, {len(open_)} open.",
+        "",
+        "## Survivors",
+        "",
+    ]
+    if not survivors:
+        lines.append("None.")
+    for r in survivors:
+        loc = f"`{r['module']}:{r['line']}` ({r['operator']}): `{r['original']}` -> `{r['replacement']}`"
+        if r["id"] in KILLED_BY_NEW_TEST:
+            lines.append(f"- {loc}: killed by `{KILLED_BY_NEW_TEST[r['id']]}`.")
+        elif r["id"] in EQUIVALENT:
+            lines.append(f"- {loc}: equivalent: {EQUIVALENT[r['id']]}")
+        else:
+            lines.append(f"- {loc}: **open**.")
+    report.write_text("\n".join(lines) + "\n")
+    print(f"wrote {report}: {totals[0]} mutants, {len(open_)} open survivors")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packages", default=",".join(MATH_PACKAGES),
+                        help="subpackages of residual_expansion to mutate (comma-separated)")
+    parser.add_argument("--operators", default=",".join(OPERATORS))
+    parser.add_argument("--limit", type=int, default=240, help="number of mutants (spread over modules)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the selection")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/rex-mutants.jsonl"), help="results (JSON lines, resumable)")
+    parser.add_argument("--only", default=None, help="run only mutants whose id contains this text")
+    parser.add_argument("--list", action="store_true", help="list the selected mutants and exit")
+    parser.add_argument("--report", type=Path, default=None, metavar="RESULTS",
+                        help="write docs/soundness.md from a results file and exit")
+    args = parser.parse_args(argv)
+    if args.report is not None:
+        sys.path.insert(0, str(ROOT))
+        write_report(args.report, ROOT / "docs" / "soundness.md")
+        return 0
+    mutants = select(tuple(args.packages.split(",")), args.limit, args.seed, tuple(args.operators.split(",")))
+    if args.only:
+        mutants = [m for m in mutants if args.only in m.id]
+    if args.list:
+        for m in mutants:
+            print(f"{m.id}    {m.original[:60]!r}")
+        print(f"{len(mutants)} mutants")
+        return 0
+    run_all(mutants, args.jobs, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
