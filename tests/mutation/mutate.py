@@ -56,8 +56,26 @@ PACKAGE = "residual_expansion"
 #: The mathematics modules (and the claims that check them).
 MATH_PACKAGES = ("theorem", "paths", "models", "numeric", "scaling", "claims")
 VERIFY_DEPTHS = (5, 8, 12)
-VERIFY_SECONDS = 90
-SUITE_SECONDS = 240
+VERIFY_SECONDS = 60
+SUITE_SECONDS = 120
+#: The claims ``verify`` runs for a mutant of each subpackage (claims/X_claims.py: its own).
+RELEVANT_CLAIMS = {
+    "theorem": "REX,REX2,COUNT,TIED,LINEAR,NUM-COEF",
+    "paths": "PATHS,LINEAR,NUM-LINEAR,NUM-PL",
+    "models": "NUM-COEF,NUM-REMAINDER,NUM-LINEAR,NUM-PL",
+    "numeric": "NUM-COEF,NUM-REMAINDER,NUM-LINEAR,NUM-PL",
+    "scaling": "SCALE-ENERGY,SCALE-SPECTRUM,MARION-RES3,MARION-REGIMES",
+    "claims/expansion_claims": "REX,REX2,COUNT,TIED",
+    "claims/path_claims": "PATHS,LINEAR",
+    "claims/numeric_claims": "NUM-COEF,NUM-REMAINDER,NUM-LINEAR,NUM-PL",
+    "claims/scaling_claims": "SCALE-ENERGY,SCALE-SPECTRUM,MARION-RES3,MARION-REGIMES",
+}
+
+
+def relevant_claims(module: str) -> str | None:
+    """The ``--claims`` list for a mutant of ``module`` (None: every claim)."""
+    inner = module[len(PACKAGE) + 1:-3]
+    return RELEVANT_CLAIMS.get(inner) or RELEVANT_CLAIMS.get(inner.split("/")[0])
 OPERATORS = ("arith", "compare", "range", "drop_term", "drop_clause", "swap_args", "scale_const", "force_bool")
 
 _ARITH = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
@@ -269,10 +287,11 @@ _VERIFY_DRIVER = """
 import io, sys, contextlib
 from residual_expansion.cli import main
 bad = []
+claims = {claims!r}
 for depth in {depths}:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        status = main(["verify", "--depth", str(depth)])
+        status = main(["verify", "--depth", str(depth)] + (["--claims", claims] if claims else []))
     fails = [line.split()[0] for line in out.getvalue().splitlines() if "  FAIL  " in line]
     if status != 0 or fails:
         bad.append(f"depth {{depth}}: exit {{status}} {{' '.join(fails)}}")
@@ -287,9 +306,9 @@ def _env(tree: Path) -> dict[str, str]:
     return env
 
 
-def run_verify(tree: Path) -> tuple[bool, str]:
-    """(killed, why) from ``verify`` at every depth of :data:`VERIFY_DEPTHS`."""
-    code = _VERIFY_DRIVER.format(depths=VERIFY_DEPTHS)
+def run_verify(tree: Path, claims: str | None) -> tuple[bool, str]:
+    """(killed, why) from ``verify --claims claims`` at every depth of :data:`VERIFY_DEPTHS`."""
+    code = _VERIFY_DRIVER.format(depths=VERIFY_DEPTHS, claims=claims)
     try:
         proc = subprocess.run([sys.executable, "-c", code], cwd=tree, env=_env(tree), capture_output=True,
                               text=True, timeout=VERIFY_SECONDS)
@@ -339,7 +358,7 @@ def run_mutant(m: Mutant, tree: Path, full: bool = False) -> Result:
     original = target.read_text()
     try:
         target.write_text(apply(original, m))
-        v_killed, v_why = run_verify(tree)
+        v_killed, v_why = run_verify(tree, None if full else relevant_claims(m.module))
         files = ["tests", PACKAGE] if full else tests_for(m.module)
         s_killed, s_why = run_tests(tree, files)
     finally:
@@ -348,7 +367,11 @@ def run_mutant(m: Mutant, tree: Path, full: bool = False) -> Result:
                   s_killed, s_why, full, round(time.perf_counter() - start, 1))
 
 
-def run_all(mutants: list[Mutant], jobs: int, out: Path) -> None:
+def run_all(mutants: list[Mutant], jobs: int, out: Path, confirm: bool = False) -> None:
+    """Run ``mutants`` (skipping ids already in ``out``), append results to ``out``.
+
+    ``confirm``: run every claim and the whole suite (for the survivors of a first pass).
+    """
     done = set()
     if out.exists():
         done = {json.loads(ln)["id"] for ln in out.read_text().splitlines() if ln.strip()}
@@ -364,10 +387,7 @@ def run_all(mutants: list[Mutant], jobs: int, out: Path) -> None:
     def work(m: Mutant) -> Result:
         tree = free.pop()
         try:
-            r = run_mutant(m, tree)
-            if not (r.verify_killed or r.suite_killed):  # confirm against the whole suite
-                r = run_mutant(m, tree, full=True)
-            return r
+            return run_mutant(m, tree, full=confirm)
         finally:
             free.append(tree)
 
@@ -382,6 +402,28 @@ def run_all(mutants: list[Mutant], jobs: int, out: Path) -> None:
     finally:
         for tree in trees:
             shutil.rmtree(tree, ignore_errors=True)
+
+
+def relocate_survivors(results_path: Path) -> list[Mutant]:
+    """The survivors of a results file as mutants of the *current* source.
+
+    A mutant is found again by module, operator, original and replacement text (the nearest
+    site to its old line), so that lines moved by later edits do not lose it.
+    """
+    found: list[Mutant] = []
+    for ln in results_path.read_text().splitlines():
+        if not ln.strip():
+            continue
+        r = json.loads(ln)
+        if r["verify_killed"] or r["suite_killed"]:
+            continue
+        candidates = [m for m in mutants_of(ROOT / r["module"]) if m.operator == r["operator"]
+                      and m.original[:120] == r["original"] and m.replacement[:120] == r["replacement"]]
+        if candidates:
+            found.append(min(candidates, key=lambda m: abs(m.line - r["line"])))
+        else:
+            print(f"not found in the current source (code changed): {r['id']}", flush=True)
+    return found
 
 
 # --- report -------------------------------------------------------------------------
@@ -460,12 +502,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("/tmp/rex-mutants.jsonl"), help="results (JSON lines, resumable)")
     parser.add_argument("--only", default=None, help="run only mutants whose id contains this text")
     parser.add_argument("--list", action="store_true", help="list the selected mutants and exit")
+    parser.add_argument("--confirm", type=Path, default=None, metavar="RESULTS",
+                        help="re-run the survivors of RESULTS (located again in the current source) against every "
+                             "claim and the whole suite; results go to --out")
     parser.add_argument("--report", type=Path, default=None, metavar="RESULTS",
                         help="write docs/soundness.md from a results file and exit")
     args = parser.parse_args(argv)
     if args.report is not None:
         sys.path.insert(0, str(ROOT))
         write_report(args.report, ROOT / "docs" / "soundness.md")
+        return 0
+    if args.confirm is not None:
+        run_all(relocate_survivors(args.confirm), args.jobs, args.out, confirm=True)
         return 0
     mutants = select(tuple(args.packages.split(",")), args.limit, args.seed, tuple(args.operators.split(",")))
     if args.only:
