@@ -27,8 +27,9 @@ the rest of the file byte-identical; no byte-code cache), with a time budget per
 
 This is a benchmark-style job, not part of the test suite. From the repository root::
 
-    python tests/mutation/mutate.py --limit 240 --jobs 1 --out /tmp/mutants.jsonl
-    python tests/mutation/mutate.py --report /tmp/mutants.jsonl   # writes docs/soundness.md
+    python tests/mutation/mutate.py --limit 240 --shard 1/2 --out /tmp/mutants-1.jsonl &
+    python tests/mutation/mutate.py --limit 240 --shard 2/2 --out /tmp/mutants-2.jsonl
+    python tests/mutation/mutate.py --report /tmp/mutants-1.jsonl,/tmp/mutants-2.jsonl   # docs/soundness.md
 
 ``--list`` prints the mutants that would be run, without running them.
 """
@@ -42,12 +43,11 @@ import os
 import random
 import re
 import shutil
-import subprocess
+import signal
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -283,57 +283,102 @@ def tests_for(module: str) -> list[str]:
     return found + [module]
 
 
-_VERIFY_DRIVER = """
-import io, sys, contextlib
-from residual_expansion.cli import main
-bad = []
-claims = {claims!r}
-for depth in {depths}:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        status = main(["verify", "--depth", str(depth)] + (["--claims", claims] if claims else []))
-    fails = [line.split()[0] for line in out.getvalue().splitlines() if "  FAIL  " in line]
-    if status != 0 or fails:
-        bad.append(f"depth {{depth}}: exit {{status}} {{' '.join(fails)}}")
-print("; ".join(bad))
-sys.exit(1 if bad else 0)
-"""
+def _preload() -> None:
+    """Import the heavy dependencies once in the parent; each mutant's stages are forked from it."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in ("numpy", "sympy", "scipy.special", "scipy.stats", "networkx", "pytest", "hypothesis", "_pytest.doctest"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
 
 
-def _env(tree: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(tree), PYTHONHASHSEED="0")
-    return env
+def _forked(tree: Path, stage, seconds: int) -> tuple[bool, str]:
+    """Run ``stage()`` (returning (killed, why)) in a forked child inside ``tree``.
+
+    The child imports the (mutated) package afresh from ``tree``, writes no byte code and
+    is killed by SIGALRM after ``seconds`` (a timeout kills the mutant).
+    """
+    log = tree / ".stage-output"
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        try:
+            os.close(r)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.alarm(seconds)
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.chdir(tree)
+            sys.path.insert(0, str(tree))
+            sys.dont_write_bytecode = True
+            try:
+                result = stage()
+            except BaseException as exc:  # a crash of the mutated package kills it
+                result = (True, f"crash: {type(exc).__name__}: {str(exc)[:150]}")
+            os.write(w, json.dumps(result).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return True, (f"timeout after {seconds} s" if sig == signal.SIGALRM else f"crash: signal {sig}")
+    if not chunks:
+        return True, "crash: no result"
+    killed, why = json.loads(b"".join(chunks))
+    return bool(killed), str(why)
+
+
+def _verify_stage(claims: str | None):
+    def stage() -> tuple[bool, str]:
+        import contextlib
+        import io
+
+        from residual_expansion.cli import main as cli_main
+
+        bad = []
+        for depth in VERIFY_DEPTHS:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                status = cli_main(["verify", "--depth", str(depth)] + (["--claims", claims] if claims else []))
+            fails = [ln.split()[0] for ln in out.getvalue().splitlines() if "  FAIL  " in ln]
+            if status != 0 or fails:
+                bad.append(f"depth {depth}: exit {status} {' '.join(fails)}")
+        return bool(bad), ("FAIL " + "; ".join(bad)) if bad else ""
+    return stage
+
+
+def _tests_stage(files: list[str], tree: Path):
+    def stage() -> tuple[bool, str]:
+        import pytest
+
+        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore", *files])
+        if code == 0:
+            return False, ""
+        sys.stdout.flush()
+        text = (tree / ".stage-output").read_text(errors="replace")
+        failed = [ln for ln in text.splitlines() if ln.startswith(("FAILED", "ERROR"))]
+        return True, (failed[0] if failed else f"pytest exit {int(code)}")[:200]
+    return stage
 
 
 def run_verify(tree: Path, claims: str | None) -> tuple[bool, str]:
     """(killed, why) from ``verify --claims claims`` at every depth of :data:`VERIFY_DEPTHS`."""
-    code = _VERIFY_DRIVER.format(depths=VERIFY_DEPTHS, claims=claims)
-    try:
-        proc = subprocess.run([sys.executable, "-c", code], cwd=tree, env=_env(tree), capture_output=True,
-                              text=True, timeout=VERIFY_SECONDS)
-    except subprocess.TimeoutExpired:
-        return True, f"timeout after {VERIFY_SECONDS} s"
-    if proc.returncode == 0:
-        return False, ""
-    if proc.returncode == 1 and proc.stdout.strip():
-        return True, "FAIL " + proc.stdout.strip()
-    last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-    return True, f"crash: {last[:160]}"
+    return _forked(tree, _verify_stage(claims), VERIFY_SECONDS)
 
 
 def run_tests(tree: Path, files: list[str]) -> tuple[bool, str]:
     """(killed, why) from pytest on ``files`` (stop at the first failure)."""
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore",
-           *files]
-    try:
-        proc = subprocess.run(cmd, cwd=tree, env=_env(tree), capture_output=True, text=True, timeout=SUITE_SECONDS)
-    except subprocess.TimeoutExpired:
-        return True, f"timeout after {SUITE_SECONDS} s"
-    if proc.returncode == 0:
-        return False, ""
-    failed = [ln for ln in proc.stdout.splitlines() if ln.startswith(("FAILED", "ERROR"))]
-    return True, (failed[0] if failed else (proc.stdout.strip().splitlines() or ["?"])[-1])[:200]
+    return _forked(tree, _tests_stage(files, tree), SUITE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -367,7 +412,7 @@ def run_mutant(m: Mutant, tree: Path, full: bool = False) -> Result:
                   s_killed, s_why, full, round(time.perf_counter() - start, 1))
 
 
-def run_all(mutants: list[Mutant], jobs: int, out: Path, confirm: bool = False) -> None:
+def run_all(mutants: list[Mutant], out: Path, confirm: bool = False) -> None:
     """Run ``mutants`` (skipping ids already in ``out``), append results to ``out``.
 
     ``confirm``: run every claim and the whole suite (for the survivors of a first pass).
@@ -376,54 +421,21 @@ def run_all(mutants: list[Mutant], jobs: int, out: Path, confirm: bool = False) 
     if out.exists():
         done = {json.loads(ln)["id"] for ln in out.read_text().splitlines() if ln.strip()}
     todo = [m for m in mutants if m.id not in done]
-    print(f"{len(mutants)} mutants, {len(done)} already done, {len(todo)} to run, {jobs} job(s)", flush=True)
-    trees = []
-    for _ in range(jobs):
-        tree = Path(tempfile.mkdtemp(prefix="rex-mutant-"))
-        _copy_tree(tree)
-        trees.append(tree)
-    free = list(trees)
-
-    def work(m: Mutant) -> Result:
-        tree = free.pop()
-        try:
-            return run_mutant(m, tree, full=confirm)
-        finally:
-            free.append(tree)
-
+    print(f"{len(mutants)} mutants, {len(done)} already done, {len(todo)} to run", flush=True)
+    _preload()
+    tree = Path(tempfile.mkdtemp(prefix="rex-mutant-"))
+    _copy_tree(tree)
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool, out.open("a") as fh:
-            for i, r in enumerate(pool.map(work, todo), 1):
+        with out.open("a") as fh:
+            for i, m in enumerate(todo, 1):
+                r = run_mutant(m, tree, full=confirm)
                 fh.write(json.dumps(asdict(r)) + "\n")
                 fh.flush()
                 status = ("verify+suite" if r.verify_killed and r.suite_killed else
                           "verify" if r.verify_killed else "suite" if r.suite_killed else "SURVIVED")
                 print(f"[{i}/{len(todo)}] {status:12s} {r.seconds:6.1f}s {r.id}", flush=True)
     finally:
-        for tree in trees:
-            shutil.rmtree(tree, ignore_errors=True)
-
-
-def relocate_survivors(results_path: Path) -> list[Mutant]:
-    """The survivors of a results file as mutants of the *current* source.
-
-    A mutant is found again by module, operator, original and replacement text (the nearest
-    site to its old line), so that lines moved by later edits do not lose it.
-    """
-    found: list[Mutant] = []
-    for ln in results_path.read_text().splitlines():
-        if not ln.strip():
-            continue
-        r = json.loads(ln)
-        if r["verify_killed"] or r["suite_killed"]:
-            continue
-        candidates = [m for m in mutants_of(ROOT / r["module"]) if m.operator == r["operator"]
-                      and m.original[:120] == r["original"] and m.replacement[:120] == r["replacement"]]
-        if candidates:
-            found.append(min(candidates, key=lambda m: abs(m.line - r["line"])))
-        else:
-            print(f"not found in the current source (code changed): {r['id']}", flush=True)
-    return found
+        shutil.rmtree(tree, ignore_errors=True)
 
 
 # --- report -------------------------------------------------------------------------
@@ -431,7 +443,8 @@ def relocate_survivors(results_path: Path) -> list[Mutant]:
 def write_report(results_path: Path, report: Path) -> None:
     from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST
 
-    rows = [json.loads(ln) for ln in results_path.read_text().splitlines() if ln.strip()]
+    rows = [json.loads(ln) for part in str(results_path).split(",")
+            for ln in Path(part).read_text().splitlines() if ln.strip()]
     by_module: dict[str, list[dict]] = {}
     for r in rows:
         by_module.setdefault(r["module"], []).append(r)
@@ -498,7 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operators", default=",".join(OPERATORS))
     parser.add_argument("--limit", type=int, default=240, help="number of mutants (spread over modules)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the selection")
-    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--shard", default="1/1", metavar="I/N",
+                        help="run every N-th mutant starting at the I-th (run N shards in parallel, one per core)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/rex-mutants.jsonl"), help="results (JSON lines, resumable)")
     parser.add_argument("--only", default=None, help="run only mutants whose id contains this text")
     parser.add_argument("--list", action="store_true", help="list the selected mutants and exit")
@@ -513,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         write_report(args.report, ROOT / "docs" / "soundness.md")
         return 0
     if args.confirm is not None:
-        run_all(relocate_survivors(args.confirm), args.jobs, args.out, confirm=True)
+        run_all(relocate_survivors(args.confirm), args.out, confirm=True)
         return 0
     mutants = select(tuple(args.packages.split(",")), args.limit, args.seed, tuple(args.operators.split(",")))
     if args.only:
@@ -523,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.id}    {m.original[:60]!r}")
         print(f"{len(mutants)} mutants")
         return 0
-    run_all(mutants, args.jobs, args.out)
+    i, n = (int(x) for x in args.shard.split("/"))
+    run_all(mutants[i - 1::n], args.out)
     return 0
 
 
