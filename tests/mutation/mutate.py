@@ -274,13 +274,19 @@ def _copy_tree(dest: Path) -> None:
 
 
 def tests_for(module: str) -> list[str]:
-    """Test files that import ``module`` (dotted or ``from pkg import mod``), plus the module's doctests."""
+    """The module's doctests, then its own test files: ``tests/test_*<stem>*.py`` when there are
+    any, else the (at most two smallest) test files that import it. The survivors of this
+    targeted run are re-run against the whole suite (``--confirm``)."""
     dotted = module[:-3].replace("/", ".")
     pkg, _, name = dotted.rpartition(".")
+    stem = name.removesuffix("_claims")
+    own = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob(f"test_*{stem}*.py"))
+    if own:
+        return [module, *own]
     pattern = re.compile(rf"{re.escape(dotted)}\b|from {re.escape(pkg)} import [^\n]*\b{re.escape(name)}\b")
-    found = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests").glob("test_*.py"))
-             if pattern.search(p.read_text())]
-    return found + [module]
+    found = sorted((p for p in (ROOT / "tests").glob("test_*.py") if pattern.search(p.read_text())),
+                   key=lambda p: p.stat().st_size)
+    return [module, *(str(p.relative_to(ROOT)) for p in found[:2])]
 
 
 def _preload() -> None:
