@@ -48,7 +48,7 @@ def test_counts_table(capsys):
     (["verify", "--depth", "3", "--format", "pdf"], "invalid choice: 'pdf'"),
     (["expand", "--depth", "40", "--order", "9"], "beyond the limit"),
     (["expand", "--order", "2"], "the following arguments are required: --depth"),
-    (["counts", "--depths", "2,,0"], "0 is not positive"),
+    (["counts", "--depths", "2,0"], "0 is not positive"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
 def test_bad_input_one_line_exit_2(args, needle):

@@ -50,8 +50,9 @@ def test_text_output_names_the_checks(capsys):
 
 
 def test_fail_exits_1(capsys):
-    # A window far below the rounding floor: the slope collapses and the command says FAIL.
-    assert main(["crosscheck", "--depth", "8", "--order", "4", "--lambda-range", "1e-7,1e-6"]) == 1
+    # A window at the lowest allowed lambda (limits.LAMBDA_MIN), where lambda^5 is below the
+    # rounding floor: the slope collapses and the command says FAIL.
+    assert main(["crosscheck", "--depth", "8", "--order", "4", "--lambda-range", "1e-6,1e-5"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
 

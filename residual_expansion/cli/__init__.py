@@ -64,7 +64,12 @@ def cli_message(exc: UsageError) -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is one line (no usage block) and exit status 2."""
+    """argparse, but an error is one line (no usage block) and exit status 2, and a word
+    starting with ``-`` then a digit or ``.digit`` is a value (``--scales -1,0``), never an option."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-\.?[0-9]")
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")

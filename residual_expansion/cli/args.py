@@ -1,17 +1,34 @@
-"""Argument types shared by the commands: each rejects bad input with one line naming the rule."""
+"""Argument types shared by the commands: each rejects bad input with one line naming the rule.
+
+Numbers are parsed strictly (:mod:`residual_expansion.limits`): ASCII digits only (no
+``1_0``, no Arabic-Indic digits), a bounded number of characters and of exponent digits,
+finite values; list items may not be empty. Negative numbers are values, not options
+(``--scales -1,0``); see :class:`residual_expansion.cli._Parser`.
+"""
 
 from __future__ import annotations
 
 import argparse
 from fractions import Fraction
 
+from residual_expansion.errors import UsageError
+from residual_expansion.limits import parse_float, parse_int, parse_rational
+
+
+def _strict(parse, text: str):
+    try:
+        return parse(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
 
 def positive_int(text: str) -> int:
-    """A strictly positive integer (``--depth``, ``--order``, ``--samples``, ...)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; a positive integer is required") from None
+    """A strictly positive integer (``--depth``, ``--order``, ``--samples``, ...).
+
+    >>> positive_int("12")
+    12
+    """
+    value = _strict(parse_int, text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not positive; a positive integer is required")
     return value
@@ -19,40 +36,28 @@ def positive_int(text: str) -> int:
 
 def nonnegative_int(text: str) -> int:
     """An integer >= 0 (``--seed``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; an integer >= 0 is required") from None
+    value = _strict(parse_int, text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; an integer >= 0 is required")
     return value
 
 
 def finite_float(text: str) -> float:
-    """A finite real number."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} is not finite; a finite number is required")
-    return value
+    """A finite real number such as ``0.5``, ``-2`` or ``1e-3``."""
+    return _strict(parse_float, text)
 
 
 def rational(text: str) -> Fraction:
-    """An exact rational such as ``1/3``, ``0.25`` or ``2``."""
-    try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rational number like 1/3 or 0.25") from None
+    """An exact rational such as ``1/3``, ``0.25``, ``-2`` or ``2``."""
+    return _strict(parse_rational, text)
 
 
 def share(text: str) -> Fraction:
     """A share in (0, 1], exact: ``0.95``, ``19/20`` or ``1`` (``paths --share``)."""
     try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; a share in (0, 1] such as 0.95 is required") from None
+        value = parse_rational(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {exc}; a share in (0, 1] such as 0.95 is required") from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not in (0, 1]; a share such as 0.95 is required")
     return value
@@ -66,14 +71,26 @@ def float_pair(text: str) -> tuple[float, float]:
     return values
 
 
+#: Items of one comma-separated list (each a depth, a scale, an exponent).
+MAX_LIST_ITEMS = 10_000
+
+
 def comma_list(item_type):
-    """A comma-separated list whose items each pass ``item_type``."""
+    """A comma-separated list whose items each pass ``item_type``; an empty item is an error.
+
+    >>> comma_list(positive_int)("1,2,3")
+    (1, 2, 3)
+    """
 
     def parse(text: str) -> tuple:
-        items = [s for s in (p.strip() for p in text.split(",")) if s]
-        if not items:
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) > MAX_LIST_ITEMS:
+            raise argparse.ArgumentTypeError(f"{len(parts)} items are beyond the limit of {MAX_LIST_ITEMS} per list")
+        if parts == [""]:
             raise argparse.ArgumentTypeError("empty list; give comma-separated values like 1,2,3")
-        return tuple(item_type(s) for s in items)
+        if "" in parts:
+            raise argparse.ArgumentTypeError(f"{text!r} has an empty item; give comma-separated values like 1,2,3")
+        return tuple(item_type(s) for s in parts)
 
     return parse
 

@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from residual_expansion.limits import check_counts
+
+    check_counts(args.depths, args.order)
     from residual_expansion.render.expansion_output import counts_table
     from residual_expansion.render.table import render_table, to_json
     from residual_expansion.theorem.trees import count_labeled_trees

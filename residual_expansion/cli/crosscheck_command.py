@@ -79,6 +79,11 @@ def run_exact(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from residual_expansion.limits import check_crosscheck, check_output_path
+
+    check_crosscheck(args.depth, args.order, args.dim, args.width, args.lambda_range)
+    if args.plot is not None:
+        check_output_path(args.plot, "--plot")
     if args.exact:
         if args.norm != "none":
             from residual_expansion.errors import UsageError

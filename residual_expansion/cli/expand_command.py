@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from residual_expansion.limits import check_expand
+
+    check_expand(args.depth, args.order, tied=args.tied, scales=args.scales)
     from residual_expansion.theorem.expansion import expand
     import sys
 

@@ -36,21 +36,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from residual_expansion.paths import architectures
-    from residual_expansion.errors import UsageError
-    from residual_expansion.paths.polynomial import path_statistics
     import sys
+    from pathlib import Path
 
-    from residual_expansion.render.path_output import WEIGHTED_DIGITS, write_paths
+    from residual_expansion.errors import UsageError
+    from residual_expansion.limits import check_paths, read_architecture_json
 
+    check_paths(args.depth)
+    data = None
     if args.arch in BUILT_IN:
         if args.depth is None:
             raise UsageError(f"--depth is required for --arch {args.arch}")
-        arch = architectures.plain(args.depth) if args.arch == "plain" else architectures.two_branch(args.depth)
     else:
         if not args.arch.endswith(".json"):
             raise UsageError(f"--arch {args.arch!r} is neither plain, two-branch nor a .json architecture file")
-        arch = architectures.load_architecture(args.arch)
+        data = read_architecture_json(args.arch)  # size limits before networkx is imported
+    from residual_expansion.paths import architectures
+    from residual_expansion.paths.polynomial import path_statistics
+    from residual_expansion.render.path_output import WEIGHTED_DIGITS, write_paths
+
+    if data is None:
+        arch = architectures.plain(args.depth) if args.arch == "plain" else architectures.two_branch(args.depth)
+    else:
+        arch = architectures.architecture_from_dict(data, default_name=Path(args.arch).stem)
         if args.depth is not None and args.depth != arch.depth:
             raise UsageError(
                 f"--depth {args.depth} does not match depth {arch.depth} of {args.arch}; omit --depth for a JSON architecture"

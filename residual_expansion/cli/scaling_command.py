@@ -9,6 +9,7 @@ from residual_expansion.cli.args import comma_list, finite_float, float_grid, no
 from residual_expansion.cli.execution_args import add_execution_arguments, backend_of, reject_execution_arguments
 
 FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
+FIGURE1_DEPTHS_TUPLE = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -117,7 +118,22 @@ class _Bar:
             sys.stderr.flush()
 
 
+def _check_limits(args: argparse.Namespace) -> None:
+    """Every size limit and output path, before numpy is imported (limits.check_scaling)."""
+    from residual_expansion.limits import check_output_path, check_scaling
+
+    depths = args.depths if args.depths is not None else (() if args.schedule else FIGURE1_DEPTHS_TUPLE)
+    schedules = len(args.schedule) if args.schedule else len(args.beta or (0.25, 0.5, 1.0))
+    check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, schedules,
+                  betas=args.beta or (), c=args.c, weight_scale=args.weight_scale)
+    for option, path in (("--plot", args.plot), ("--spectrum-plot", args.spectrum_plot), ("--heatmap", args.heatmap),
+                         ("--histogram", args.histogram)):
+        if path:
+            check_output_path(path, option)
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_limits(args)
     from residual_expansion.errors import UsageError
     from residual_expansion.models.weights import parse_init
     from residual_expansion.scaling.montecarlo import Model
@@ -180,6 +196,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--histogram needs --gradients (it draws both panels of Marion et al.'s Figure 2)")
     if args.gradients and args.route not in ("auto", "materialised"):
         raise UsageError("--gradients runs on materialised weights; drop --route or use --route materialised")
+    from residual_expansion.limits import check_scaling
+
+    check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, len(schedules),
+                  betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
+                  capacity=args.capacity)
     if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
         from residual_expansion.render.figures import pyplot
 

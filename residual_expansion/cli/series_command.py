@@ -6,9 +6,7 @@ import argparse
 
 from residual_expansion.cli.args import positive_int
 
-#: sympy.series of the nested composition takes about 0.5 s at n = K = 3, 5 s at n = 6,
-#: K = 3 and 11 s at n = 8, K = 3 (docs/theory.md#reference-values); larger requests are refused.
-SERIES_LIMIT = 24  # depth * order
+from residual_expansion.limits import SERIES_MAX_DEPTH, SERIES_MAX_ORDER, SERIES_MAX_PRODUCT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "series",
         help="compare the closed form with sympy.series of the nested composition (slow, small n)",
         description="Expand x_n as sympy.series in one lambda (undefined scalar modules g_i) and compare it, "
-        f"order by order, with the closed form. Limited to depth * order <= {SERIES_LIMIT}; "
+        f"order by order, with the closed form. Limited to depth <= {SERIES_MAX_DEPTH}, order <= {SERIES_MAX_ORDER}, "
+        f"depth * order <= {SERIES_MAX_PRODUCT}; "
         "`verify --claims REX` checks larger stacks by exact tree-free routes.",
     )
     p.add_argument("--depth", type=positive_int, required=True)
@@ -26,14 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from residual_expansion.errors import UsageError
+    from residual_expansion.limits import check_series
 
-    if args.depth * args.order > SERIES_LIMIT:
-        raise UsageError(
-            f"sympy.series at depth {args.depth}, order {args.order} is beyond the limit depth*order <= "
-            f"{SERIES_LIMIT} (it takes minutes); use `verify --depth {args.depth} --claims REX`, whose "
-            "Taylor-ring and polynomial-instance routes are exact and fast"
-        )
+    check_series(args.depth, args.order)
     import sympy
 
     from residual_expansion.claims.expansion_claims import rex_series_route

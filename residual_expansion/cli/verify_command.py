@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from residual_expansion.limits import check_verify
+
+    if args.depth is not None:
+        check_verify(args.depth, args.order)  # before the claims (and sympy) are imported
     from residual_expansion.claims import registered_claims, run_claims, select
     from residual_expansion.errors import UsageError
     from residual_expansion.render.claim_output import render_claim_list, render_results

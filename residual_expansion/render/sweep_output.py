@@ -128,7 +128,8 @@ def trends_table(sweep: Sweep, grad: bool = False) -> Table:
     rows = tuple(
         (
             f.schedule.label,
-            "explodes" if math.isinf(f.fit.slope) else f"{f.fit.slope:+.3f} +- {f.fit.stderr:.3f}",
+            ("explodes" if math.isinf(f.fit.slope) else "none" if math.isnan(f.fit.slope)
+             else f"{f.fit.slope:+.3f} +- {f.fit.stderr:.3f}"),
             f.trend,
             f.expected or "-",
         )
@@ -154,7 +155,8 @@ def orders_table(sweep: Sweep) -> Table:
         K = len(r.run.orders) - 2
         for k, st in enumerate(r.run.orders):
             pred = r.predicted_orders[k] if r.predicted_orders else None
-            z = None if pred is None or st.stderr == 0 or math.isinf(pred) else (st.mean - pred) / st.stderr
+            z = (None if pred is None or st.stderr == 0 or not math.isfinite(pred)
+                 or not (math.isfinite(st.mean) and math.isfinite(st.stderr)) else (st.mean - pred) / st.stderr)
             rows.append((
                 _beta(r), str(r.run.depth), f">{K}" if k == K + 1 else str(k),
                 _pm(st.mean, st.stderr), _g(pred, 5), "-" if z is None else f"{z:+.2f}",
@@ -247,8 +249,8 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
         "results": results,
         "trends": [
             {"schedule": f.schedule.label, "beta": f.schedule.beta,
-             "slope": None if math.isinf(f.fit.slope) else f.fit.slope,
-             "stderr": None if math.isinf(f.fit.slope) else f.fit.stderr,
+             "slope": f.fit.slope if math.isfinite(f.fit.slope) else None,
+             "stderr": f.fit.stderr if math.isfinite(f.fit.slope) else None,
              "measured": f.trend, "expected": f.expected}
             for f in sweep.fits
         ],

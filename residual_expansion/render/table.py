@@ -8,6 +8,7 @@ formats behave the same everywhere.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -144,9 +145,44 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot encode {type(obj).__name__} as JSON")
 
 
-def to_json(data: Any) -> str:
-    """JSON text, keys in insertion order, Fractions as ``"p/q"`` strings, numpy as lists.
+#: How a float that is not finite is written in JSON (strict JSON has no NaN or Infinity):
+#: an overflow (what the text output calls "explodes") or an unbounded quantity such as a
+#: sign radius with no sign change is ``"inf"``; NaN never reaches a renderer on purpose
+#: and is written ``"nan"`` so that it is visible, not a parse error.
+NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
 
-    Python ints stay JSON integers, however large.
+
+def finite_json(data: Any) -> Any:
+    """``data`` with every non-finite float replaced by ``"inf"``, ``"-inf"`` or ``"nan"``.
+
+    >>> finite_json({"a": [1.5, float("inf")], "b": float("nan")})
+    {'a': [1.5, 'inf'], 'b': 'nan'}
     """
-    return json.dumps(data, indent=2, default=_default)
+    if isinstance(data, float):
+        if math.isfinite(data):
+            return data
+        return NONFINITE.get(data, "nan")
+    if isinstance(data, dict):
+        return {k: finite_json(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite_json(v) for v in data]
+    return data
+
+
+def _default_finite(obj: Any) -> Any:
+    return finite_json(_default(obj))
+
+
+def to_json(data: Any) -> str:
+    """Strict JSON text, keys in insertion order, Fractions as ``"p/q"`` strings, numpy as lists.
+
+    Python ints stay JSON integers, however large. A float that is not finite becomes the
+    string ``"inf"``, ``"-inf"`` or ``"nan"`` (:func:`finite_json`); the output never holds
+    the non-standard tokens ``NaN`` or ``Infinity`` (``allow_nan=False`` guarantees it).
+
+    >>> print(to_json({"r": float("inf")}))
+    {
+      "r": "inf"
+    }
+    """
+    return json.dumps(finite_json(data), indent=2, default=_default_finite, allow_nan=False)

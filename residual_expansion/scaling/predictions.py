@@ -31,6 +31,8 @@ LOG_MAX = math.log(np.finfo(float).max)
 
 IDENTITY, NONTRIVIAL, EXPLOSION = "identity", "non-trivial", "explosion"
 GROWTH, BOUNDED, DECAY, UNDECIDED = "growth", "bounded", "decay", "undecided"
+#: The reading when no slope can be fitted (a mean ratio underflowed to 0 or is NaN).
+UNDETERMINED = "undetermined (a mean ratio is 0 or not a number: no log-log slope)"
 
 #: Activations with an exact res-3 energy identity, and the factor kappa in
 #: E ||sigma(W h)||^2 = kappa s^2 ||h||^2 (W i.i.d. symmetric, variance s^2/d).
@@ -162,7 +164,8 @@ def res3_energy(lams: Sequence[float] | np.ndarray, s: float = 1.0, activation: 
             f"exact for: {', '.join(EXACT_KAPPA)}"
         )
     lam = np.asarray(lams, dtype=float)
-    return LogValue(float(np.sum(np.log1p(EXACT_KAPPA[activation] * lam**2 * s**4))))
+    with np.errstate(over="ignore"):  # an overflow is an explosion (LogValue.explodes), not an error
+        return LogValue(float(np.sum(np.log1p(EXACT_KAPPA[activation] * lam**2 * np.float64(s) ** 4))))
 
 
 def predicted_energy(model: str, activation: str, iid: bool, lams, s: float = 1.0) -> LogValue | None:
@@ -294,6 +297,8 @@ def loglog_slope(depths: Sequence[float], means: Sequence[float], stderrs: Seque
     se = np.asarray(stderrs, dtype=float)
     if len(np.unique(x)) < 2:
         raise UsageError("a log-log slope needs at least two distinct depths")
+    if np.any(np.isnan(m)) or np.any(m <= 0) or np.any(np.isnan(se)):
+        return SlopeFit(math.nan, math.nan, len(x))  # no log-log slope: classify_slope says why
     if not np.all(np.isfinite(m)):
         return SlopeFit(math.inf, 0.0, len(x))
     y = np.log(m)
@@ -318,7 +323,11 @@ def classify_slope(fit: SlopeFit, margin: float = MARGIN, z: float = Z) -> str:
     ('growth', 'bounded')
     >>> classify_slope(SlopeFit(-0.5, 0.05, 3)), classify_slope(SlopeFit(0.2, 0.1, 3))
     ('decay', 'undecided')
+    >>> classify_slope(SlopeFit(float("nan"), 0.0, 3))
+    'undetermined (a mean ratio is 0 or not a number: no log-log slope)'
     """
+    if math.isnan(fit.slope) or math.isnan(fit.stderr):
+        return UNDETERMINED
     lo, hi = fit.slope - z * fit.stderr, fit.slope + z * fit.stderr
     if lo > margin:
         return GROWTH

@@ -54,8 +54,9 @@ class SweepRow:
     def z_score(self) -> float | None:
         """(measured - predicted) / stderr of the mean squared ratio, when both exist."""
         pred, sq = self.predicted_sq_ratio, self.run.sq_ratio
-        if pred is None or sq is None or not np.isfinite(pred) or sq.stderr == 0:
-            return None
+        if (pred is None or sq is None or not np.isfinite(pred) or sq.stderr == 0
+                or not (np.isfinite(sq.mean) and np.isfinite(sq.stderr))):
+            return None  # no prediction, or the measurement overflowed (explodes): no z
         return (sq.mean - pred) / sq.stderr
 
 
