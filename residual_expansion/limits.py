@@ -151,7 +151,7 @@ def check_expand(depth: int, order: int, tied: bool = False, scales: Sequence | 
     >>> check_expand(100, 3)
     Traceback (most recent call last):
     ...
-    residual_expansion.errors.UsageError: terms 166750 is beyond the limit terms <= 20000 of expand (N(100, <=3) terms; sympy builds and prints about 1000 terms per second)
+    residual_expansion.errors.UsageError: terms 333400 is beyond the limit terms <= 20000 of expand (N(100, <=3) terms; sympy builds and prints about 1000 terms per second)
     """
     if scales is not None and len(scales) != depth:
         raise UsageError(f"scales has {len(scales)} entries; depth {depth} needs exactly {depth}")
