@@ -235,7 +235,8 @@ def check_crosscheck(depth: int, order: int, dim: int, width: int | None,
 
 
 def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int, orders: int | None,
-                  schedules: int, betas: Sequence[float] = (), c: float = 1.0, weight_scale: float = 1.0) -> None:
+                  schedules: int, betas: Sequence[float] = (), c: float = 1.0, weight_scale: float = 1.0,
+                  capacity: bool = False) -> None:
     """Limits of ``scaling``: each depth <= 1e5, samples <= 1e5, dim <= 2048, input_dim <= 1e5,
     orders <= 64, and the work schedules * samples * sum(L) * d^2 <= 2e10.
 
@@ -264,11 +265,25 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
     if abs(weight_scale) > SCALING_MAX_WEIGHT_SCALE:
         raise UsageError(f"weight_scale {weight_scale:g} is beyond the limit weight_scale <= "
                          f"{SCALING_MAX_WEIGHT_SCALE:g} of scaling (weights of variance s^2/d overflow float64 within a few layers, s^4 enters the predictions)")
-    work = schedules * samples * sum(depths) * dim * dim
+    work = schedules * samples * sum(depths) * dim * dim * (dim if capacity else 1)
     _at_most("work", work, SCALING_MAX_WORK, "scaling",
-             "schedules*samples*sum(depths)*dim^2 multiply-adds; the default sweep is 1.2e9 (~10 s)")
+             "schedules*samples*sum(depths)*dim^2 multiply-adds (times dim with --capacity, a d x d Jacobian "
+             "per sample); the default sweep is 1.2e9 (~10 s)")
     _at_most("input work", schedules * samples * dim * input_dim, SCALING_MAX_INPUT_WORK, "scaling",
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
+
+
+def check_lesion(depth: int, samples: int, dim: int, input_dim: int, delete: Sequence[int],
+                 beta: float = 0.5, c: float = 1.0, weight_scale: float = 1.0) -> None:
+    """Limits of ``lesion``: the limits of ``scaling`` for one depth and one schedule, with
+    one extra pass per deleted block; each deleted block at most ``depth``.
+
+    >>> check_lesion(16, 1000, 16, 64, (1, 8))
+    """
+    if len(delete) > SCALING_MAX_DEPTHS:
+        raise _beyond("delete", f"({len(delete)} blocks)", SCALING_MAX_DEPTHS, "lesion", "one extra pass per block")
+    check_scaling((depth,) * (len(delete) + 1), samples, dim, input_dim, None, 1, betas=(beta,), c=c,
+                  weight_scale=weight_scale)
 
 
 # --- files --------------------------------------------------------------------------
