@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+class InconsistencyError(ArithmeticError):
+    """An internal cross-check of a computation failed (for example a count that must be
+    an integer is not): the result is wrong, so a claim that meets it reports FAIL with
+    this message as its reason (:meth:`residual_expansion.claims.base.Claim.run`).
+    """
+
+
 class UsageError(ValueError):
     """Bad input or a request beyond a method's limits.
 

@@ -309,26 +309,26 @@ def check_output_path(path: str, option: str, suffixes: Sequence[str] = FIGURE_S
         raise UsageError(f"{option} {path!r}: the folder {str(parent)!r} is not writable")
 
 
-def _nesting(text: str) -> int:
-    """Deepest nesting of JSON brackets outside strings (a linear scan, no parsing)."""
-    deepest = level = 0
-    in_string = escape = False
-    for ch in text:
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            level += 1
-            deepest = max(deepest, level)
-        elif ch in "]}":
-            level -= 1
-    return deepest
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether JSON brackets outside strings nest deeper than ``limit``.
+
+    Strings are removed by a regex, then ``limit`` passes each delete every innermost
+    bracket pair; a pair of height h goes in pass h, so brackets left over (with an opening
+    one among them) nest deeper than ``limit``. C-speed string operations, no recursion.
+
+    >>> _nested_deeper_than('{"a": [[1], "]]]"]}', 3), _nested_deeper_than('[[[[]]]]', 3)
+    (False, True)
+    """
+    brackets = re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text)).translate(str.maketrans("{}", "[]"))
+    for _ in range(limit):
+        shorter = brackets.replace("[]", "")
+        if shorter == brackets:
+            break
+        brackets = shorter
+    return "[]" in brackets
 
 
 def _json_int(text: str) -> int:
@@ -365,10 +365,9 @@ def read_architecture_json(path: str) -> object:
         raise UsageError(f"architecture file {path!r} is not UTF-8 text (a binary file?)") from None
     if "\x00" in text:
         raise UsageError(f"architecture file {path!r} is not text (it holds NUL bytes)")
-    nesting = _nesting(text)
-    if nesting > ARCH_MAX_NESTING:
-        raise UsageError(f"architecture file {path!r} is nested {nesting} deep, beyond the limit of "
-                         f"{ARCH_MAX_NESTING} (the schema needs 3)")
+    if _nested_deeper_than(text, ARCH_MAX_NESTING):
+        raise UsageError(f"architecture file {path!r} is nested deeper than the limit of {ARCH_MAX_NESTING} "
+                         "(the schema needs 3)")
     try:
         data = json.loads(text, parse_int=_json_int, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

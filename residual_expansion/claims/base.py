@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from residual_expansion.errors import UsageError
+
 PASS = "PASS"
 FAIL = "FAIL"
 SKIP = "SKIP"
@@ -53,6 +55,17 @@ class Outcome:
 def verdict(ok: bool) -> str:
     """``"PASS"`` when ``ok`` else ``"FAIL"``."""
     return PASS if ok else FAIL
+
+
+def failed_outcome(exc: BaseException, depth: int, order: int) -> Outcome:
+    """The FAIL outcome of a check that raised ``exc``: its type and message are the reason.
+
+    >>> failed_outcome(ArithmeticError("m b_m is not divisible by m"), 8, 4).evidence["reason"]
+    'ArithmeticError: m b_m is not divisible by m'
+    """
+    message = " ".join(str(exc).split())[:300]
+    return Outcome("check raised an error", f"n={depth}, K={order}", FAIL,
+                   {"reason": f"{type(exc).__name__}: {message}"})
 
 
 @dataclass(frozen=True)
@@ -120,9 +133,20 @@ class Claim:
     check: Callable[[int, int, int], Outcome]
 
     def run(self, depth: int, order: int, seed: int) -> ClaimResult:
-        """Run the check at ``(depth, order, seed)`` and time it."""
+        """Run the check at ``(depth, order, seed)`` and time it.
+
+        An internal inconsistency or any other error inside the check is a result, not a
+        crash: the row is FAIL with the error as its reason (:func:`failed_outcome`), so one
+        broken route never hides the other claims' report. Bad input
+        (:class:`~residual_expansion.errors.UsageError`) still propagates.
+        """
         start = time.perf_counter()
-        outcome = self.check(depth, order, seed)
+        try:
+            outcome = self.check(depth, order, seed)
+        except UsageError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure of a check is reported as FAIL
+            outcome = failed_outcome(exc, depth, order)
         seconds = time.perf_counter() - start
         return ClaimResult(
             claim=self.id,

@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from residual_expansion.errors import UsageError
+from residual_expansion.errors import InconsistencyError, UsageError
 
 PROG = "residual-expansion"
 
@@ -96,5 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{PROG} {args.command}: error: {cli_message(exc)}", file=sys.stderr)
         return 2
+    except InconsistencyError as exc:  # a wrong result, reported like a FAIL
+        print(f"{PROG} {args.command}: FAIL: internal inconsistency: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # e.g. piped into `head`
         return 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from math import comb, factorial, prod
 
-from residual_expansion.errors import UsageError
+from residual_expansion.errors import InconsistencyError, UsageError
 
 
 def _positive(name: str, value: object) -> int:
@@ -365,7 +365,8 @@ def euler_transform(a: Sequence[int], m_max: int) -> list[int]:
     for m in range(1, m_max + 1):
         total = sum(c[j] * b[m - j] for j in range(1, m + 1))
         b[m], rem = divmod(total, m)
-        assert rem == 0, "Euler transform must be integral"
+        if rem:
+            raise InconsistencyError(f"Euler transform: m b_m = {total} is not divisible by m = {m}")
     return b
 
 
