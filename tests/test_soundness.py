@@ -235,3 +235,20 @@ def test_tied_table_a_n_column_carries_sigma():
         ("[[],[]]", "3", "14", "2", "3", "7"),
         ("[[[]]]", "3", "4", "1", "6", "4"),
     )
+
+
+# --- the sign radius keeps a margin against rounding ------------------------------------------
+
+def test_sign_radius_regression_res3_relu_depth_2_seed_535():
+    """The sign flipped exactly at the unhalved radius (pre-activation at rounding level);
+    the certified radius keeps |z| >= |p_0|/2, so the forward pass keeps every sign on it."""
+    import numpy as np
+
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.taylor import sign_radius, signs_unchanged
+
+    s = make_stack("res3", 2, 6, activation_name="relu", seed=535)
+    r = sign_radius(s)
+    assert 0 < r < float("inf")
+    assert signs_unchanged(s, np.linspace(0, r, 40)[1:])
+    assert not signs_unchanged(s, [2.0001 * r])  # the exact root is at 2r: just past it a sign flips

@@ -464,8 +464,10 @@ def sign_radius(stack: ResidualStack) -> float:
     Taylor mode (:func:`propagate`, to order n - 1) gives exactly. A polynomial
     p_0 + sum_{k>=1} p_k lambda^k keeps the sign of p_0 on [0, r] when
     sum_{k>=1} |p_k| r^k < |p_0|; the radius is the least such r over every component of
-    every layer (found by bisection on this increasing function). Returns 0 when a
-    pre-activation is exactly 0 at lambda = 0, inf when nothing depends on lambda.
+    every layer (found by bisection on this increasing function), halved: on [0, r/2] every
+    pre-activation keeps at least half of |p_0| (proofs/numeric.md section 6), so float64
+    rounding of the forward pass cannot flip a sign at the returned radius. Returns 0 when
+    a pre-activation is exactly 0 at lambda = 0, inf when nothing depends on lambda.
     """
     n = stack.depth
     _, kinks = propagate(stack, n - 1, kinks=True)
@@ -492,7 +494,7 @@ def sign_radius(stack: ResidualStack) -> float:
             hi = mid
         else:
             lo = mid
-    return lo
+    return 0.5 * lo  # margin |p_0|/2 against rounding (proofs/numeric.md section 6)
 
 
 def signs_unchanged(stack: ResidualStack, lams: Iterable[float]) -> bool:
