@@ -447,7 +447,7 @@ def run_all(mutants: list[Mutant], out: Path, confirm: bool = False) -> None:
 # --- report -------------------------------------------------------------------------
 
 def write_report(results_path: Path, report: Path) -> None:
-    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST
+    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, RUN_NOTE, TARGETED
 
     rows = [json.loads(ln) for part in str(results_path).split(",")
             for ln in Path(part).read_text().splitlines() if ln.strip()]
@@ -461,8 +461,13 @@ def write_report(results_path: Path, report: Path) -> None:
         "harness ([tests/mutation/mutate.py](../tests/mutation/mutate.py)); see its docstring for the",
         "operators and the kill criteria. A mutant is *killed by the suite* when the test files that import",
         "its module (or the module's doctests) fail; *killed by verify* when `verify` at depths",
-        f"{', '.join(map(str, VERIFY_DEPTHS))} prints a FAIL row, exits non-zero or crashes. A mutant that",
-        "survives both is re-run against the whole suite before it is listed as a survivor.",
+        f"{', '.join(map(str, VERIFY_DEPTHS))} (the claims relevant to the module) prints a FAIL row, exits",
+        "non-zero or crashes. Survivors can be re-run against every claim and the whole suite with",
+        "`--confirm RESULTS`.",
+        "",
+        "## This run",
+        "",
+        RUN_NOTE,
         "",
         "## Mutants per module",
         "",
@@ -504,6 +509,8 @@ def write_report(results_path: Path, report: Path) -> None:
             lines.append(f"- {loc}: killed by `{KILLED_BY_NEW_TEST[r['id']]}`.")
         elif r["id"] in EQUIVALENT:
             lines.append(f"- {loc}: equivalent: {EQUIVALENT[r['id']]}")
+        elif r["id"] in TARGETED:
+            lines.append(f"- {loc}: **open**; aimed at by `{TARGETED[r['id']]}` (not re-run against the mutant).")
         else:
             lines.append(f"- {loc}: **open**.")
     report.write_text("\n".join(lines) + "\n")
