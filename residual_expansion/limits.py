@@ -46,6 +46,8 @@ INT_DIGITS = 12
 #: REX (instances), TIED, LINEAR and the Monte Carlo claims are linear in depth:
 #: verify takes about 10 s at depth 1000 (22 s on the loaded machine) and 40 s at 2000.
 VERIFY_MAX_DEPTH = 1000
+#: With an explicit claim list each claim's own budget applies (SKIP or a lower order).
+VERIFY_MAX_DEPTH_CHOSEN = 20_000
 #: TIED enumerates the rooted trees (719 of order 10, 4766 of order 12): verify --depth 3
 #: takes about 4 s at order 10, 11 s at order 12 (loaded 11 s and 29 s), 2.7x per order.
 VERIFY_MAX_ORDER = 10
@@ -112,7 +114,13 @@ FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _beyond(name: str, value, limit, command: str, why: str) -> UsageError:
-    return UsageError(f"{name} {value} is beyond the limit {name} <= {limit} of {command} ({why})")
+    """The refusal; a plain parameter name is listed so that the CLI shows its flag."""
+    return UsageError(f"{name} {value} is beyond the limit {name} <= {limit} of {command} ({why})",
+                      parameters=(name,) if name.isidentifier() and name not in _NOT_FLAGS else ())
+
+
+#: Names in limit messages that are not options of the command they refer to.
+_NOT_FLAGS = ("terms", "work")
 
 
 def _at_most(name: str, value, limit, command: str, why: str) -> None:
@@ -120,13 +128,18 @@ def _at_most(name: str, value, limit, command: str, why: str) -> None:
         raise _beyond(name, value, limit, command, why)
 
 
-def check_verify(depth: int, order: int) -> None:
-    """Limits of ``verify``: depth <= 1000, order <= 10.
+def check_verify(depth: int, order: int, claims: str | None = None) -> None:
+    """Limits of ``verify``: depth <= 1000 for every claim, <= 20,000 for chosen ``claims``
+    (each claim caps its own work by its budget, lowering the order or SKIPping), order <= 10.
 
     >>> check_verify(1000, 10)
+    >>> check_verify(10000, 4, "PATHS")
     """
-    _at_most("depth", depth, VERIFY_MAX_DEPTH, "verify",
-             "REX, TIED and the Monte Carlo claims grow linearly in depth: about 10 s at depth 1000")
+    if claims is None:
+        _at_most("depth", depth, VERIFY_MAX_DEPTH, "verify",
+                 "REX, TIED and the Monte Carlo claims grow linearly in depth: about 10 s at depth 1000")
+    _at_most("depth", depth, VERIFY_MAX_DEPTH_CHOSEN, "verify",
+             "the largest depth any claim's budget handles (PATHS at 20,000 takes about 2 s)")
     _at_most("order", order, VERIFY_MAX_ORDER, "verify",
              "TIED enumerates the rooted trees, 2.7x more time per order: about 4 s at order 10")
 
@@ -155,8 +168,8 @@ def check_expand(depth: int, order: int, tied: bool = False, scales: Sequence | 
     if scales is not None and len(scales) != depth:
         raise UsageError(f"scales has {len(scales)} entries; depth {depth} needs exactly {depth}")
     if tied:
-        _at_most("depth", depth, TIED_MAX_DEPTH, "expand --tied", "a_n(tau) costs O(depth) per node of each shape")
-        _at_most("order", order, TIED_MAX_ORDER, "expand --tied",
+        _at_most("depth", depth, TIED_MAX_DEPTH, "the weight-tied expand", "a_n(tau) costs O(depth) per node of each shape")
+        _at_most("order", order, TIED_MAX_ORDER, "the weight-tied expand",
                  "the shapes of order 11 alone are 1842; their labelings take minutes")
         return
     _at_most("depth", depth, EXPAND_MAX_DEPTH, "expand", "building the depth scale symbols is quadratic in depth")
@@ -188,11 +201,13 @@ def check_series(depth: int, order: int) -> None:
     >>> check_series(3, 3)
     """
     why = ("sympy.series of the nested composition: n=6, K=3 takes ~5 s, n=8, K=1 ~6 s, n=12, K=1 minutes; "
-           f"use `verify --depth {depth} --claims REX`, whose Taylor-ring and polynomial-instance routes are exact "
+           f"use `verify depth {depth} claims REX`, whose Taylor-ring and polynomial-instance routes are exact "
            "and fast")
-    _at_most("depth", depth, SERIES_MAX_DEPTH, "series", why)
-    _at_most("order", order, SERIES_MAX_ORDER, "series", why)
-    _at_most("depth*order", depth * order, SERIES_MAX_PRODUCT, "series", why)
+    for name, value, limit in (("depth", depth, SERIES_MAX_DEPTH), ("order", order, SERIES_MAX_ORDER),
+                               ("depth*order", depth * order, SERIES_MAX_PRODUCT)):
+        if value > limit:
+            raise UsageError(f"{name} {value} is beyond the limit {name} <= {limit} of series ({why})",
+                             parameters=("depth", "order", "claims"))
 
 
 def check_paths(depth: int | None) -> None:
@@ -229,7 +244,7 @@ def check_crosscheck(depth: int, order: int, dim: int, width: int | None,
             raise UsageError(
                 f"lambda_range ({lo:g}, {hi:g}) must satisfy 0 < lo < hi, {LAMBDA_MIN:g} <= lo, hi <= {LAMBDA_MAX:g}: below "
                 f"{LAMBDA_MIN:g} the remainder lambda^(K+1) sinks into float64 rounding, above {LAMBDA_MAX:g} the series is no "
-                "longer asymptotic"
+                "longer asymptotic", parameters=("lambda_range",)
             )
 
 
@@ -256,17 +271,17 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
     _at_most("schedules", schedules, SCALING_MAX_SCHEDULES, "scaling", "one Monte Carlo run per schedule")
     for b in betas:
         if abs(b) > SCALING_MAX_BETA:
-            raise UsageError(f"beta {b:g} is beyond the limit |beta| <= {SCALING_MAX_BETA:g} of scaling "
-                             "(lambda = c L^(-beta) leaves the float64 range)")
+            raise UsageError(f"beta {b:g} is beyond the limit abs(beta) <= {SCALING_MAX_BETA:g} of scaling "
+                             "(lambda = c L^(-beta) leaves the float64 range)", parameters=("beta",))
     # c has no limit: an overflow it causes is a result ("explodes"). The weight scale enters
     # the predictions as s^4 and the SDE limit as s^2 in Python floats.
     if not 0 < weight_scale <= SCALING_MAX_WEIGHT_SCALE:
         raise UsageError(f"weight_scale {weight_scale:g} is beyond the limit 0 < weight_scale <= "
                          f"{SCALING_MAX_WEIGHT_SCALE:g} of scaling (s^4 must stay far inside float64; "
-                         "larger scales explode at the first layer anyway)")
+                         "larger scales explode at the first layer anyway)", parameters=("weight_scale",))
     work = schedules * samples * sum(depths) * dim * dim * (dim if capacity else 1)
     _at_most("work", work, SCALING_MAX_WORK, "scaling",
-             "schedules*samples*sum(depths)*dim^2 multiply-adds (times dim with --capacity, a d x d Jacobian "
+             "schedules*samples*sum(depths)*dim^2 multiply-adds (times dim for the capacity, a d x d Jacobian "
              "per sample); the default sweep is 1.2e9 (~10 s)")
     _at_most("input work", schedules * samples * dim * input_dim, SCALING_MAX_INPUT_WORK, "scaling",
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
@@ -295,17 +310,19 @@ def check_output_path(path: str, option: str, suffixes: Sequence[str] = FIGURE_S
     Traceback (most recent call last):
     ...
     residual_expansion.errors.UsageError: plot 'out.txt' has the suffix '.txt'; allowed: .png, .pdf, .svg
+
+    ``option`` is the Python parameter name (``plot``, ``spectrum_plot``); the CLI shows its flag.
     """
     p = Path(path)
     if p.is_dir() or path.endswith(("/", os.sep)):
-        raise UsageError(f"{option} {path!r} is a directory; give a file name such as {p / 'figure.png'}")
+        raise UsageError(f"{option} {path!r} is a directory; give a file name such as {p / 'figure.png'}", parameters=(option,))
     if p.suffix.lower() not in suffixes:
-        raise UsageError(f"{option} {path!r} has the suffix {p.suffix or '(none)'!r}; allowed: {', '.join(suffixes)}")
+        raise UsageError(f"{option} {path!r} has the suffix {p.suffix or '(none)'!r}; allowed: {', '.join(suffixes)}", parameters=(option,))
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"{option} {path!r}: the folder {str(parent)!r} does not exist")
+        raise UsageError(f"{option} {path!r}: the folder {str(parent)!r} does not exist", parameters=(option,))
     if not os.access(parent, os.W_OK):
-        raise UsageError(f"{option} {path!r}: the folder {str(parent)!r} is not writable")
+        raise UsageError(f"{option} {path!r}: the folder {str(parent)!r} is not writable", parameters=(option,))
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -375,7 +392,7 @@ def read_architecture_json(path: str) -> object:
         nodes, edges = data.get("nodes"), data.get("edges")
         if isinstance(nodes, list) and len(nodes) > ARCH_MAX_NODES:
             raise UsageError(f"architecture file {path!r} has {len(nodes)} nodes, beyond the limit of "
-                             f"{ARCH_MAX_NODES} (paths --depth {PATHS_MAX_DEPTH})")
+                             f"{ARCH_MAX_NODES} (a plain stack of depth {PATHS_MAX_DEPTH})")
         if isinstance(edges, list) and len(edges) > ARCH_MAX_EDGES:
             raise UsageError(f"architecture file {path!r} has {len(edges)} edges, beyond the limit of {ARCH_MAX_EDGES}")
         depth = data.get("depth")

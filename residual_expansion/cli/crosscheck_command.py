@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_crosscheck(args.depth, args.order, args.dim, args.width, args.lambda_range)
     if args.plot is not None:
-        check_output_path(args.plot, "--plot")
+        check_output_path(args.plot, "plot")
     if args.exact:
         if args.norm != "none":
             from residual_expansion.errors import UsageError

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_lesion(args.depth, args.samples, args.dim, args.input_dim, args.delete, args.beta, args.c, args.weight_scale)
     if args.plot:
-        check_output_path(args.plot, "--plot")
+        check_output_path(args.plot, "plot")
     from residual_expansion.render.normalization_output import render_lesion
     from residual_expansion.scaling.lesion import run_lesion
     from residual_expansion.models.weights import parse_init

@@ -126,8 +126,8 @@ def _check_limits(args: argparse.Namespace) -> None:
     schedules = len(args.schedule) if args.schedule else len(args.beta or (0.25, 0.5, 1.0))
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, schedules,
                   betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity)
-    for option, path in (("--plot", args.plot), ("--spectrum-plot", args.spectrum_plot), ("--heatmap", args.heatmap),
-                         ("--histogram", args.histogram)):
+    for option, path in (("plot", args.plot), ("spectrum_plot", args.spectrum_plot), ("heatmap", args.heatmap),
+                         ("histogram", args.histogram)):
         if path:
             check_output_path(path, option)
 

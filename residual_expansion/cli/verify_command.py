@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.limits import check_verify
 
     if args.depth is not None:
-        check_verify(args.depth, args.order)  # before the claims (and sympy) are imported
+        check_verify(args.depth, args.order, args.claims)  # before the claims (and sympy) are imported
     from residual_expansion.claims import registered_claims, run_claims, select
     from residual_expansion.errors import UsageError
     from residual_expansion.render.claim_output import render_claim_list, render_results
