@@ -96,7 +96,9 @@ def test_tied_folds_each_route():
 def test_crosscheck_passed_depends_on_the_coefficient_comparison():
     from residual_expansion.numeric.crosscheck import crosscheck, expansion_terms
 
-    wrong = lambda n, k: _corrupt_order(expansion_terms(n, k), 2, Fraction(1_000_001, 1_000_000))  # noqa: E731
+    def wrong(n, k, degree=None):
+        return _corrupt_order(expansion_terms(n, k, degree), 2, Fraction(1_000_001, 1_000_000))
+
     good = crosscheck(4, 3, "mlp", dim=4)
     bad = crosscheck(4, 3, "mlp", dim=4, terms_of=wrong)
     assert good.passed and good.coefficients.passed
