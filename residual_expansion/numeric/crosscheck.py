@@ -146,6 +146,7 @@ def check_exactness(stack: ResidualStack, lambdas: Sequence[float], terms: Seque
     (a recurrence over layers, O(n^2 d^2), any depth), or ``sums`` when given; with
     ``terms``, the tree evaluator over those chain terms (:func:`chain_terms` enumerates 2^n - 1).
     """
+    # path_sums imports this module's siblings: imported on use to keep the import graph acyclic
     from residual_expansion.numeric.path_sums import dp_rounding_length, stack_path_sums
 
     if terms is None:
@@ -186,6 +187,7 @@ class CrossCheck:
     curves: tuple[tuple[float, ...], tuple[tuple[float, ...], ...]] | None = None
 
     def _repr_markdown_(self) -> str:
+        # presentation on demand: notebooks only
         from residual_expansion.render.notebook import crosscheck_markdown
 
         return crosscheck_markdown(self)

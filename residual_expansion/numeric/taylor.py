@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from fractions import Fraction
 from dataclasses import dataclass
 
 import numpy as np
@@ -526,8 +527,7 @@ def chain_terms(depth: int) -> tuple:
     >>> [str(t.tree) for t in chain_terms(2)]
     ['g1', 'g2', "g2' g1"]
     """
-    from fractions import Fraction
-
+    # theorem.expansion imports sympy: loaded only when chain terms are built
     from residual_expansion.theorem.expansion import Term
     from residual_expansion.theorem.trees import LabeledTree
 

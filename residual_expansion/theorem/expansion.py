@@ -52,6 +52,7 @@ class Term:
     coefficient: Fraction
 
     def _repr_latex_(self) -> str:
+        # presentation on demand: notebooks only
         from residual_expansion.render.notebook import term_latex
 
         return term_latex(self)
@@ -77,6 +78,7 @@ class Expansion:
     scales: tuple[sympy.Expr, ...]
 
     def _repr_latex_(self) -> str:
+        # presentation on demand: notebooks only
         from residual_expansion.render.notebook import expansion_latex
 
         return expansion_latex(self)

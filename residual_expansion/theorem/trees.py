@@ -84,6 +84,7 @@ class RootedTree:
         return str(self.to_list()).replace(" ", "")
 
     def _repr_latex_(self) -> str:
+        # presentation on demand: notebooks only
         from residual_expansion.render.notebook import tree_latex
 
         return tree_latex(self)
@@ -198,6 +199,7 @@ class LabeledTree:
         return cls(int(data["layer"]), tuple(cls.from_dict(c) for c in data.get("children", [])))
 
     def _repr_latex_(self) -> str:
+        # presentation on demand: notebooks only
         from residual_expansion.render.notebook import tree_latex
 
         return tree_latex(self)
