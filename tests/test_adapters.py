@@ -218,3 +218,14 @@ def test_loader_errors_are_one_line(tmp_path, spec, message):
 def test_parse_spec_windows_and_package_forms():
     assert parse_spec("C:\\nets\\net.py:make").is_file
     assert parse_spec("pkg.mod:NAME") .source == "pkg.mod"
+
+
+def test_magnitudes_bound_the_derivatives_and_agree(pair):
+    jaxm, symm, _ = pair
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(3)
+    vs = [rng.standard_normal(3) for _ in range(2)]
+    mj, ms = jaxm.magnitude(x, vs), symm.magnitude(x, vs)
+    assert np.abs(mj - ms).max() < 1e-13
+    assert np.all(mj >= np.abs(jaxm.derivative(x, vs)) - 1e-15)
+    assert np.allclose(jaxm.magnitude(x, []), np.abs(jaxm.value(x)))

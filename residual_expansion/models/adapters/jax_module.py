@@ -99,6 +99,28 @@ class JaxModule:
 
         return self._call(body)
 
+    def tensor(self, m: int, x: np.ndarray) -> np.ndarray:
+        """D^m g(x), shape (d, d, ..., d) (m input axes), by m nested ``jax.jacfwd``."""
+
+        def body(jax, jnp):
+            f = self.fn
+            for _ in range(m):
+                f = jax.jacfwd(f)
+            return f(jnp.asarray(x, dtype=jnp.float64))
+
+        return self._call(body)
+
+    def magnitude(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """|D^m g(x)|[|v_1|, ..., |v_m|]: the derivative tensor contracted in absolute values.
+
+        The scale of the sum behind g^(m)(x)[v_1, ..., v_m] (what the rounding tolerance
+        multiplies); a black-box function has no rounding model beyond it.
+        """
+        t = np.abs(self.tensor(len(vectors), x))
+        for v in reversed(vectors):
+            t = t @ np.abs(np.asarray(v, dtype=float))
+        return t
+
     def taylor(self, series: np.ndarray) -> np.ndarray:
         """First K coefficients of g(X(lambda)) by ``jax.experimental.jet`` (shape (K, ..., d))."""
         series = np.asarray(series, dtype=float)

@@ -145,6 +145,14 @@ class SympyModule:
             t = t @ np.asarray(v, dtype=float)
         return t
 
+    def magnitude(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """|D^m g(x)|[|v_1|, ..., |v_m|]: the derivative tensor contracted in absolute values
+        (the scale of the sum behind :meth:`derivative`, for rounding tolerances)."""
+        t = np.abs(self.tensor(len(vectors), x))
+        for v in vectors:
+            t = t @ np.abs(np.asarray(v, dtype=float))
+        return t
+
     def taylor(self, series: np.ndarray) -> np.ndarray:
         """Taylor mode through the derivative tensors (Faa di Bruno)."""
         return taylor_via_derivatives(self, series)
