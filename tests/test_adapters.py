@@ -79,16 +79,17 @@ def test_float32_jax_module_is_refused():
         JaxModule(lambda x: (W @ x).astype(jnp.float32), 2).value(np.zeros(2))
 
 
-def test_sympy_module_against_the_family_formula():
-    stack = make_stack("mlp", 1, 2, activation_name="sin", seed=4)
-    layer = stack.modules[0]
+def test_sympy_module_against_the_family_module():
+    """The same mlp layer as a family Perceptron and as sympy expressions: derivatives agree."""
+    g = make_stack("mlp", 1, 2, activation_name="sin", seed=4).modules[0]
     xs = sympy.symbols("x1:3")
-    W1, b1, W2, b2 = (sympy.Matrix(np.asarray(a).tolist()) if np.ndim(a) == 2 else sympy.Matrix(list(a))
-                      for a in (layer.inner, layer.inner_bias, layer.outer, layer.outer_bias))
+    W1, b1, W2, b2 = (sympy.Matrix(np.asarray(a).tolist()) for a in (g.inner, g.inner_bias, g.outer, g.outer_bias))
     hidden = (W1 * sympy.Matrix(xs) + b1).applyfunc(sympy.sin)
-    g = SympyModule(tuple(W2 * hidden + b2), xs)
-    v = [np.array([0.3, -1.0]), np.array([2.0, 0.5])]
-    assert np.allclose(g.derivative(stack.x, v), layer.derivative(stack.x, v), atol=1e-12)
+    sym = SympyModule(tuple(W2 * hidden + b2), xs)
+    x = np.array([0.3, -1.2])
+    for v in ([], [np.array([0.3, -1.0])], [np.array([0.3, -1.0]), np.array([2.0, 0.5])]):
+        assert np.allclose(sym.derivative(x, v), g.derivative(x, v), atol=1e-12)
+    assert not np.allclose(sym.derivative(x, v), -g.derivative(x, v), atol=1e-6)
 
 
 def test_sympy_degree_and_bad_input():
@@ -229,3 +230,37 @@ def test_magnitudes_bound_the_derivatives_and_agree(pair):
     assert np.abs(mj - ms).max() < 1e-13
     assert np.all(mj >= np.abs(jaxm.derivative(x, vs)) - 1e-15)
     assert np.allclose(jaxm.magnitude(x, []), np.abs(jaxm.value(x)))
+
+
+# ----------------------------------------------------------------- crosscheck --module (the issue's "must show")
+
+
+def test_must_show_jax_factory_passes_crosscheck_and_sympy_twin_passes_exact(capsys):
+    from residual_expansion.cli import main
+
+    assert main(["crosscheck", "--module", f"{EXAMPLE}:make", "--depth", "6", "--order", "4", "--dim", "5",
+                 "--format", "json"]) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert out["pass"] and out["coefficients_pass"] and out["remainder_pass"] and out["terms"] == 281
+    assert main(["crosscheck", "--module", f"{EXAMPLE}:make_sympy", "--exact", "--depth", "6", "--order", "4",
+                 "--dim", "5", "--format", "json"]) == 0
+    exact = json.loads(capsys.readouterr().out)
+    assert exact["pass"] and exact["mismatches"] == [] and exact["terms"] == 281
+
+
+def test_crosscheck_of_jax_modules_fails_on_a_corrupted_formula():
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    modules = load_stack(f"{EXAMPLE}:make", 3, 3, 1)
+
+    def no_sigma(n, k, p=None):
+        return [replace(t, coefficient=Fraction(1)) for t in expand(n, k, uniform=True).terms]
+
+    good = crosscheck(3, 3, "jax", dim=3, seed=1, modules=modules)
+    bad = crosscheck(3, 3, "jax", dim=3, seed=1, modules=modules, terms_of=no_sigma)
+    assert good.passed and not bad.passed and not bad.coefficients.passed
+    assert bad.coefficients.relative_errors[2] > 1e3 * bad.coefficients.tolerance
+    with pytest.raises(UsageError, match="modules has 3 entries, depth is 4"):
+        crosscheck(4, 2, "jax", dim=3, modules=modules)

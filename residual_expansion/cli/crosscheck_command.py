@@ -92,13 +92,11 @@ def run(args: argparse.Namespace) -> int:
         return run_exact(args)
     from residual_expansion.models.adapters.loader import is_spec
 
+    modules = None
     if is_spec(args.module):
-        from residual_expansion.errors import UsageError
         from residual_expansion.models.adapters.loader import load_stack
 
-        load_stack(args.module, args.depth, args.dim, args.seed)  # reports a bad spec in one line
-        raise UsageError("the float64 cross-check of your own modules needs the Module-protocol cross-check; "
-                         "use --exact with sympy modules")
+        modules = load_stack(args.module, args.depth, args.dim, args.seed)
     from residual_expansion.numeric.crosscheck import crosscheck
     from residual_expansion.render.numeric_output import render_crosscheck
 
@@ -111,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         args.depth, args.order, args.module,
         activation=args.activation, dim=args.dim, width=args.width,
         lambda_range=args.lambda_range, seed=args.seed, curves=plot is not None, norm=args.norm,
+        modules=modules,
     )
     print(render_crosscheck(result, args.format))
     if plot is not None:

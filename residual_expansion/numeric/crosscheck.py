@@ -246,6 +246,7 @@ def crosscheck(
     max_terms: int = NUMERIC_LIMIT,
     curves: bool = False,
     norm: str = "none",
+    modules: Sequence[Any] | None = None,
 ) -> CrossCheck:
     """Cross-check the closed form of a seeded stack of ``family`` modules at depth n, order K.
 
@@ -253,6 +254,10 @@ def crosscheck(
     ---------
     depth, order: n >= 1, K >= 1.
     family, activation, dim, width, seed: the stack (see :func:`make_stack`).
+    modules: your own g_1..g_n (any :class:`~residual_expansion.models.protocol.Module`,
+        e.g. from :func:`residual_expansion.models.adapters.loader.load_stack`) instead of a
+        family; ``family`` is then only their label, x ~ N(0, I_d) is drawn from ``seed``
+        (as for the families) and ``activation``, ``width`` must be None.
     lambda_range: (lo, hi) for the remainder fit; default chosen by
         :func:`asymptotic_window` (capped at half the sign radius for piecewise-linear activations).
     terms_of: ``terms_of(n, K, p)`` gives the closed form's terms for modules of degree p
@@ -287,7 +292,13 @@ def crosscheck(
         lo, hi = lambda_range
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi):
             raise UsageError(f"lambda_range must satisfy 0 < lo < hi, got {lo},{hi}", parameters=("lambda_range",))
-    stack = make_stack(family, depth, dim, width=width, activation_name=activation, seed=seed)
+    if modules is None:
+        stack = make_stack(family, depth, dim, width=width, activation_name=activation, seed=seed)
+    else:
+        stack = user_stack(modules, depth, dim, seed, family)
+        if activation is not None or width is not None:
+            raise UsageError("activation and width apply to the families, not to your own modules",
+                             parameters=("activation", "width"))
     label = family
     if norm != "none":
         stack = prenormalized(stack, norm)
@@ -337,6 +348,29 @@ def crosscheck(
                       passed, curve_data)
 
 
+def user_stack(modules: Sequence[Any], depth: int, dim: int, seed: int, label: str = "custom") -> ResidualStack:
+    """A :class:`ResidualStack` of your own modules with input x ~ N(0, I_d) from ``default_rng(seed)``.
+
+    Raises
+    ------
+    UsageError
+        When the number of modules is not ``depth`` or a module's dim is not ``dim``.
+
+    >>> from residual_expansion.models.families import make_stack
+    >>> s = user_stack(make_stack("mlp", 2, 3, seed=4).modules, 2, 3, seed=4)
+    >>> bool(np.array_equal(s.x, make_stack("mlp", 2, 3, seed=4).x))
+    True
+    """
+    modules = tuple(modules)
+    if len(modules) != depth:
+        raise UsageError(f"modules has {len(modules)} entries, depth is {depth}", parameters=("depth",))
+    bad = [i for i, m in enumerate(modules) if m.dim != dim]
+    if bad:
+        raise UsageError(f"modules[{bad[0]}] has dim {modules[bad[0]].dim}, dim is {dim}", parameters=("dim",))
+    x = np.random.default_rng(seed).standard_normal(dim)
+    return ResidualStack(modules, x, family=label, seed=seed)
+
+
 def prenormalized(stack: ResidualStack, norm: str) -> ResidualStack:
     """The same stack with every module g replaced by g(N(x)) (``pre-rms`` or ``pre-ln``).
 
@@ -379,5 +413,5 @@ def remainder_curves(stack: ResidualStack, coefficients: np.ndarray, order: int,
 __all__ = [
     "DEFAULT_DIM", "MAX_PATH_DEPTH", "CoefficientComparison", "ExactnessCheck", "CrossCheck",
     "expansion_terms", "compare_coefficients", "check_exactness",
-    "crosscheck", "remainder_curves", "truncation", "gamma", "forward_length",
+    "crosscheck", "user_stack", "remainder_curves", "truncation", "gamma", "forward_length",
 ]

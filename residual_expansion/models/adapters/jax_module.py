@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import factorial
 from typing import Any
 
@@ -82,33 +83,55 @@ class JaxModule:
         x = np.asarray(x, dtype=float)
         return x.reshape(-1, x.shape[-1]), x.shape[:-1]
 
+    @cached_property
+    def _batched(self):
+        """``jax.jit(jax.vmap(fn))``, compiled once per input shape (forward passes call it often)."""
+        jax = _jax()
+        return jax.jit(jax.vmap(self.fn))
+
     def value(self, x: np.ndarray) -> np.ndarray:
         """g(x), shape (..., d) -> (..., d)."""
         flat, batch = self._flat(x)
-        out = self._call(lambda jax, jnp: jax.vmap(self.fn)(jnp.asarray(flat)))
+        out = self._call(lambda jax, jnp: self._batched(jnp.asarray(flat)))
         return out.reshape((*batch, out.shape[-1]))
 
+    def _jitted(self, kind: str, m: int):
+        """Compiled m-th nested ``jvp`` (``kind="jvp"``) or m-fold ``jacfwd`` (``"tensor"``), cached per m."""
+        cache = self.__dict__.setdefault("_compiled", {})
+        if (kind, m) not in cache:
+            jax = _jax()
+            if kind == "jvp":
+                def nested(y, *vs):
+                    f = self.fn
+                    for w in vs:
+                        f = (lambda g, w: (lambda z: jax.jvp(g, (z,), (w,))[1]))(f, w)
+                    return f(y)
+
+                cache[(kind, m)] = jax.jit(nested)
+            else:
+                f = self.fn
+                for _ in range(m):
+                    f = jax.jacfwd(f)
+                cache[(kind, m)] = jax.jit(f)
+        return cache[(kind, m)]
+
     def derivative(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
-        """g^(m)(x)[v_1, ..., v_m] by m nested ``jax.jvp`` (m = 0: g(x))."""
-
-        def body(jax, jnp):
-            f = self.fn
-            for v in vectors:
-                f = (lambda g, w: (lambda y: jax.jvp(g, (y,), (w,))[1]))(f, jnp.asarray(v, dtype=jnp.float64))
-            return f(jnp.asarray(x, dtype=jnp.float64))
-
-        return self._call(body)
+        """g^(m)(x)[v_1, ..., v_m] by m nested ``jax.jvp`` (m = 0: g(x)), compiled once per m."""
+        fn = self._jitted("jvp", len(vectors))
+        return self._call(lambda jax, jnp: fn(jnp.asarray(x, dtype=jnp.float64),
+                                              *(jnp.asarray(v, dtype=jnp.float64) for v in vectors)))
 
     def tensor(self, m: int, x: np.ndarray) -> np.ndarray:
-        """D^m g(x), shape (d, d, ..., d) (m input axes), by m nested ``jax.jacfwd``."""
-
-        def body(jax, jnp):
-            f = self.fn
-            for _ in range(m):
-                f = jax.jacfwd(f)
-            return f(jnp.asarray(x, dtype=jnp.float64))
-
-        return self._call(body)
+        """D^m g(x), shape (d, d, ..., d) (m input axes), by m nested ``jax.jacfwd``; kept per (m, x)."""
+        x = np.asarray(x, dtype=float)
+        cache = self.__dict__.setdefault("_tensors", {})
+        key = (m, x.tobytes())
+        if key not in cache:
+            fn = self._jitted("tensor", m)
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = self._call(lambda jax, jnp: fn(jnp.asarray(x, dtype=jnp.float64)))
+        return cache[key]
 
     def magnitude(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
         """|D^m g(x)|[|v_1|, ..., |v_m|]: the derivative tensor contracted in absolute values.
