@@ -264,3 +264,17 @@ def test_crosscheck_of_jax_modules_fails_on_a_corrupted_formula():
     assert bad.coefficients.relative_errors[2] > 1e3 * bad.coefficients.tolerance
     with pytest.raises(UsageError, match="modules has 3 entries, depth is 4"):
         crosscheck(4, 2, "jax", dim=3, modules=modules)
+
+
+def test_jax_taylor_falls_back_to_nested_jvp_where_jet_has_no_rule():
+    import jax
+
+    from residual_expansion.models.adapters.jax_module import JaxModule
+
+    g = JaxModule(lambda x: jax.nn.softplus(x[::-1]), 2)
+    x = sympy.symbols("x1:3")
+    twin = SympyModule((sympy.log(1 + sympy.exp(x[1])), sympy.log(1 + sympy.exp(x[0]))), x)
+    series = np.array([[0.2, -0.4], [1.0, 0.5], [0.0, -0.25]])
+    out = g.taylor(series)
+    assert g.taylor_route == "nested jvp"
+    assert np.abs(out - twin.taylor(series)).max() < 1e-14
