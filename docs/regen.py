@@ -1,4 +1,4 @@
-"""Regenerate the real output shown in docs/ and README.md.
+"""Regenerate, or check, the real output shown in docs/ and README.md.
 
 Every Markdown block of the form
 
@@ -8,31 +8,83 @@ Every Markdown block of the form
     ```
 
 has its fenced block replaced by the command's actual stdout (run from the repository
-root). Usage: ``python docs/regen.py [FILE.md ...]`` (default: README.md and docs/*.md).
-A command that exits with a status other than 0 or the one written as
-``<!-- run(exit=1): ... -->`` stops the regeneration with an error.
+root). Options in parentheses after ``run``, comma-separated:
+
+- ``exit=N``: the command is expected to exit with status N (default 0); any other status
+  stops the regeneration with an error;
+- ``timed``: the output holds wall times (benchmarks), so it is regenerated but never
+  compared by ``--check``.
+
+Usage: ``python docs/regen.py [--check] [--jobs N] [FILE.md ...]`` (default: README.md and
+docs/*.md). With ``--check`` nothing is written: every block whose command now prints
+something else is listed, with the first differing line, and the exit status is 1
+(0 when all are current). Figures a command writes (``--plot FILE``, ``--spectrum-plot
+FILE``) go to a temporary directory under ``--check``, so checking leaves docs/img alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
 import subprocess
 import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(
-    r"(?P<head><!-- run(?:\(exit=(?P<exit>\d+)\))?: (?P<cmd>.+?) -->\n```(?P<lang>[a-z]*)\n)(?P<body>.*?)(?P<tail>```)",
+    r"(?P<head><!-- run(?:\((?P<opts>[^)]*)\))?: (?P<cmd>.+?) -->\n```(?P<lang>[a-z]*)\n)(?P<body>.*?)(?P<tail>```)",
     re.S,
 )
+FILE_OPTIONS = ("--plot", "--spectrum-plot")
 
 
-def run_command(cmd: str, expected_exit: int) -> str:
+@dataclass(frozen=True)
+class Block:
+    path: Path
+    line: int
+    cmd: str
+    exit: int
+    timed: bool
+    body: str
+
+
+def parse_options(opts: str | None) -> tuple[int, bool]:
+    """``"exit=2, timed"`` -> ``(2, True)``."""
+    expected, timed = 0, False
+    for opt in (o.strip() for o in (opts or "").split(",") if o.strip()):
+        if opt == "timed":
+            timed = True
+        elif opt.startswith("exit="):
+            expected = int(opt[5:])
+        else:
+            raise SystemExit(f"docs/regen.py: unknown run option {opt!r}")
+    return expected, timed
+
+
+def blocks(path: Path) -> list[Block]:
+    text = path.read_text()
+    out = []
+    for m in BLOCK.finditer(text):
+        expected, timed = parse_options(m.group("opts"))
+        out.append(Block(path, text.count("\n", 0, m.start()) + 1, m.group("cmd"), expected, timed, m.group("body")))
+    return out
+
+
+def run_command(cmd: str, expected_exit: int, scratch: Path | None = None) -> str:
+    """The command's stdout (stderr when it printed nothing), ending in a newline.
+
+    With ``scratch``, files the command would write (``--plot FILE``) go there instead.
+    """
     argv = shlex.split(cmd)
     if argv and argv[0] == "python":
         argv[0] = sys.executable
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    if scratch is not None:
+        argv = [scratch / Path(a).name if i and argv[i - 1] in FILE_OPTIONS else a for i, a in enumerate(argv)]
+    proc = subprocess.run([str(a) for a in argv], cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != expected_exit:
         raise SystemExit(f"docs/regen.py: `{cmd}` exited {proc.returncode} (expected {expected_exit}):\n{proc.stderr}")
     out = proc.stdout if proc.stdout else proc.stderr
@@ -43,8 +95,8 @@ def regenerate(path: Path) -> bool:
     text = path.read_text()
 
     def replace(m: re.Match) -> str:
-        out = run_command(m.group("cmd"), int(m.group("exit") or 0))
-        return m.group("head") + out + m.group("tail")
+        expected, _ = parse_options(m.group("opts"))
+        return m.group("head") + run_command(m.group("cmd"), expected) + m.group("tail")
 
     new = BLOCK.sub(replace, text)
     if new != text:
@@ -53,11 +105,40 @@ def regenerate(path: Path) -> bool:
     return False
 
 
+def first_difference(old: str, new: str) -> str:
+    a, b = old.splitlines(), new.splitlines()
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"line {i + 1}: shown {x!r}, now {y!r}"
+    return f"shown {len(a)} lines, now {len(b)}"
+
+
+def check(files: list[Path], jobs: int) -> list[str]:
+    """One message per stale block (empty when every block is current)."""
+    todo = [b for f in files for b in blocks(f) if not b.timed]
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        outputs = list(pool.map(lambda b: run_command(b.cmd, b.exit, Path(tmp)), todo))
+    return [f"{b.path.relative_to(ROOT)}:{b.line}: `{b.cmd}` is stale ({first_difference(b.body, out)})"
+            for b, out in zip(todo, outputs) if out != b.body]
+
+
 def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] or [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    parser = argparse.ArgumentParser(prog="docs/regen.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare, write nothing, exit 1 when a block is stale")
+    parser.add_argument("--jobs", type=int, default=1, help="commands run at once under --check (default 1)")
+    parser.add_argument("files", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    files = [f if f.is_absolute() else (Path.cwd() / f) for f in args.files] or [
+        ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    if args.check:
+        stale = check(files, args.jobs)
+        for message in stale:
+            print(message)
+        print(f"{len(stale)} stale block(s); run python docs/regen.py" if stale else "every output block is current")
+        return 1 if stale else 0
     for f in files:
         changed = regenerate(f)
-        print(f"{'updated' if changed else 'unchanged'}: {f.relative_to(ROOT) if f.is_absolute() else f}")
+        print(f"{'updated' if changed else 'unchanged'}: {f.relative_to(ROOT)}")
     return 0
 
 

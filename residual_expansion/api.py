@@ -88,7 +88,7 @@ def _renderer(result: Any):
     if isinstance(result, Expansion):
         from residual_expansion.render.expansion_output import render_expansion
 
-        return _formats(render_expansion, ("text", "latex", "json"))
+        return _formats(render_expansion, ("text", "markdown", "latex", "json"))
     if isinstance(result, PathStatistics):
         from residual_expansion.render.path_output import render_paths
 
@@ -96,7 +96,7 @@ def _renderer(result: Any):
     if isinstance(result, CrossCheck):
         from residual_expansion.render.numeric_output import render_crosscheck
 
-        return _formats(render_crosscheck, ("text", "json"))
+        return _formats(render_crosscheck, ("text", "markdown", "latex", "json"))
     if isinstance(result, Sweep):
         from residual_expansion.render.sweep_output import render_sweep
 

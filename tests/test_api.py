@@ -32,11 +32,11 @@ def test_render_dispatches_and_refuses():
     e = rx.expand(2, 2)
     assert rx.render(e) == rx.render(e, "text") and rx.render(e, "json").startswith("{")
     import residual_expansion.render.table  # noqa: F401  (rebinds rx.render to the package: still callable)
-    assert rx.render(e, "latex").startswith("\\begin{align*}")
+    assert rx.render(e, "latex").startswith("\\begingroup\\allowdisplaybreaks")
     with pytest.raises(UsageError, match="fmt must be one of"):
         rx.render(e, "html")
-    with pytest.raises(UsageError, match="not available for Expansion"):
-        rx.render(e, "markdown")
+    assert rx.render(e, "markdown").startswith("**Closed form")
+    assert rx.render(rx.crosscheck(2, 1, "linear", dim=2), "latex").startswith("\\par\\noindent")
     with pytest.raises(UsageError, match="has no renderer"):
         rx.render(3)
     results = rx.run_claims(4, 2, ids=["COUNT"])

@@ -112,7 +112,7 @@ def test_rex_fails_at_verify_size_when_one_coefficient_is_off():
 
 def test_rex_passes_on_true_closed_form():
     out = check_rex(6, 4, seed=3)
-    assert out.status == "PASS" and out.evidence["largest residual"] == 0
+    assert out.status == "PASS" and out.evidence["largest_residual"] == 0
 
 
 def test_rex_large_order_reduces_visibly():

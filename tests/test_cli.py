@@ -37,7 +37,7 @@ def test_expand_tied_table(capsys):
 def test_counts_table(capsys):
     assert main(["counts", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["counts"]["6"] == [6, 15, 55, 205, 794, 3088]
+    assert {r["depth"]: r["counts"] for r in doc["rows"]}[6] == [6, 15, 55, 205, 794, 3088]
 
 
 @pytest.mark.parametrize("args,needle", [

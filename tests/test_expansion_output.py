@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from fractions import Fraction
 
 import pytest
@@ -65,25 +66,84 @@ def reference_text(e):
     return "\n".join(lines)
 
 
-def reference_latex(e):
-    rows = [r"\begin{align*}", f"x_{{{e.depth}}} &= x"]
+@pytest.mark.parametrize("case", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_weights_equal_sympy_products(case):
+    e = expand(**case)
+    f = eo.WeightFormatter(e)
+    for t in e.terms:
+        assert f.both(t) == sympy_weight(e, t)
+
+
+def test_comparison_catches_a_wrong_weight():
+    """The check above fails on a formatter that gets one exponent wrong."""
+    e = expand(4, 3)
+
+    class Wrong(eo.WeightFormatter):
+        def both(self, term, labels=None):
+            labels = term.tree.labels() if labels is None else labels
+            return super().both(term, tuple((lab, m + (lab == 1)) for lab, m in labels))
+
+    f = Wrong(e)
+    assert any(f.both(t) != sympy_weight(e, t) for t in e.terms)
+
+
+def reference_text(e):
+    """The rendering built the old way: a sympy product per term, no caches."""
+    lines = [f"x_{e.depth} = x + sum over {sum(e.counts())} terms up to order {e.order} "
+             f"({'weight-tied modules' if e.tied else 'distinct modules'}) + O(lambda^{e.order + 1})"]
     for k in range(1, e.order + 1):
-        rows.append(rf"\\ &\quad \text{{order {k}:}}")
+        terms = e.of_order(k)
+        lines.append(f"order {k} ({len(terms)} terms):")
+        for t in terms:
+            coef = "" if t.coefficient == 1 else f"({t.coefficient}) "
+            lines.append(f"  {coef}{sympy_weight(e, t)[0]} {eo.differential_text(t.tree)}")
+    return "\n".join(lines)
+
+
+def reference_latex_terms(e):
+    """Per order, the LaTeX terms built the old way (a sympy product per term, no caches)."""
+    out = {}
+    for k in range(1, e.order + 1):
+        terms = []
         for t in e.of_order(k):
             c = t.coefficient
             coef = "" if c == 1 else (f"{c.numerator}\\, " if c.denominator == 1
                                       else rf"\tfrac{{{c.numerator}}}{{{c.denominator}}}\, ")
-            rows.append(rf"\\ &\qquad + {coef}{sympy_weight(e, t)[1]}\, {eo.differential_latex(t.tree)}")
-    rows.append(rf"\\ &\quad + O(\lambda^{{{e.order + 1}}})")
-    rows.append(r"\end{align*}")
-    return "\n".join(rows)
+            terms.append(rf"{coef}{sympy_weight(e, t)[1]}\, {eo.differential_latex(t.tree)}")
+        out[k] = terms
+    return out
+
+
+def latex_terms(text):
+    """Per order, the terms of the rendered LaTeX (its display lines split at the top-level ' + ')."""
+    out, k, inside = {}, 0, False
+    for line in text.splitlines():
+        m = re.match(r"\\par\\noindent order (\d+) \((\d+) terms\)", line)
+        if m:
+            k = int(m.group(1))
+            out[k] = []
+        elif line == r"\begin{align*}":
+            inside = True
+        elif line == r"\end{align*}":
+            inside = False
+        elif inside:
+            body = re.sub(r"^(S_\{\d+\} &= |\\\\ &\\phantom\{\{\}=\{\}\} \+ )", "", line)
+            out[k].extend(body.split(" + "))
+    return out
+
+
+def reference_latex(e):
+    """Same terms in the same order, every display line within the page."""
+    return reference_latex_terms(e)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
 def test_streamed_output_equals_reference(case):
     e = expand(**case)
     assert eo.render_expansion(e, "text") == reference_text(e)
-    assert eo.render_expansion(e, "latex") == reference_latex(e)
+    latex = eo.render_expansion(e, "latex")
+    assert latex_terms(latex) == reference_latex(e)
+    assert latex.startswith(r"\begingroup\allowdisplaybreaks") and latex.endswith(r"\endgroup")
     assert json.loads(eo.render_expansion(e, "json")) == eo.expansion_dict(e)
 
 

@@ -94,7 +94,7 @@ def test_integer_routes_agree(seed, n, order):
 def test_linear_symbolic_passes(depth):
     out = check_linear(depth, 4, 0)
     assert out.status == "PASS"
-    assert out.evidence["words (product)"] == 2**depth
+    assert out.evidence["words_product"] == 2**depth
 
 
 @pytest.mark.parametrize("depth", [11, 30])

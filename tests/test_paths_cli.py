@@ -38,15 +38,15 @@ def test_depth_54_json(capsys):
     assert data["counts"] == [math.comb(54, k) for k in range(55)]
     assert data["interval"] == [19, 35]
     assert data["mean"] == "27" and data["variance"] == "27/2"
-    assert data["weighted"]["1"] == 2**54
-    assert data["weighted"]["1/n"] == f"{55**54}/{54**54}"
+    assert data["weighted"]["lambda_1"] == 2**54
+    assert data["weighted"]["lambda_inv_n"] == f"{55**54}/{54**54}"
 
 
 def test_two_branch_json(capsys):
     _, out, _ = run(capsys, "paths", "--depth", "4", "--arch", "two-branch", "--format", "json")
     data = json.loads(out)
     assert data["counts"] == [math.comb(8, k) for k in range(9)]
-    assert data["weighted"]["1/sqrt(n)"] == "6561/256"  # (1 + 1/2)^8, n = 4 is a square
+    assert data["weighted"]["lambda_inv_sqrt_n"] == "6561/256"  # (1 + 1/2)^8, n = 4 is a square
 
 
 def test_json_file_arch(capsys):
@@ -125,7 +125,9 @@ def test_latex_compiles(tmp_path):
     from residual_expansion.render.path_output import render_paths
 
     body = render_paths(path_statistics(plain(54)), "latex") + "\n" + render_paths(path_statistics(plain(3000), exact_digits=40), "latex")
-    doc = "\n".join([r"\documentclass{article}", r"\usepackage{booktabs}", r"\begin{document}", body, r"\end{document}"])
+    from residual_expansion.render.latex import standalone
+
+    doc = standalone(body)
     (tmp_path / "doc.tex").write_text(doc)
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)

@@ -8,6 +8,7 @@ the claim at that size along a route independent of the formula being checked.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +36,9 @@ class Outcome:
         ``evidence["reason"]`` says why).
     evidence:
         Ordered facts backing the status: terms compared, largest residual, instances,
-        tolerance (numeric claims always carry the tolerance they were held to).
+        tolerance (numeric claims always carry the tolerance they were held to). Keys are
+        snake_case identifiers; any other key is normalised by :func:`snake_key`
+        (``"sqrt: measured"`` becomes ``"sqrt_measured"``).
     """
 
     method: str
@@ -46,10 +49,30 @@ class Outcome:
     def __post_init__(self) -> None:
         if self.status not in (PASS, FAIL, SKIP):
             raise ValueError(f"status must be PASS, FAIL or SKIP, got {self.status!r}")
+        # evidence keys are snake_case identifiers (the JSON schema): a key written as a label
+        # ("sqrt: measured") is normalised by snake_key; two labels that collide are an error
+        keys = {k: k if _SNAKE.fullmatch(str(k)) else snake_key(str(k)) for k in self.evidence}
+        if len(set(keys.values())) != len(keys):
+            raise ValueError(f"evidence keys collide as snake_case identifiers: {sorted(keys)!r}")
+        if any(k != v for k, v in keys.items()):
+            object.__setattr__(self, "evidence", {keys[k]: v for k, v in self.evidence.items()})
 
     @property
     def passed(self) -> bool:
         return self.status == PASS
+
+
+_SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+
+def snake_key(text: str) -> str:
+    """``text`` as a snake_case identifier, for evidence keys built from labels.
+
+    >>> snake_key("beta=0.5"), snake_key("iid-uniform beta=0.25"), snake_key("two-branch")
+    ('beta_0_5', 'iid_uniform_beta_0_25', 'two_branch')
+    """
+    key = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return key if key[:1].isalpha() else "k_" + key
 
 
 def verdict(ok: bool) -> str:

@@ -147,7 +147,7 @@ def check_rex(depth: int, order: int, seed: int,
     good, compared = rex_series_route(closed_form(sn, sk), sn, sk)
     ok &= good
     methods.append(f"sympy.series (n={sn}, K={sk})")
-    evidence["series terms"] = compared
+    evidence["series_terms"] = compared
     # Symbolic routes (ring, proof induction) up to RING_MAX_TERMS terms; the exact integer
     # instances, cheaper per term, go further (INSTANCE_MAX_TERMS).
     k_sym = _affordable_order(depth, order, RING_MAX_TERMS)
@@ -160,17 +160,17 @@ def check_rex(depth: int, order: int, seed: int,
     good, monomials = rex_ring_route(sym_terms, depth, k_sym)
     ok &= good
     methods.append(f"Taylor ring (K={k_sym})")
-    evidence["ring monomials"] = monomials
+    evidence["ring_monomials"] = monomials
     good, produced = rex_free_route(sym_terms, depth, k_sym)
     ok &= good
     methods.append(f"proof induction (K={k_sym})")
-    evidence["trees compared"] = produced
+    evidence["trees_compared"] = produced
     instances = INSTANCES if k_inst == k_sym else 1
     good, instances, degree = rex_instance_route(terms, depth, k_inst, seed, instances=instances)
     ok &= good
     methods.append(f"polynomial instances (K={k_inst})")
     evidence["instances"] = f"{instances} x degree-{degree} maps Q^{INSTANCE_DIM}->Q^{INSTANCE_DIM}"
-    evidence["largest residual"] = 0 if ok else "nonzero"
+    evidence["largest_residual"] = 0 if ok else "nonzero"
     return Outcome(" + ".join(methods), _size(depth, k_inst), verdict(ok), evidence)
 
 
@@ -205,14 +205,14 @@ def check_rex2(depth: int, order: int, seed: int,
     ok = True
     methods = []
     if size <= RING_MAX_TERMS:
-        ring_ok, evidence["ring monomials"] = rex_ring_route(terms, depth, 2)
+        ring_ok, evidence["ring_monomials"] = rex_ring_route(terms, depth, 2)
         ok &= ring_ok
         methods.append("Taylor ring")
     instances = INSTANCES if size <= RING_MAX_TERMS else 1
     inst_ok, evidence["instances"], _ = rex_instance_route(terms, depth, 2, seed, instances=instances)
     ok &= inst_ok
     methods.append("polynomial instances")
-    evidence["largest residual"] = 0 if ok else "nonzero"
+    evidence["largest_residual"] = 0 if ok else "nonzero"
     return Outcome(" + ".join(methods), _size(depth, 2), verdict(ok), evidence)
 
 
@@ -233,7 +233,7 @@ def check_count(depth: int, order: int, seed: int,
     rec = [count(depth, k) for k in range(1, k_max + 1)]
     enum = [len(labeled_trees(depth, k)) for k in range(1, k_max + 1)]
     ok = rec == enum == per_order
-    evidence = {"N(n,k)": rec, "enumerated": enum, "produced": per_order}
+    evidence = {"recursion": rec, "enumerated": enum, "produced": per_order}
     if k_max < order:
         evidence["orders"] = f"1..{k_max} (order {order} has {_total_terms(depth, order)} terms)"
     return Outcome("recursion vs enumeration vs proof induction", _size(depth, k_max), verdict(ok), evidence)
@@ -287,9 +287,9 @@ def check_tied(depth: int, order: int, seed: int,
     ok = ok_sum and ok_ring and ok_lead
     return Outcome("labeled sums + Euler-step ring + interpolation", _size(depth, k_max), verdict(ok), {
         "shapes": len(shapes),
-        "sum over labelings": verdict(ok_sum),
-        "Euler steps": verdict(ok_ring),
-        "leading 1/gamma": verdict(ok_lead),
+        "sum_over_labelings": verdict(ok_sum),
+        "euler_steps": verdict(ok_ring),
+        "leading_inverse_gamma": verdict(ok_lead),
     })
 
 

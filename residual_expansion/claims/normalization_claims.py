@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
+from residual_expansion.claims.base import SKIP, Claim, Outcome, snake_key, verdict
 from residual_expansion.scaling import capacity as cap
 from residual_expansion.scaling import lesion as les
 from residual_expansion.scaling import normalized as nz
@@ -72,9 +72,9 @@ def check_norm_energy(depth: int, seed: int, increment: Callable = nz.pre_norm_i
             good, tol = _within(st.mean, st.stderr, pred) if st is not None else (False, math.nan)
             ok &= good
             name = f"{kind}/{norm} {run.schedule.label}"
-            ev[f"{name}: measured"] = st.mean if st else "explodes"
-            ev[f"{name}: predicted"] = pred
-            ev[f"{name}: tolerance"] = tol
+            ev[snake_key(f"{name} measured")] = st.mean if st else "explodes"
+            ev[snake_key(f"{name} predicted")] = pred
+            ev[snake_key(f"{name} tolerance")] = tol
     eps = np.finfo(float).eps
     # Heuristic rounding allowance: per layer two length-d products, an addition and a normalization
     # (3d + 5 roundings), accumulated over L layers without amplification.
@@ -85,11 +85,11 @@ def check_norm_energy(depth: int, seed: int, increment: Callable = nz.pre_norm_i
         pred = DIM * run.inv_input_energy
         err = abs(run.sq_norm_ratio.mean - pred) / pred
         ok &= err <= rel_tol
-        ev[f"res3/{norm}: |mean - d mean(1/||h_0||^2)| / pred"] = err
+        ev[snake_key(f"res3 {norm} relative error of d mean inverse input energy")] = err
         if run.homogeneity_residual is not None:
             ok &= run.homogeneity_residual <= rel_tol
-            ev["res3/post-rms: max ||h_L - N(h_L^none)|| / sqrt(d)"] = run.homogeneity_residual
-    ev["post tolerance"] = rel_tol
+            ev["res3_post_rms_homogeneity_residual"] = run.homogeneity_residual
+    ev["post_tolerance"] = rel_tol
     return Outcome(method, f"n={depth}, d={DIM}, S={S}", verdict(ok), ev)
 
 
@@ -107,7 +107,7 @@ def check_norm_free(
         return skip
     S = _samples(depth, 1000)
     model = Model("res3", "relu", dim=8, input_dim=64)
-    ev: dict = {"samples": S, "d": 8, "z": Z_SE, "skipinit bound": math.exp(0.5), "fixup value": 0.5}
+    ev: dict = {"samples": S, "d": 8, "z": Z_SE, "skipinit_bound": math.exp(0.5), "fixup_value": 0.5}
     ok = True
     for L in (depth, 4 * depth):
         a = alpha(L)
@@ -118,16 +118,16 @@ def check_norm_free(
         good, tol = _within(st.mean, st.stderr, pred) if st is not None else (False, math.nan)
         bounded = st is not None and st.mean <= math.exp(0.5) + tol
         ok &= good and bounded
-        ev[f"skipinit L={L}: alpha"] = a
-        ev[f"skipinit L={L}: measured"] = st.mean if st else "explodes"
-        ev[f"skipinit L={L}: predicted"] = pred
-        ev[f"skipinit L={L}: tolerance"] = tol
+        ev[f"skipinit_l{L}_alpha"] = a
+        ev[f"skipinit_l{L}_measured"] = st.mean if st else "explodes"
+        ev[f"skipinit_l{L}_predicted"] = pred
+        ev[f"skipinit_l{L}_tolerance"] = tol
         ntk = nz.fixup_ntk_trace(model, UNIFORM, L, S, seed, fixup(L, 2))
         good, tol = _within(ntk.mean, ntk.stderr, 0.5)
         ok &= good
-        ev[f"fixup L={L}: inner scale"] = fixup(L, 2)
-        ev[f"fixup L={L}: tr Theta/(d||h_0||^2)"] = ntk.mean
-        ev[f"fixup L={L}: tolerance"] = tol
+        ev[f"fixup_l{L}_inner_scale"] = fixup(L, 2)
+        ev[f"fixup_l{L}_ntk_trace"] = ntk.mean
+        ev[f"fixup_l{L}_tolerance"] = tol
     return Outcome(method, f"L in {{{depth},{4 * depth}}}, d=8, S={S}", verdict(ok), ev)
 
 
@@ -165,10 +165,10 @@ def check_order_energy(depth: int, seed: int, bound: Callable = od.flow_bound) -
             if not tied:
                 energies_at_one[L] = od.order_profile(ts, 1.0, "1").energies
             name = "tied" if tied else "independent"
-            ev[f"{name} L={L}: remainder < 1% from order (c/n, c/sqrt(n), 1)"] = ", ".join(
+            ev[snake_key(f"{name} L{L} remainder below 1 percent from order")] = ", ".join(
                 str(od.order_profile(ts, lam, lab).negligible_from or f">{K}") for lab, lam in od.standard_lambdas(L)
             )
-    ev["largest measured/bound"] = worst
+    ev["largest_measured_over_bound"] = worst
     # identity modules: T_k = C(n, k) x, the bound c^k ||x|| / k!.
     x = np.array([3.0, -4.0])
     y = bound(np.array([np.linalg.norm(x), 1.0]), K)
@@ -177,13 +177,13 @@ def check_order_energy(depth: int, seed: int, bound: Callable = od.flow_bound) -
         ratio = truth / y[k] if y[k] > 0 else math.inf
         expected = math.comb(depth, k) * math.factorial(k) / depth**k
         ok &= abs(ratio - expected) <= 1e-12 * expected
-    ev["identity modules: bound ratio C(n,k)k!/n^k"] = "exact" if ok else "mismatch"
+    ev["identity_modules_bound_ratio"] = "exact" if ok else "mismatch"
     grows = []
     for k in range(K):
         a, b = energies_at_one[depth][k], energies_at_one[4 * depth][k]
         grows.append(b.mean - a.mean > Z_SE * math.hypot(a.stderr, b.stderr))
     ok &= all(grows)
-    ev["lambda=1: order-k energy grows n -> 4n"] = ",".join(str(k + 1) for k, g in enumerate(grows) if g) or "none"
+    ev["lambda_1_orders_growing_n_to_4n"] = ",".join(str(k + 1) for k, g in enumerate(grows) if g) or "none"
     return Outcome(method, f"n={depth}, 4n, K={K}, d=8, S={S}", verdict(ok), ev)
 
 
@@ -209,9 +209,9 @@ def check_lesion(depth: int, seed: int, fraction: Callable = les.predicted_fract
             good, tol = _within(r.fraction, r.stderr, pred)
             ok &= good
             name = f"{'plain' if plain else 'residual'} K={r.deleted}"
-            ev[f"{name}: measured"] = r.fraction
-            ev[f"{name}: predicted"] = pred
-            ev[f"{name}: tolerance"] = tol
+            ev[snake_key(f"{name} measured")] = r.fraction
+            ev[snake_key(f"{name} predicted")] = pred
+            ev[snake_key(f"{name} tolerance")] = tol
     return Outcome(method, f"n={depth}, d={DIM}, S={S}", verdict(ok), ev)
 
 
@@ -234,16 +234,16 @@ def check_complexity(depth: int, seed: int, spectrum: Callable = cap.predicted_j
         name = "linear" if model.kind == "linear" else "res3/relu"
         good, tol = _within(run.total.mean, run.total.stderr, total)
         ok &= good
-        ev[f"{name}: ||J||^2/d measured"] = run.total.mean
-        ev[f"{name}: ||J||^2/d predicted"] = total
-        ev[f"{name}: tolerance"] = tol
+        ev[snake_key(f"{name} jacobian sq norm over d measured")] = run.total.mean
+        ev[snake_key(f"{name} jacobian sq norm over d predicted")] = total
+        ev[snake_key(f"{name} tolerance")] = tol
         worst = 0.0
         for st, p in zip(run.orders, orders):
             good, _ = _within(st.mean, st.stderr, p)
             ok &= good
             if st.stderr > 0:
                 worst = max(worst, abs(st.mean - p) / st.stderr)
-        ev[f"{name}: orders largest |z|"] = worst
+        ev[snake_key(f"{name} orders largest abs z")] = worst
     return Outcome(method, f"n={depth}, K={K}, d=8, S={S}", verdict(ok), ev)
 
 

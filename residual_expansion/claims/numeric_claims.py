@@ -75,7 +75,7 @@ def check_coefficients(depth: int, order: int, seed: int,
         "subtrees": cmp.subtrees,
         "largest_relative_error": worst,
         "tolerance": cmp.tolerance,
-        "error/tolerance": worst / cmp.tolerance,
+        "error_over_tolerance": worst / cmp.tolerance,
         "per_order_relative_error": ", ".join(f"{e:.3g}" for e in cmp.relative_errors),
         "condition": ", ".join(f"{c:.3g}" for c in cmp.condition),
     }
@@ -160,7 +160,7 @@ def check_linear(depth: int, order: int, seed: int,
         evidence[f"{family}_paths"] = ex.paths
         evidence[f"{family}_largest_residual"] = max(ex.residuals)
         evidence[f"{family}_tolerance_at_1"] = ex.tolerances[LINEAR_LAMBDAS.index(1.0)]
-        evidence[f"{family}_residual/tolerance"] = max(r / t for r, t in zip(ex.residuals, ex.tolerances))
+        evidence[f"{family}_residual_over_tolerance"] = max(r / t for r, t in zip(ex.residuals, ex.tolerances))
         evidence.update({f"{family}_{k}": v for k, v in _enumeration_evidence(enum).items()})
     return Outcome(method, size, verdict(ok), evidence)
 
@@ -197,7 +197,7 @@ def check_piecewise_linear(depth: int, order: int, seed: int,
         "paths": ex.paths,
         "largest_residual": max(ex.residuals),
         "tolerance": min(ex.tolerances),
-        "residual/tolerance": max(r / t for r, t in zip(ex.residuals, ex.tolerances)),
+        "residual_over_tolerance": max(r / t for r, t in zip(ex.residuals, ex.tolerances)),
         **_enumeration_evidence(enum),
     }
     return Outcome(method, size, verdict(ex.passed and enum.passed), evidence)

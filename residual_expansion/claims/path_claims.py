@@ -13,7 +13,7 @@ from math import comb
 import numpy as np
 
 from residual_expansion.paths.architectures import Architecture, plain, random_architecture, two_branch
-from residual_expansion.claims.base import Claim, Outcome, SKIP, verdict
+from residual_expansion.claims.base import Claim, Outcome, SKIP, snake_key, verdict
 from residual_expansion.paths.polynomial import (
     Polynomial,
     binomial_polynomial,
@@ -71,7 +71,7 @@ def check_paths(depth: int, seed: int, polynomial: Callable[[Architecture], Poly
             if got != reference:
                 mismatches.append(f"{name} vs {route} at {_first_difference(got, reference)}")
         routes.append(f"{name}: " + "+".join(r for r, _ in checks))
-        evidence[f"{name} coefficients"] = len(expected)
+        evidence[f"{snake_key(name)}_coefficients"] = len(expected)
     rng = np.random.default_rng(seed)
     paths_seen = 0
     for i in range(RANDOM_DAGS):
@@ -83,12 +83,12 @@ def check_paths(depth: int, seed: int, polynomial: Callable[[Architecture], Poly
         for route, reference in (("enumeration", listed), ("unfactored DP", path_polynomial_dp(arch))):
             if got != reference:
                 mismatches.append(f"random DAG #{i} ({size} nodes) vs {route} at {_first_difference(got, reference)}")
-    evidence["random DAGs"] = RANDOM_DAGS
-    evidence["random DAG paths enumerated"] = paths_seen
+    evidence["random_dags"] = RANDOM_DAGS
+    evidence["random_dag_paths_enumerated"] = paths_seen
     evidence["routes"] = "; ".join(routes)
     evidence["mismatches"] = len(mismatches)
     if mismatches:
-        evidence["first mismatch"] = mismatches[0]
+        evidence["first_mismatch"] = mismatches[0]
     return Outcome(
         method="factored DP vs binomial theorem, unfactored DP and path enumeration (networkx)",
         size=f"n={depth}, {2 * depth} modules (two-branch), {RANDOM_DAGS} random DAGs (seed {seed})",
@@ -135,16 +135,16 @@ def check_linear_symbolic(depth: int, order: int, product=None, paths=None, clos
         bad = sorted(set(C) ^ set(low)) or [w for w in low if low[w] != C.get(w)]
         failures.append(f"product vs closed form differ at word {bad[0] if bad else '?'}")
     evidence = {
-        "words (product)": len(P),
-        "words (paths)": len(W),
-        "expected 2^n": 2**depth,
-        "closed-form order K": k_cf,
-        "closed-form chain words": len(C) - 1,
-        "closed-form terms vanishing (non-chain)": vanishing,
+        "words_product": len(P),
+        "words_paths": len(W),
+        "expected_words": 2**depth,
+        "closed_form_order": k_cf,
+        "closed_form_chain_words": len(C) - 1,
+        "closed_form_vanishing_non_chain": vanishing,
         "failures": len(failures),
     }
     if failures:
-        evidence["first failure"] = failures[0]
+        evidence["first_failure"] = failures[0]
     return Outcome(
         method="sympy noncommutative expansion vs plain-DAG path words vs expand() chain terms",
         size=f"n={depth}, {2**depth} words, closed form to K={k_cf}",
@@ -191,18 +191,18 @@ def check_linear_integer(depth: int, order: int, seed: int, graded=None, enumera
                 failures.append(f"order {k}: closed form != product")
     largest = max(abs(x) for k in range(len(G)) for row in G[k] for x in row)
     evidence = {
-        "orders compared with path words": k_words,
-        "path words listed": _words_up_to(depth, k_words) if k_words >= 1 else 0,
-        "orders compared with closed form": k_cf,
-        "closed-form terms vanishing (non-chain)": vanishing,
+        "orders_compared_with_path_words": k_words,
+        "path_words_listed": _words_up_to(depth, k_words) if k_words >= 1 else 0,
+        "orders_compared_with_closed_form": k_cf,
+        "closed_form_vanishing_non_chain": vanishing,
         "matrices": f"{depth} random {MATRIX_DIM}x{MATRIX_DIM}, entries -2..2, scales 1..3 (seed {seed})",
-        "largest entry": f"{largest:.3e}" if largest > 10**12 else largest,
+        "largest_entry": f"{largest:.3e}" if largest > 10**12 else largest,
         "failures": len(failures),
     }
     if k_cf < 1:
-        evidence["closed form"] = f"not built: order 1 already has more than {CLOSED_FORM_BUDGET} terms"
+        evidence["closed_form"] = f"not built: order 1 already has more than {CLOSED_FORM_BUDGET} terms"
     if failures:
-        evidence["first failure"] = failures[0]
+        evidence["first_failure"] = failures[0]
     return Outcome(
         method="exact integer matrices: graded product vs listed path words vs expand() chain terms",
         size=f"n={depth}, words to order {k_words}, closed form to order {k_cf}",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from residual_expansion.scaling import predictions as scaling
-from residual_expansion.claims.base import SKIP, Claim, Outcome, verdict
+from residual_expansion.claims.base import SKIP, Claim, Outcome, snake_key, verdict
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.montecarlo import Model, simulate
 from residual_expansion.scaling.schedules import Schedule, explicit, power
@@ -76,10 +76,10 @@ def check_energy(depth: int, seed: int, energy: Callable = scaling.linear_energy
         good, tol = _within(m.mean, m.stderr, pred) if m is not None else (False, math.nan)
         ok &= good
         name = "sqrt" if sch.is_power else "ramp"
-        ev[f"{name}: measured"] = m.mean if m else "explodes"
-        ev[f"{name}: stderr"] = m.stderr if m else math.nan
-        ev[f"{name}: predicted"] = pred
-        ev[f"{name}: tolerance"] = tol
+        ev[f"{name}_measured"] = m.mean if m else "explodes"
+        ev[f"{name}_stderr"] = m.stderr if m else math.nan
+        ev[f"{name}_predicted"] = pred
+        ev[f"{name}_tolerance"] = tol
     return Outcome(method, f"n={depth}, d={ENERGY_DIM}, S={samples}", verdict(ok), ev)
 
 
@@ -113,8 +113,8 @@ def check_spectrum(depth: int, seed: int, spectrum: Callable = scaling.linear_en
                 worst_z = max(worst_z, abs(st.mean - p) / st.stderr)
         ok &= not failed
         name = "sqrt" if sch.is_power else "ramp"
-        ev[f"{name}: largest |z|"] = worst_z
-        ev[f"{name}: failed orders"] = ",".join(map(str, failed)) or "none"
+        ev[f"{name}_largest_abs_z"] = worst_z
+        ev[f"{name}_failed_orders"] = ",".join(map(str, failed)) or "none"
     return Outcome(method, f"n={depth}, K={kmax}, d={ENERGY_DIM}, S={samples}", verdict(ok), ev)
 
 
@@ -134,10 +134,10 @@ def check_res3(depth: int, seed: int, energy: Callable = scaling.res3_energy) ->
         m = run.sq_ratio
         good, tol = _within(m.mean, m.stderr, pred) if m is not None else (False, math.nan)
         ok &= good
-        ev[f"{sch.label}: measured"] = m.mean if m else "explodes"
-        ev[f"{sch.label}: stderr"] = m.stderr if m else math.nan
-        ev[f"{sch.label}: predicted"] = pred
-        ev[f"{sch.label}: tolerance"] = tol
+        ev[f"{snake_key(sch.label)}_measured"] = m.mean if m else "explodes"
+        ev[f"{snake_key(sch.label)}_stderr"] = m.stderr if m else math.nan
+        ev[f"{snake_key(sch.label)}_predicted"] = pred
+        ev[f"{snake_key(sch.label)}_tolerance"] = tol
     return Outcome(method, f"L={depth}, d={ENERGY_DIM}, S={samples}", verdict(ok), ev)
 
 
@@ -166,7 +166,7 @@ def check_regimes(depth: int, seed: int, critical: Callable = scaling.critical_b
         for tf in sw.fits:
             expected = scaling.expected_trend(tf.schedule.beta, crit)
             ok &= tf.trend == expected
-            ev[f"{kind} beta={tf.schedule.beta:g}"] = (
+            ev[snake_key(f"{kind} beta={tf.schedule.beta:g}")] = (
                 f"slope {tf.fit.slope:.3f}+-{tf.fit.stderr:.3f}: {tf.trend} (expected {expected})"
             )
     return Outcome(method, f"L in {{10,40,160}}, d={REGIME_DIM}, S={REGIME_SAMPLES}", verdict(ok), ev)

@@ -5,6 +5,11 @@ of this package with two functions: ``register(subparsers)`` adds its parser (an
 not import heavy libraries), ``run(args) -> int`` does the work and returns the exit
 status. Bad input, from argparse or from the library (:class:`UsageError`), becomes one
 line on stderr and exit status 2.
+
+Conventions shared by every command live in :mod:`residual_expansion.cli.common`:
+``--format text|markdown|latex|json`` (``--standalone`` for a complete LaTeX document),
+``--quiet``, a repeated option is an error unless it is a list (then it accumulates), and
+the exit status is 0 when every check passes, 1 when one fails, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     "crosscheck",
     "scaling",
     "lesion",
+    "schema",
 )
 
 
@@ -80,10 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Symbolic-numeric verifier for the Residual Expansion Theorem of deep residual networks.",
     )
+    from residual_expansion import __version__
+    from residual_expansion.cli.common import enforce_single_options
+
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
         importlib.import_module(f"residual_expansion.cli.{name}_command").register(sub)
+    enforce_single_options(parser)
     return parser
 
 

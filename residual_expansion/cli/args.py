@@ -92,6 +92,7 @@ def comma_list(item_type):
             raise argparse.ArgumentTypeError(f"{text!r} has an empty item; give comma-separated values like 1,2,3")
         return tuple(item_type(s) for s in parts)
 
+    parse.accumulates = True  # a repeated option extends the list (cli.common.enforce_single_options)
     return parse
 
 

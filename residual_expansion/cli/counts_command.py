@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import comma_list, positive_int
+from residual_expansion.cli.common import add_output_options, check_output_options, emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depths", type=comma_list(positive_int), default=(2, 3, 4, 5, 6),
                    help="comma-separated depths (default 2,3,4,5,6)")
     p.add_argument("--order", type=positive_int, default=6, help="highest order K (default 6)")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    add_output_options(p, progress=False)
     p.set_defaults(run=run)
 
 
@@ -26,11 +27,13 @@ def run(args: argparse.Namespace) -> int:
     check_counts(args.depths, args.order)
     from residual_expansion.render.expansion_output import counts_table
     from residual_expansion.render.table import render_table, to_json
+    from residual_expansion.schemas import tag
     from residual_expansion.theorem.trees import count_labeled_trees
 
+    check_output_options(args)
     rows = {n: [count_labeled_trees(n, k) for k in range(1, args.order + 1)] for n in args.depths}
     if args.format == "json":
-        print(to_json({"order": args.order, "counts": {str(n): v for n, v in rows.items()}}))
+        emit(args, to_json(tag("counts", {"order": args.order, "rows": [{"depth": n, "counts": v} for n, v in rows.items()]})))
     else:
-        print(render_table(counts_table(rows, args.order), args.format))
+        emit(args, render_table(counts_table(rows, args.order), args.format), title="Counts N(n, k)")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import float_pair, nonnegative_int, positive_int
+from residual_expansion.cli.common import add_output_options, check_output_options, emit
 
 # Kept literal so that registering the parser imports no numpy; tests check them against
 # residual_expansion.models.families.FAMILIES and residual_expansion.models.activations.ACTIVATIONS.
@@ -55,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--norm", choices=("none", "pre-rms", "pre-ln"), default="none",
                    help="pre-normalize every module: g(N(x)) with N = RMSNorm or LayerNorm (smooth away from 0)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_output_options(p, progress=False)
     p.add_argument("--plot", default=None, metavar="FILE.png",
                    help="also write a log-log plot of the remainders R_1..R_K (needs matplotlib)")
     p.set_defaults(run=run)
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.numeric.crosscheck import crosscheck
     from residual_expansion.render.numeric_output import render_crosscheck
 
+    check_output_options(args)
     plot = None
     if args.plot is not None:
         from residual_expansion.render.numeric_output import require_matplotlib
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         lambda_range=args.lambda_range, seed=args.seed, curves=plot is not None, norm=args.norm,
         modules=modules,
     )
-    print(render_crosscheck(result, args.format))
+    emit(args, render_crosscheck(result, args.format), title="Numeric cross-check")
     if plot is not None:
         from residual_expansion.render.numeric_output import plot_remainders
 

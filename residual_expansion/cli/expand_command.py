@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import comma_list, positive_int, rational
+from residual_expansion.cli.common import add_output_options, check_output_options, emit, emit_stream
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--uniform", action="store_true", help="one scale lambda for every layer (distinct modules)")
     p.add_argument("--scales", type=comma_list(rational), default=None,
                    help="exact per-layer scales lambda_1,...,lambda_n, e.g. 1/2,1/3,1/4 (default: symbols)")
-    p.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    add_output_options(p, progress=False)
     p.set_defaults(run=run)
 
 
@@ -29,13 +30,13 @@ def run(args: argparse.Namespace) -> int:
 
     check_expand(args.depth, args.order, tied=args.tied, scales=args.scales)
     from residual_expansion.theorem.expansion import expand
-    import sys
-
     from residual_expansion.render.expansion_output import render_table, tied_table, write_expansion
 
+    check_output_options(args)
     expansion = expand(args.depth, args.order, tied=args.tied, uniform=args.uniform, scales=args.scales)
-    if args.tied and args.format == "text":
-        print(render_table(tied_table(expansion), "text"))
+    if args.tied and args.format in ("text", "markdown"):
+        emit(args, render_table(tied_table(expansion), args.format))
     else:
-        write_expansion(expansion, args.format, sys.stdout)  # term by term, no second copy
+        emit_stream(args, lambda out: write_expansion(expansion, args.format, out),  # term by term
+                    title="Closed-form expansion")
     return 0

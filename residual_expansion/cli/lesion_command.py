@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
+from residual_expansion.cli.common import add_output_options, check_output_options, emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,11 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input-dim", type=positive_int, default=64, help="input dimension n_in (default 64)")
     p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: entries of variance s^2/d (default 1)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--quiet", action="store_true", help="no progress output (the command prints none)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="write the fraction against K (needs matplotlib); without --plain the plain stack of the "
                         "same model is also run for the figure")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    add_output_options(p)
     p.set_defaults(run=run)
 
 
@@ -47,13 +47,18 @@ def run(args: argparse.Namespace) -> int:
     check_lesion(args.depth, args.samples, args.dim, args.input_dim, args.delete, args.beta, args.c, args.weight_scale)
     if args.plot:
         check_output_path(args.plot, "plot")
-    from residual_expansion.render.normalization_output import render_lesion
+    from residual_expansion.render.normalization_output import lesion_json, render_lesion
+    from residual_expansion.render.sweep_output import checks_json, checks_line, notes_block
+    from residual_expansion.render.table import to_json
+    from residual_expansion.scaling.checks import z_checks
+    from residual_expansion.schemas import tag
     from residual_expansion.scaling.lesion import run_lesion
     from residual_expansion.models.weights import parse_init
     from residual_expansion.scaling.montecarlo import Model
     from residual_expansion.scaling.normalized import parse_norm
     from residual_expansion.scaling.schedules import power
 
+    check_output_options(args)
     if args.plot:
         from residual_expansion.render.figures import pyplot
 
@@ -61,7 +66,16 @@ def run(args: argparse.Namespace) -> int:
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     init, norm, schedule = parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c)
     lesion = run_lesion(model, init, norm, schedule, args.depth, args.delete, args.samples, args.seed, plain=args.plain)
-    print(render_lesion(lesion, args.format))
+    doc = lesion_json(lesion)
+    checks = z_checks("lesion", [{**r, "schedule": doc["schedule"], "depth": doc["depth"]} for r in doc["results"]],
+                      "change_energy_fraction", "predicted_change_energy_fraction",
+                      "stderr_change_energy_fraction", lesion.samples)
+    if args.format == "json":
+        emit(args, to_json(tag("lesion", {**doc, "checks": checks_json(checks),
+                                           "all_pass": all(c.passed for c in checks)})))
+    else:
+        emit(args, render_lesion(lesion, args.format) + "\n\n" + notes_block([checks_line(checks)], args.format),
+             title="Lesion study")
     if args.plot:
         from residual_expansion.render.figures import plot_lesion
         from residual_expansion.scaling.normalized import Norm
@@ -71,4 +85,4 @@ def run(args: argparse.Namespace) -> int:
             studies.append(run_lesion(model, init, Norm(None), schedule, args.depth, args.delete, args.samples,
                                       args.seed, plain=True))
         plot_lesion(studies, args.plot)
-    return 0
+    return 0 if all(c.passed for c in checks) else 1

@@ -12,6 +12,7 @@ import argparse
 from fractions import Fraction
 
 from residual_expansion.cli.args import positive_int, share
+from residual_expansion.cli.common import add_output_options, check_output_options, emit, emit_stream
 
 BUILT_IN = ("plain", "two-branch")
 
@@ -31,17 +32,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="architecture: plain (default), two-branch (attention then MLP per layer), or a JSON file")
     p.add_argument("--share", type=share, default=Fraction(95, 100),
                    help="share of paths the central interval must hold, in (0, 1] (default 0.95)")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    add_output_options(p, progress=False)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
     from pathlib import Path
 
     from residual_expansion.errors import UsageError
     from residual_expansion.limits import check_paths, read_architecture_json
 
+    check_output_options(args)
     check_paths(args.depth)
     data = None
     if args.arch in BUILT_IN:
@@ -64,5 +65,6 @@ def run(args: argparse.Namespace) -> int:
                 f"--depth {args.depth} does not match depth {arch.depth} of {args.arch}; omit --depth for a JSON architecture"
             )
     exact_digits = None if args.format == "json" else WEIGHTED_DIGITS
-    write_paths(path_statistics(arch, args.share, exact_digits), args.format, sys.stdout)
+    emit_stream(args, lambda out: write_paths(path_statistics(arch, args.share, exact_digits), args.format, out),
+                title="Paths")
     return 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from residual_expansion.cli.args import comma_list, finite_float, float_grid, nonnegative_int, positive_int
 from residual_expansion.cli.execution_args import add_execution_arguments, backend_of, reject_execution_arguments
+from residual_expansion.cli.common import add_output_options, check_output_options, emit, progress
 
 FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
 FIGURE1_DEPTHS_TUPLE = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
@@ -77,8 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --hurst: heatmaps of log10 of the forward (and gradient) ratio over (beta, H)")
     p.add_argument("--histogram", metavar="FILE.png",
                    help="histograms of ||h_L|| / ||h_0|| (and ||p_0|| / ||p_L||) at the largest depth and first beta")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    add_output_options(p)
     p.set_defaults(run=run)
 
 
@@ -92,30 +91,6 @@ def _activation(text: str) -> str:
     except UsageError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
-
-
-class _Bar:
-    """A progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done, self.shown = max(total, 1), 0, -1
-        self.enabled = enabled and sys.stderr.isatty()
-
-    def __call__(self, n: int) -> None:
-        if not self.enabled:
-            return
-        self.done += n
-        pct = min(100, 100 * self.done // self.total)
-        if pct != self.shown:
-            self.shown = pct
-            bar = "#" * (pct // 4)
-            sys.stderr.write(f"\rscaling [{bar:<25}] {pct:3d}%")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled and self.shown >= 0:
-            sys.stderr.write("\r" + " " * 40 + "\r")
-            sys.stderr.flush()
 
 
 def _check_limits(args: argparse.Namespace) -> None:
@@ -141,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.scaling.schedules import parse_schedule, power
     from residual_expansion.scaling.sweep import run_sweep, total_layers
 
+    check_output_options(args)
     if args.ode:
         return _run_ode(args)
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
@@ -209,17 +185,18 @@ def run(args: argparse.Namespace) -> int:
         reject_execution_arguments(args, "--hurst")
         return _run_hurst(args, model, schedules, depths, gradients)
     backend = backend_of(args)
-    bar = _Bar(total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
-                            args.chunk), not args.quiet)
-    try:
+    total = total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
+                         args.chunk)
+    with progress(total, desc="scaling", quiet=args.quiet, unit="layer") as bar:
         sweep = run_sweep(
-            model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar,
+            model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar.update,
             gradients=gradients, keep_samples=bool(args.histogram),
             chunk=args.chunk, dtype=args.dtype, threads=args.threads, backend=backend, checkpoint=args.checkpoint,
         )
-    finally:
-        bar.close()
-    print(render_sweep(sweep, args.format))
+    from residual_expansion.scaling.checks import prediction_checks
+
+    checks = prediction_checks(sweep)
+    emit(args, render_sweep(sweep, args.format, checks), title="Scaling")
     if args.plot or args.spectrum_plot or args.histogram:
         from residual_expansion.render import figures as plots
 
@@ -231,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
             plots.plot_spectrum(sweep, args.spectrum_plot)
         if args.histogram:
             plots.plot_histograms(sweep, args.histogram)
-    return 0
+    return 0 if all(c.passed for c in checks) else 1
 
 
 def _run_ode(args: argparse.Namespace) -> int:
@@ -251,7 +228,7 @@ def _run_ode(args: argparse.Namespace) -> int:
 
         pyplot()
     res = ode_errors(depths, args.samples, args.dim, args.activation, args.seed)
-    print(render_ode(res, args.format))
+    emit(args, render_ode(res, args.format), title="Scaling: neural ODE limit")
     if args.plot:
         from residual_expansion.render import figures as plots
 
@@ -267,10 +244,10 @@ def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) ->
 
     if any(not s.is_power for s in schedules):
         raise UsageError("--hurst needs power schedules (--beta), not explicit lists")
-    bar = _Bar(0, False)
-    hmap = run_hurst_map(model, args.hurst, [s.beta for s in schedules], depths, args.samples, args.seed,
-                         gradients, args.c, bar)
-    print(render_hurst_map(hmap, args.format))
+    with progress(None, desc="scaling", quiet=args.quiet, unit="layer") as bar:
+        hmap = run_hurst_map(model, args.hurst, [s.beta for s in schedules], depths, args.samples, args.seed,
+                             gradients, args.c, bar.update)
+    emit(args, render_hurst_map(hmap, args.format), title="Scaling: Hurst map")
     if args.heatmap:
         from residual_expansion.render import figures as plots
 
@@ -294,12 +271,21 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     if args.route == "gaussian-radial":
         raise UsageError("--route gaussian-radial is not available with --norm; use auto, materialised or gaussian-vector")
     sweep = run_norm_sweep(model, init, parse_norm(args.norm), schedules, depths, args.samples, args.seed, route)
-    print(render_norm_sweep(sweep, args.format))
+    from residual_expansion.render.normalization_output import norm_json
+    from residual_expansion.scaling.checks import z_checks
+
+    doc = norm_json(sweep)
+    checks = (z_checks("energy", doc["results"], "mean_norm_sq_ratio", "predicted_norm_sq_ratio",
+                       "stderr_norm_sq_ratio", args.samples)
+              + z_checks("energy", doc["results"], "mean_sq_ratio", "predicted_sq_ratio", "stderr_sq_ratio",
+                         args.samples))
+    status = _emit_variant(args, "norm", doc, render_norm_sweep(sweep, args.format) if args.format != "json" else "",
+                           checks)
     if args.plot:
         from residual_expansion.render.figures import plot_norm_energy
 
         plot_norm_energy(sweep, args.plot)
-    return 0
+    return status
 
 
 def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int:
@@ -317,12 +303,15 @@ def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int
 
         pyplot()
     profiles = run_order_profiles(model, init, schedules, depths, args.orders, args.samples, args.seed, args.tied)
-    print(render_order_profiles(profiles, args.format))
+    from residual_expansion.render.normalization_output import order_profiles_json
+
+    status = _emit_variant(args, "orders", order_profiles_json(profiles),
+                           render_order_profiles(profiles, args.format) if args.format != "json" else "", ())
     if args.spectrum_plot:
         from residual_expansion.render.figures import plot_order_profiles
 
         plot_order_profiles(profiles, args.spectrum_plot)
-    return 0
+    return status
 
 
 def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
@@ -336,8 +325,30 @@ def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
     if any(s.values is not None for s in schedules):
         raise UsageError("--scheme fixup takes power schedules")
     rows = run_fixup(model, init, schedules, depths, args.samples, args.seed)
-    print(render_fixup(rows, model, init, args.samples, args.seed, args.format))
-    return 0
+    import json
+
+    from residual_expansion.scaling.checks import z_checks
+
+    doc = json.loads(render_fixup(rows, model, init, args.samples, args.seed, "json"))
+    checks = z_checks("fixup", doc["results"], "mean_ntk_trace", "predicted_ntk_trace", "stderr_ntk_trace",
+                      args.samples)
+    text = render_fixup(rows, model, init, args.samples, args.seed, args.format) if args.format != "json" else ""
+    return _emit_variant(args, "fixup", doc, text, checks)
+
+
+def _emit_variant(args: argparse.Namespace, mode: str, doc: dict, text: str, checks) -> int:
+    """Print a ``--norm``, ``--orders`` (res1/res3) or ``--scheme fixup`` run with its prediction checks;
+    return the exit status (1 when a check fails)."""
+    from residual_expansion.render.sweep_output import checks_json, checks_line, notes_block
+    from residual_expansion.render.table import to_json
+    from residual_expansion.schemas import tag
+
+    ok = all(c.passed for c in checks)
+    if args.format == "json":
+        emit(args, to_json(tag("scaling", {"mode": mode, **doc, "checks": checks_json(checks), "all_pass": ok})))
+    else:
+        emit(args, text + "\n\n" + notes_block([checks_line(checks)], args.format), title="Scaling")
+    return 0 if ok else 1
 
 
 def _run_capacity(args: argparse.Namespace, model, init, schedules, depths) -> int:
@@ -354,5 +365,11 @@ def _run_capacity(args: argparse.Namespace, model, init, schedules, depths) -> i
         raise UsageError("--capacity takes power schedules")
     orders = 4 if args.orders is None else args.orders
     sweep = run_capacity(model, init, parse_norm(args.norm), schedules, depths, orders, args.samples, args.seed)
-    print(render_capacity(sweep, args.format))
-    return 0
+    from residual_expansion.render.normalization_output import capacity_json
+    from residual_expansion.scaling.checks import z_checks
+
+    doc = capacity_json(sweep)
+    checks = z_checks("capacity", doc["results"], "mean_jacobian_energy", "predicted_jacobian_energy",
+                      "stderr_jacobian_energy", args.samples)
+    return _emit_variant(args, "capacity", doc, render_capacity(sweep, args.format) if args.format != "json" else "",
+                         checks)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from residual_expansion.cli.args import nonnegative_int, positive_int
+from residual_expansion.cli.args import comma_list, nonnegative_int, positive_int
+from residual_expansion.cli.common import add_output_options, check_output_options, emit, progress
 
 DEFAULT_ORDER = 4
 DEFAULT_SEED = 0
@@ -22,12 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--order", type=positive_int, default=DEFAULT_ORDER,
         help=f"highest order K of the expansion (default {DEFAULT_ORDER})",
     )
-    p.add_argument("--claims", default=None,
-                   help="comma-separated claim ids, built-in or from installed plugins (default: all)")
+    p.add_argument("--claims", type=comma_list(str), default=None,
+                   help="comma-separated claim ids, built-in or from installed plugins (default: all); "
+                        "repeating --claims adds to the list")
     p.add_argument("--list", action="store_true",
                    help="list every claim (built-in and from plugins) with its source package, and exit")
     p.add_argument("--seed", type=nonnegative_int, default=DEFAULT_SEED, help="seed of every random draw (default 0)")
-    p.add_argument("--format", choices=("text", "markdown", "latex", "json"), default="text")
+    add_output_options(p)
     p.add_argument("--timings", action="store_true",
                    help="also print each check's wall time (off by default: same command, same bytes)")
     p.set_defaults(run=run)
@@ -37,22 +39,29 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.limits import check_verify
 
     if args.depth is not None:
-        check_verify(args.depth, args.order, args.claims)  # before the claims (and sympy) are imported
-    from residual_expansion.claims import registered_claims, run_claims, select
+        check_verify(args.depth, args.order, None if args.claims is None else ",".join(args.claims))  # before the claims (and sympy) are imported
+    from residual_expansion.claims import registered_claims, select
     from residual_expansion.errors import UsageError
     from residual_expansion.render.claim_output import render_claim_list, render_results
 
+    check_output_options(args)
+    ids = None if args.claims is None else ",".join(args.claims)
     if args.list:
         entries = registered_claims()
-        if args.claims is not None:
-            wanted = {c.id for c in select(args.claims)}
+        if ids is not None:
+            wanted = {c.id for c in select(ids)}
             entries = tuple(r for r in entries if r.claim.id in wanted)
-        print(render_claim_list(entries, args.format))
+        emit(args, render_claim_list(entries, args.format), title="Claims")
         return 0
     if args.depth is None:
         raise UsageError("--depth is required (or --list to list the claims)")
-    claims = select(args.claims)
-    results = run_claims(claims, args.depth, args.order, args.seed)
-    print(render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed,
-                         timings=args.timings))
+    claims = select(ids)
+    results = []
+    with progress(len(claims), desc="verify", quiet=args.quiet, unit="claim") as bar:
+        for claim in claims:
+            bar.set_postfix_str(claim.id)
+            results.append(claim.run(args.depth, args.order, args.seed))
+            bar.update(1)
+    emit(args, render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed,
+                              timings=args.timings), title="Verification")
     return 1 if any(r.status == "FAIL" for r in results) else 0

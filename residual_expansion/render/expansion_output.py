@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
 from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.schemas import schema_id
 from residual_expansion.theorem.trees import LabeledTree, RootedTree
 
 if TYPE_CHECKING:  # sympy (and theorem.expansion, which needs it) only where sympy objects are built
@@ -296,29 +298,157 @@ def _text_lines(expansion: Expansion) -> Iterator[str]:
         yield f"order {k} ({counts[k - 1]} terms):"
 
 
+#: Width in points given to the terms of one display line (a 345 pt article line, less ``S_k =``).
+LATEX_LINE_PT = 315.0
+_MATH_TOKEN = re.compile(r"\\tfrac\{[^{}]*\}\{[^{}]*\}|\\[A-Za-z]+|\\,|[_^]\{[^{}]*\}|[_^].|.")
+
+
+def math_width(latex: str) -> float:
+    r"""A generous estimate, in points at 10 pt, of the typeset width of inline math ``latex``.
+
+    >>> round(math_width(r"\lambda_{1} \lambda_{2}\, g_2'(x)\, g_1(x)"))
+    74
+    """
+    width = 0.0
+    for tok in _MATH_TOKEN.findall(latex):
+        if tok.startswith(r"\tfrac"):
+            width += 3.5 * max(len(g) for g in re.findall(r"\{([^{}]*)\}", tok)) + 2.0
+        elif tok == r"\,":
+            width += 1.7
+        elif tok in (r"\bigl", r"\bigr", " "):
+            continue
+        elif tok.startswith("\\"):
+            width += 6.5
+        elif tok[0] in "_^":
+            inner = tok[2:-1] if tok[1:2] == "{" else tok[1:]
+            width += 3.9 * len(re.sub(r"\\[A-Za-z]+", "x", inner))
+        elif tok == "'":
+            width += 2.8
+        elif tok in "(),[]":
+            width += 3.9
+        else:
+            width += 5.8
+    return width  # the sum alone is 1.10 to 1.18 times the typeset width (lmodern, amsmath)
+
+
 def _latex_lines(expansion: Expansion) -> Iterator[str]:
-    yield r"\begin{align*}"
-    yield f"x_{{{expansion.depth}}} &= x"
+    """One ``align*`` display per order, terms packed into lines of :data:`LATEX_LINE_PT`, in a
+    group with ``\allowdisplaybreaks`` so that long orders break across pages."""
+    counts = expansion.counts()
+    kind = "weight-tied modules" if expansion.tied else "distinct modules"
+    yield r"\begingroup\allowdisplaybreaks"
+    yield (rf"\noindent The closed form of the depth-{expansion.depth} stack up to order {expansion.order} "
+           rf"({kind}), {sum(counts)} terms:")
+    yield r"\begin{equation*}"
+    orders = rf"\sum_{{k=1}}^{{{expansion.order}}} S_k" if expansion.order > 1 else "S_1"
+    yield rf"x_{{{expansion.depth}}} = x + {orders} + O(\lambda^{{{expansion.order + 1}}}),"
+    yield r"\end{equation*}"
+    yield r"\noindent where $S_k$, the sum of the order-$k$ terms, is:"
+    weights, sub = WeightFormatter(expansion), _Subtrees()
+    labeled = not expansion.tied
+    k = 0
+    line: list[str] = []
+    used = 0.0
+    first = True
+
+    def flush() -> str:
+        lead = f"S_{{{k}}} &= " if first else r"\\ &\phantom{{}={}} + "
+        return lead + " + ".join(line)
+
+    for t in expansion.terms:
+        while k < t.order:
+            if line:
+                yield flush()
+                yield r"\end{align*}"
+                line, used = [], 0.0
+            k += 1
+            yield rf"\par\noindent order {k} ({counts[k - 1]} terms):"
+            if counts[k - 1]:
+                yield r"\begin{align*}"
+                first = True
+        labels = sub.labels_of(t.tree, cache=False) if labeled else None
+        term = f"{_coef_latex(t.coefficient)}{weights.both(t, labels)[1]}\\, {sub.latex_of(t.tree, cache=False)}"
+        width = math_width(term) + 12.0  # and its " + "
+        if line and used + width > LATEX_LINE_PT:
+            yield flush()
+            first = False
+            line, used = [], 0.0
+        line.append(term)
+        used += width
+    if line:
+        yield flush()
+        yield r"\end{align*}"
+    while k < expansion.order:
+        k += 1
+        yield rf"\par\noindent order {k} ({counts[k - 1]} terms): $S_{{{k}}} = 0$."
+    yield r"\endgroup"
+
+
+def math_block(expansion: Expansion) -> str:
+    r"""The closed form as one ``align*`` that MathJax and KaTeX display (notebooks): terms packed
+    into lines as in the LaTeX output, the orders in sequence, then the remainder.
+
+    >>> from residual_expansion.theorem.expansion import expand
+    >>> print(math_block(expand(2, 2)))
+    \begin{align*}
+    x_{2} &= x + \lambda_{1}\, g_1(x) + \lambda_{2}\, g_2(x)
+    \\ &\quad + \lambda_{1} \lambda_{2}\, g_2'(x)\, g_1(x)
+    \\ &\quad + O(\lambda^{3})
+    \end{align*}
+    """
+    weights, sub = WeightFormatter(expansion), _Subtrees()
+    labeled = not expansion.tied
+    lines: list[list[str]] = []
+    used, k = LATEX_LINE_PT, 0
+    for t in expansion.terms:
+        labels = sub.labels_of(t.tree, cache=False) if labeled else None
+        term = f"{_coef_latex(t.coefficient)}{weights.both(t, labels)[1]}\\, {sub.latex_of(t.tree, cache=False)}"
+        width = math_width(term) + 12.0
+        if t.order != k or used + width > LATEX_LINE_PT:  # a new line for each order, and when full
+            lines.append([])
+            used, k = 0.0, t.order
+        lines[-1].append(term)
+        used += width
+    out = [r"\begin{align*}"]
+    head = f"x_{{{expansion.depth}}} &= x"
+    for i, line in enumerate(lines):
+        out.append((head if i == 0 else r"\\ &\quad") + " + " + " + ".join(line))
+    if not lines:
+        out.append(head)
+    out.append(rf"\\ &\quad + O(\lambda^{{{expansion.order + 1}}})")
+    out.append(r"\end{align*}")
+    return "\n".join(out)
+
+
+def _markdown_lines(expansion: Expansion) -> Iterator[str]:
+    """Markdown with math (GitHub, MyST): a line for the sum, then a bullet per term under each order."""
+    counts = expansion.counts()
+    kind = "weight-tied modules" if expansion.tied else "distinct modules"
+    yield (f"**Closed form of the depth-{expansion.depth} stack up to order {expansion.order}** "
+           f"({kind}, {sum(counts)} terms): $x_{{{expansion.depth}}} = x + \\sum_{{k \\le {expansion.order}}} S_k "
+           f"+ O(\\lambda^{{{expansion.order + 1}}})$")
     weights, sub = WeightFormatter(expansion), _Subtrees()
     labeled = not expansion.tied
     k = 0
     for t in expansion.terms:
         while k < t.order:
             k += 1
-            yield rf"\\ &\quad \text{{order {k}:}}"
+            yield ""
+            yield f"$S_{{{k}}}$, order {k} ({counts[k - 1]} terms):"
+            yield ""
         labels = sub.labels_of(t.tree, cache=False) if labeled else None
         w = weights.both(t, labels)[1]
-        yield rf"\\ &\qquad + {_coef_latex(t.coefficient)}{w}\, {sub.latex_of(t.tree, cache=False)}"
+        yield f"- ${_coef_latex(t.coefficient)}{w}\\, {sub.latex_of(t.tree, cache=False)}$"
     while k < expansion.order:
         k += 1
-        yield rf"\\ &\quad \text{{order {k}:}}"
-    yield rf"\\ &\quad + O(\lambda^{{{expansion.order + 1}}})"
-    yield r"\end{align*}"
+        yield ""
+        yield f"$S_{{{k}}}$, order {k} (0 terms): $S_{{{k}}} = 0$"
 
 
 def _json_lines(expansion: Expansion) -> Iterator[str]:
     """The document of :func:`expansion_dict`, one term per line (valid JSON, same content)."""
     yield "{"
+    yield f'  "schema": "{schema_id("expand")}",'
     yield f'  "depth": {expansion.depth},'
     yield f'  "order": {expansion.order},'
     yield f'  "tied": {json.dumps(expansion.tied)},'
@@ -339,7 +469,7 @@ def _json_lines(expansion: Expansion) -> Iterator[str]:
     yield "}"
 
 
-_LINES = {"text": _text_lines, "latex": _latex_lines, "json": _json_lines}
+_LINES = {"text": _text_lines, "markdown": _markdown_lines, "latex": _latex_lines, "json": _json_lines}
 
 
 def write_expansion(expansion: Expansion, fmt: str, stream: TextIO) -> None:
@@ -366,7 +496,7 @@ def write_expansion(expansion: Expansion, fmt: str, stream: TextIO) -> None:
     from residual_expansion.errors import UsageError
 
     if fmt not in _LINES:
-        raise UsageError(f"fmt must be one of text, latex, json, got {fmt!r}")
+        raise UsageError(f"fmt must be one of {', '.join(_LINES)}, got {fmt!r}")
     chunk: list[str] = []
     for line in _LINES[fmt](expansion):
         chunk.append(line)
@@ -379,17 +509,21 @@ def write_expansion(expansion: Expansion, fmt: str, stream: TextIO) -> None:
 
 
 def render_expansion(expansion: Expansion, fmt: str) -> str:
-    """``fmt`` in text, latex, json: the text :func:`write_expansion` writes, without the final newline.
+    """``fmt`` in text, markdown, latex, json: what :func:`write_expansion` writes, without the final newline.
 
     >>> from residual_expansion.theorem.expansion import expand
     >>> print(render_expansion(expand(2, 1), "latex"))
+    \\begingroup\\allowdisplaybreaks
+    \\noindent The closed form of the depth-2 stack up to order 1 (distinct modules), 2 terms:
+    \\begin{equation*}
+    x_{2} = x + S_1 + O(\\lambda^{2}),
+    \\end{equation*}
+    \\noindent where $S_k$, the sum of the order-$k$ terms, is:
+    \\par\\noindent order 1 (2 terms):
     \\begin{align*}
-    x_{2} &= x
-    \\\\ &\\quad \\text{order 1:}
-    \\\\ &\\qquad + \\lambda_{1}\\, g_1(x)
-    \\\\ &\\qquad + \\lambda_{2}\\, g_2(x)
-    \\\\ &\\quad + O(\\lambda^{2})
+    S_{1} &= \\lambda_{1}\\, g_1(x) + \\lambda_{2}\\, g_2(x)
     \\end{align*}
+    \\endgroup
     """
     out = io.StringIO()
     write_expansion(expansion, fmt, out)
@@ -427,6 +561,7 @@ def expansion_dict(expansion: Expansion) -> dict[str, Any]:
     True
     """
     return {
+        "schema": schema_id("expand"),
         "depth": expansion.depth,
         "order": expansion.order,
         "tied": expansion.tied,

@@ -36,6 +36,12 @@ def _num(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else x
 
 
+def _notes(notes: list[str], fmt: str) -> str:
+    from residual_expansion.render.sweep_output import notes_block
+
+    return notes_block(notes, fmt)
+
+
 def _model_label(model) -> str:
     return model.kind if model.kind == "linear" else f"{model.kind}/{model.activation}"
 
@@ -141,9 +147,7 @@ def render_norm_sweep(sweep: NormSweep, fmt: str) -> str:
     if homog:
         notes.append(f"post-rms with homogeneous branches: max ||h_L - N(h_L^none)|| / sqrt(d) = {max(homog):.3g} "
                      "(every path survives, rescaled by one factor)")
-    if fmt == "latex":
-        notes = ["% " + n for n in notes]
-    return render_table(norm_table(sweep), fmt) + "\n\n" + "\n".join(notes)
+    return render_table(norm_table(sweep), fmt) + "\n\n" + _notes(notes, fmt)
 
 
 # --------------------------------------------------------------------------- lesions
@@ -211,9 +215,7 @@ def render_lesion(lesion, fmt: str) -> str:
         "plain 1 + s^(-2K); none where theory has no identity",
         f"input: {INPUT_LAW}",
     ]
-    if fmt == "latex":
-        notes = ["% " + n for n in notes]
-    return render_table(lesion_table(lesion), fmt) + "\n\n" + "\n".join(notes)
+    return render_table(lesion_table(lesion), fmt) + "\n\n" + _notes(notes, fmt)
 
 
 # --------------------------------------------------------------------------- per-order profiles
@@ -287,9 +289,7 @@ def render_order_profiles(profiles, fmt: str) -> str:
     """``scaling --orders K`` (res1/res3) in ``fmt``."""
     if fmt == "json":
         return to_json(order_profiles_json(profiles))
-    note = f"input: {INPUT_LAW}"
-    if fmt == "latex":
-        note = "% " + note
+    note = _notes([f"input: {INPUT_LAW}"], fmt)
     return "\n\n".join([render_table(order_profiles_table(profiles), fmt), render_table(negligible_table(profiles), fmt), note])
 
 
@@ -407,7 +407,4 @@ def render_capacity(sweep, fmt: str) -> str:
     """``scaling --capacity`` in ``fmt``."""
     if fmt == "json":
         return to_json(capacity_json(sweep))
-    note = f"input: {INPUT_LAW}"
-    if fmt == "latex":
-        note = "% " + note
-    return "\n\n".join([*(render_table(t, fmt) for t in capacity_tables(sweep)), note])
+    return "\n\n".join([*(render_table(t, fmt) for t in capacity_tables(sweep)), _notes([f"input: {INPUT_LAW}"], fmt)])

@@ -41,10 +41,10 @@ def term_latex(term: Any) -> str:
 
 
 def expansion_latex(expansion: Any) -> str:
-    """The ``align*`` block of :func:`residual_expansion.render.expansion_output.render_latex`."""
-    from residual_expansion.render.expansion_output import render_latex
+    """One ``align*`` block (MathJax): :func:`residual_expansion.render.expansion_output.math_block`."""
+    from residual_expansion.render.expansion_output import math_block
 
-    return render_latex(expansion)
+    return math_block(expansion)
 
 
 def _cell(value: Any) -> str:

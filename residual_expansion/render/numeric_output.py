@@ -72,21 +72,33 @@ def exactness_table(result: Any) -> Table:
     )
 
 
+def _paragraph(text: str, fmt: str) -> str:
+    if fmt == "latex":
+        from residual_expansion.render.latex import latex_text
+
+        return "\\par\\noindent " + latex_text(text) + "\\par"
+    return text
+
+
 def render_crosscheck(result: Any, fmt: str) -> str:
-    """The cross-check as ``text`` (three tables) or ``json`` (``result.to_dict()``)."""
+    """The cross-check as ``text``, ``markdown``, ``latex`` (a headline and three tables) or
+    ``json`` (``result.to_dict()`` with its schema tag)."""
     if fmt == "json":
-        return to_json(result.to_dict())
+        from residual_expansion.schemas import tag
+
+        return to_json(tag("crosscheck", result.to_dict()))
     act = f"/{result.activation}" if result.activation else ""
     width = f", h {result.width}" if result.width is not None else ""
     head = (f"crosscheck: {result.module}{act}, depth {result.depth}, order {result.order}, d {result.dim}{width}, "
             f"seed {result.seed}: {_status(result.passed)}")
-    parts = [head, render_table(coefficient_table(result), "text"), render_table(remainder_table(result), "text")]
+    parts = [_paragraph(head, fmt), render_table(coefficient_table(result), fmt),
+             render_table(remainder_table(result), fmt)]
     if result.fit.reason:
-        parts.append(f"note: {result.fit.reason}"
-                     + ("; the exactness check below stands in for it" if result.exactness is not None
-                        and result.fit.window.reason else ""))
+        parts.append(_paragraph(f"note: {result.fit.reason}"
+                                + ("; the exactness check below stands in for it" if result.exactness is not None
+                                   and result.fit.window.reason else ""), fmt))
     if result.exactness is not None:
-        parts.append(render_table(exactness_table(result), "text"))
+        parts.append(render_table(exactness_table(result), fmt))
     return "\n\n".join(parts)
 
 

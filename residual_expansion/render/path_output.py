@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from residual_expansion.paths.polynomial import PathStatistics, shortest_interval
 from residual_expansion.render.bigint import SMALL_BITS, decimal_string, fraction_string
 from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.schemas import schema_id
 
 MAX_LENGTH_ROWS = 60
 EXACT_DIGITS = 24
@@ -186,39 +187,27 @@ def lengths_table(s: PathStatistics) -> Table:
     return Table(headers=("length", "paths", "share", "cumulative"), rows=rows, caption=caption, align="rrrr")
 
 
-def _latex_cell(cell: str) -> str:
-    """Escape a plain cell, typesetting ``m.mmmme+E`` and ``2^N`` as math."""
-    from residual_expansion.render.table import latex_escape
-
-    out = []
-    for piece in re.split(r"(\d+(?:\.\d+)?e\+\d+|2\^\d+|e\^[\d.]+)", cell):
-        if re.fullmatch(r"\d+(?:\.\d+)?e\+\d+", piece):
-            m, e = piece.split("e+")
-            out.append(f"${m} \\times 10^{{{e}}}$")
-        elif re.fullmatch(r"2\^\d+", piece):
-            out.append(f"$2^{{{piece[2:]}}}$")
-        elif re.fullmatch(r"e\^[\d.]+", piece):
-            out.append(f"$e^{{{piece[2:]}}}$")
-        else:
-            out.append(latex_escape(piece))
-    return "".join(out)
-
-
-def _latex_table(table: Table) -> Table:
-    """The same table with numbers typeset in math mode."""
-    return Table(table.headers, table.rows, table.caption, table.align, tuple(tuple(_latex_cell(c) for c in r) for r in table.rows))
-
-
 def _weighted_json(w) -> Any:
     if w.exact is not None:
         return w.exact.numerator if w.exact.denominator == 1 else w.exact
     return w.value
 
 
+#: JSON keys (snake_case) of the weighted ensemble sizes, by scale label.
+WEIGHTED_KEYS = {"1": "lambda_1", "1/sqrt(n)": "lambda_inv_sqrt_n", "1/n": "lambda_inv_n"}
+
+
+def _wkey(label: str) -> str:
+    return WEIGHTED_KEYS.get(label) or re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
 def stats_to_dict(s: PathStatistics) -> dict[str, Any]:
     """The JSON object of ``paths --format json`` (exact integers stay integers; exact
-    rationals are ``"p/q"`` strings; a float beyond float64 is ``null``, see ``weighted_log``)."""
+    rationals are ``"p/q"`` strings; a float beyond float64 is ``null``, see ``weighted_log``).
+    The weighted sizes are keyed by scale: ``lambda_1`` (lambda = 1), ``lambda_inv_sqrt_n``
+    (1/sqrt(n)) and ``lambda_inv_n`` (1/n)."""
     return {
+        "schema": schema_id("paths"),
         "arch": s.name,
         "depth": s.depth,
         "modules": s.modules,
@@ -230,9 +219,9 @@ def stats_to_dict(s: PathStatistics) -> dict[str, Any]:
         "interval_share": float(s.interval.share),
         "interval_count": s.interval.count,
         "share_requested": s.interval.target,
-        "weighted": {w.label: _weighted_json(w) for w in s.weighted},
-        "weighted_float": {w.label: w.value for w in s.weighted},
-        "weighted_log": {w.label: w.log for w in s.weighted},
+        "weighted": {_wkey(w.label): _weighted_json(w) for w in s.weighted},
+        "weighted_float": {_wkey(w.label): w.value for w in s.weighted},
+        "weighted_log": {_wkey(w.label): w.log for w in s.weighted},
     }
 
 
@@ -311,6 +300,4 @@ def render_paths(s: PathStatistics, fmt: str) -> str:
         if fmt == "json":
             return to_json(stats_to_dict(s))
         tables = [summary_table(s), weighted_table(s), intervals_table(s), lengths_table(s)]
-        if fmt == "latex":
-            tables = [_latex_table(t) for t in tables]
         return "\n\n".join(render_table(t, fmt) for t in tables)

@@ -7,9 +7,11 @@ never inf or nan.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.scaling.checks import MIN_SAMPLES, PredictionCheck, prediction_checks
 from residual_expansion.scaling.sweep import Sweep, SweepRow
 
 
@@ -67,6 +69,7 @@ def measurements_table(sweep: Sweep) -> Table:
             "ratio = ||h_L - h_0|| / ||h_0||"
         ),
         align="lrrrrrrrrl",
+        key_columns=2,
     )
 
 
@@ -267,10 +270,53 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
     }
 
 
-def render_sweep(sweep: Sweep, fmt: str) -> str:
-    """The sweep in ``fmt`` (text, markdown, latex or json)."""
+def checks_line(checks: tuple[PredictionCheck, ...]) -> str:
+    """``checks: 12 predictions (9 energy, 3 trend): 12 PASS, 0 FAIL`` and each failure."""
+    if not checks:
+        return ("checks: none (theory gives no prediction for this sweep, or fewer than "
+                f"{MIN_SAMPLES} samples: too few for a standard error)")
+    kinds = Counter(c.kind for c in checks)
+    failed = [c for c in checks if not c.passed]
+    head = (f"checks: {len(checks)} prediction{'s' if len(checks) != 1 else ''} ({', '.join(f'{n} {k}' for k, n in kinds.items())}): "
+            f"{len(checks) - len(failed)} PASS, {len(failed)} FAIL")
+    lines = [head]
+    for c in failed:
+        where = c.schedule + ("" if c.depth is None else f", L={c.depth}") + ("" if c.order is None else f", k={c.order}")
+        z = "" if c.z is None else f", z {c.z:+.2f}"
+        lines.append(f"FAIL {c.kind} ({where}): measured {_cell(c.measured)}, predicted {_cell(c.predicted)}{z}")
+    return "\n".join(lines)
+
+
+def _cell(x: float | str) -> str:
+    return x if isinstance(x, str) else _g(x, 5)
+
+
+def notes_block(notes: list[str], fmt: str) -> str:
+    """Notes under the tables: plain lines, or LaTeX paragraphs (mathematics in math mode)."""
+    lines = [line for n in notes for line in n.splitlines()]
+    if fmt == "latex":
+        from residual_expansion.render.latex import latex_text
+
+        lines = ["\\par\\noindent " + latex_text(n) + "\\par" for n in lines]
+    return "\n".join(lines)
+
+
+def checks_json(checks: tuple[PredictionCheck, ...]) -> list[dict[str, Any]]:
+    return [{"kind": c.kind, "schedule": c.schedule, "depth": c.depth, "order": c.order,
+             "measured": c.measured, "predicted": c.predicted, "z": c.z, "pass": c.passed} for c in checks]
+
+
+def render_sweep(sweep: Sweep, fmt: str, checks: tuple[PredictionCheck, ...] | None = None) -> str:
+    """The sweep in ``fmt`` (text, markdown, latex or json), with its prediction checks
+    (:func:`residual_expansion.scaling.checks.prediction_checks` unless given)."""
+    checks = prediction_checks(sweep) if checks is None else checks
     if fmt == "json":
-        return to_json(sweep_json(sweep))
+        from residual_expansion.schemas import tag
+
+        doc = {"mode": "sweep", **sweep_json(sweep)}
+        doc["checks"] = checks_json(checks)
+        doc["all_pass"] = all(c.passed for c in checks)
+        return to_json(tag("scaling", doc))
     parts = [render_table(measurements_table(sweep), fmt)]
     if sweep.cotangent is not None:
         parts.append(render_table(gradients_table(sweep), fmt))
@@ -281,12 +327,10 @@ def render_sweep(sweep: Sweep, fmt: str) -> str:
         parts.append(render_table(trends_table(sweep), fmt))
     if sweep.grad_fits:
         parts.append(render_table(trends_table(sweep, grad=True), fmt))
-    notes = [f"input: {sweep.input_law}"]
+    notes = [*checks_line(checks).splitlines(), f"input: {sweep.input_law}"]
     if sweep.explodes_at() is not None:
         notes.append(f"explodes at L = {sweep.explodes_at()} (first depth where a sample overflowed float64)")
-    if fmt == "latex":
-        notes = ["% " + n for n in notes]
-    parts.append("\n".join(notes))
+    parts.append(notes_block(notes, fmt))
     return "\n\n".join(parts)
 
 
@@ -349,8 +393,10 @@ def hurst_json(hmap) -> dict[str, Any]:
 def render_hurst_map(hmap, fmt: str) -> str:
     """The Hurst map in ``fmt``: the critical-line table (text formats) or the JSON document."""
     if fmt == "json":
-        return to_json(hurst_json(hmap))
-    return render_table(hurst_table(hmap), fmt)
+        from residual_expansion.schemas import tag
+
+        return to_json(tag("scaling", {"mode": "hurst", **hurst_json(hmap), "checks": [], "all_pass": True}))
+    return render_table(hurst_table(hmap), fmt) + "\n\n" + notes_block([checks_line(())], fmt)
 
 
 def render_ode(res, fmt: str) -> str:
@@ -360,11 +406,13 @@ def render_ode(res, fmt: str) -> str:
         for i in range(1, len(res.depths))
     ]
     if fmt == "json":
-        return to_json({
-            "depths": list(res.depths), "errors": list(res.errors), "slopes": slopes,
+        from residual_expansion.schemas import tag
+
+        return to_json(tag("scaling", {
+            "mode": "ode", "depths": list(res.depths), "errors": list(res.errors), "slopes": slopes,
             "reference_error": res.reference_error, "kernel_error": res.kernel_error,
-            "networks": res.networks, "dim": res.dim,
-        })
+            "networks": res.networks, "dim": res.dim, "checks": [], "all_pass": True,
+        }))
     rows = tuple(
         (str(L), f"{e:.4g}", "-" if s is None else f"{s:+.4f}", f"{e * L:.4g}")
         for L, e, s in zip(res.depths, res.errors, slopes)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from residual_expansion.render.latex import column_layout, latex_escape, render_longtable
+
 TABLE_FORMATS = ("text", "markdown", "latex")
 
 
@@ -22,7 +24,8 @@ class Table:
 
     ``headers`` are plain text; cells are plain text, except that ``latex_rows`` (same
     shape as ``rows``) may give cells already in LaTeX (math), used by the LaTeX renderer.
-    ``align`` holds one of ``l``/``r``/``c`` per column.
+    ``align`` holds one of ``l``/``r``/``c`` per column. ``key_columns`` leading columns
+    identify a row: a LaTeX table too wide for the page is split in two, each repeating them.
     """
 
     headers: tuple[str, ...]
@@ -30,6 +33,7 @@ class Table:
     caption: str = ""
     align: str = ""
     latex_rows: tuple[tuple[str, ...], ...] | None = None
+    key_columns: int = 1
 
     def __post_init__(self) -> None:
         width = len(self.headers)
@@ -41,25 +45,6 @@ class Table:
 
     def alignment(self) -> str:
         return self.align or "l" * len(self.headers)
-
-
-def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in plain text (and brace square brackets)."""
-    out = []
-    for ch in text:
-        if ch in "&%$#_{}":
-            out.append("\\" + ch)
-        elif ch == "~":
-            out.append(r"\textasciitilde{}")
-        elif ch == "^":
-            out.append(r"\textasciicircum{}")
-        elif ch == "\\":
-            out.append(r"\textbackslash{}")
-        elif ch in "[]":  # braced, so a row starting with [ is not read as \\[<skip>]
-            out.append("{" + ch + "}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def render_text(table: Table) -> str:
@@ -98,22 +83,32 @@ def render_markdown(table: Table) -> str:
 
 
 def render_latex(table: Table) -> str:
-    """A ``table`` float with a ``tabular`` in booktabs style (needs ``\\usepackage{booktabs}``)."""
-    rows = table.latex_rows if table.latex_rows is not None else tuple(
-        tuple(latex_escape(c) for c in r) for r in table.rows
-    )
-    out = [r"\begin{table}[ht]", r"\centering"]
-    if table.caption:
-        out.append(r"\caption{" + latex_escape(table.caption) + "}")
-    out.append(r"\begin{tabular}{" + table.alignment() + "}")
-    out.append(r"\toprule")
-    out.append(" & ".join(latex_escape(h) for h in table.headers) + r" \\")
-    out.append(r"\midrule")
-    out.extend(" & ".join(r) + r" \\" for r in rows)
-    out.append(r"\bottomrule")
-    out.append(r"\end{tabular}")
-    out.append(r"\end{table}")
-    return "\n".join(out)
+    """A booktabs ``longtable`` fitted to the line width (see :mod:`residual_expansion.render.latex`).
+
+    Needs ``\\usepackage{amsmath,amssymb,booktabs,longtable,array}``; the table breaks
+    across pages, and columns too wide for the line become ragged-right ``p`` columns.
+    """
+    align = table.alignment()
+    n = len(table.headers)
+    if n > 4 and column_layout(table.headers, table.rows, align).fallback:
+        # too many columns for one line: two tables, each repeating the leading key columns
+        keys = max(1, min(table.key_columns, n - 2))
+        half = keys + (n - keys + 1) // 2
+        parts = []
+        for part, cols in enumerate((range(half), [*range(keys), *range(half, n)])):
+            cols = list(cols)
+            sub = Table(
+                headers=tuple(table.headers[i] for i in cols),
+                rows=tuple(tuple(r[i] for i in cols) for r in table.rows),
+                caption=(table.caption if part == 0 else table.caption.split(";")[0] + " (continued)"),
+                align="".join(align[i] for i in cols),
+                latex_rows=None if table.latex_rows is None else tuple(tuple(r[i] for i in cols) for r in table.latex_rows),
+                key_columns=keys,
+            )
+            parts.append(render_latex(sub))
+        return "\n\n".join(parts)
+    return render_longtable(table.headers, table.rows, caption=table.caption, align=align,
+                            latex_rows=table.latex_rows)
 
 
 def render_table(table: Table, fmt: str) -> str:

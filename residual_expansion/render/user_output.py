@@ -27,7 +27,9 @@ def render_exact(result: Any, fmt: str, module: str = "") -> str:
     if module:
         d = {"module": module, **d}
     if fmt == "json":
-        return to_json(d)
+        from residual_expansion.schemas import tag
+
+        return to_json(tag("crosscheck", {"mode": "exact", **d}))
     head = (f"residual-expansion crosscheck (exact): depth {result.depth}, order {result.order}, dim {result.dim}"
             f"{', module ' + module if module else ''}: {'PASS' if result.passed else 'FAIL'}")
     lines = [
