@@ -209,7 +209,7 @@ def column_layout(headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...], a
     cols = list(zip(headers, *rows))
     for size_cmd, size in _SIZES:
         sep = 6.0 if n <= 6 else 4.0
-        avail = line_width - 2 * sep * n
+        avail = line_width - 2 * sep * n - 8.0  # a margin for the estimate
         natural = [max(_text_width(c, size) for c in col) for col in cols]
         if sum(natural) <= avail:
             return ColumnLayout("".join(align), size_cmd, sep)
