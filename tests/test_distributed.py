@@ -51,7 +51,8 @@ def test_existing_scheduler_prints_the_same_bytes(capsys, cluster, tmp_path):
     lc, _client = cluster
     assert lc.scheduler_address.startswith("tcp://127.0.0.1:")
     ref = _out(capsys, ARGS)
-    assert _out(capsys, ARGS + ["--scheduler", lc.scheduler_address, "--chunk", "1", "--threads", "2"]) == ref
+    rechunked = ARGS[:-2] + ["--chunk", "1"]  # a repeated option is an error: replace --chunk 5, do not repeat it
+    assert _out(capsys, rechunked + ["--scheduler", lc.scheduler_address, "--threads", "2"]) == ref
     # a checkpoint written on the cluster resumes in-process to the same bytes, and back
     ck = tmp_path / "c.jsonl"
     assert _out(capsys, ARGS + ["--scheduler", lc.scheduler_address, "--checkpoint", str(ck)]) == ref
