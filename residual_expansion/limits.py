@@ -102,8 +102,8 @@ SCALING_MAX_DIM = 2048
 SCALING_MAX_INPUT_DIM = 100_000
 SCALING_MAX_ORDERS = 64
 SCALING_MAX_DEPTHS = 100         # number of depths in the grid
-SCALING_MAX_SCHEDULES = 20
-SCALING_MAX_WORK = 20_000_000_000  # schedules * samples * sum(L) * d^2 (about 3 minutes)
+SCALING_MAX_SCHEDULES = 200  # Marion et al.'s Figure 7 uses 70 betas; the work limit bounds the rest
+SCALING_MAX_WORK = 1_000_000_000_000  # schedules * samples * sum(L) * d^p: about 4 hours on 2 cores (Figure 2 in full is 1e11, 25 min)
 SCALING_MAX_INPUT_WORK = 2_000_000_000  # schedules * samples * d * n_in (the input h_0 = A x)
 #: |beta| beyond 10 makes lambda = c L^(-beta) underflow or overflow float64 at L >= 1e31.
 SCALING_MAX_BETA = 10.0
@@ -248,11 +248,23 @@ def check_crosscheck(depth: int, order: int, dim: int, width: int | None,
             )
 
 
+#: Multiply-adds per layer and sample of each Monte Carlo route, as a power of d: the
+#: materialised route multiplies d x d matrices, the Gaussian-vector shortcut draws a
+#: d-vector, the Gaussian-radial shortcut updates a few scalars (scaling/montecarlo.py).
+ROUTE_DIM_POWER = {"materialised": 2, "gaussian-vector": 1, "gaussian-radial": 0}
+#: Multiply-add equivalents of the fixed per-layer, per-sample cost (draws, norms, checks).
+LAYER_OVERHEAD = 64
+
+
 def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int, orders: int | None,
                   schedules: int, betas: Sequence[float] = (), c: float = 1.0, weight_scale: float = 1.0,
-                  capacity: bool = False) -> None:
+                  capacity: bool = False, route: str = "materialised") -> None:
     """Limits of ``scaling``: each depth <= 1e5, samples <= 1e5, dim <= 2048, input_dim <= 1e5,
-    orders <= 64, and the work schedules * samples * sum(L) * d^2 <= 2e10.
+    orders <= 64, and the work schedules * samples * sum(L) * (d^p + 64) <= 1e12, where p is 2 on the
+    materialised route, 1 on the Gaussian-vector and 0 on the Gaussian-radial shortcut
+    (:data:`ROUTE_DIM_POWER`).
+
+    >>> check_scaling((1000,), 10000, 100, 64, None, 1, route="gaussian-radial")
 
     >>> check_scaling((10, 100), 50, 40, 64, None, 3)
     >>> check_scaling((100000000,), 2, 2, 64, None, 3)
@@ -279,10 +291,12 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
         raise UsageError(f"weight_scale {weight_scale:g} is beyond the limit 0 < weight_scale <= "
                          f"{SCALING_MAX_WEIGHT_SCALE:g} of scaling (s^4 must stay far inside float64; "
                          "larger scales explode at the first layer anyway)", parameters=("weight_scale",))
-    work = schedules * samples * sum(depths) * dim * dim * (dim if capacity else 1)
+    power = ROUTE_DIM_POWER.get(route, 2)
+    # + LAYER_OVERHEAD: a layer costs numpy a few dozen operations per sample even at tiny d.
+    work = schedules * samples * sum(depths) * (dim**power * (dim if capacity else 1) + LAYER_OVERHEAD)
     _at_most("work", work, SCALING_MAX_WORK, "scaling",
-             "schedules*samples*sum(depths)*dim^2 multiply-adds (times dim for the capacity, a d x d Jacobian "
-             "per sample); the default sweep is 1.2e9 (~10 s)")
+             f"schedules*samples*sum(depths)*(dim^{power} + {LAYER_OVERHEAD}) multiply-adds on the {route} route (dim^2 times dim for the "
+             "capacity, a d x d Jacobian per sample); the default sweep is 1.2e9 (~10 s)")
     _at_most("input work", schedules * samples * dim * input_dim, SCALING_MAX_INPUT_WORK, "scaling",
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
 

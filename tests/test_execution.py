@@ -125,6 +125,22 @@ def test_bad_backend(kwargs, message):
         Backend(**kwargs)
 
 
+def _with_options(base: list[str], extra: list[str]) -> list[str]:
+    """``base`` with the options of ``extra`` appended, replacing the value of an option
+    already in ``base`` (a repeated option is an error)."""
+    args = list(base)
+    i = 0
+    while i < len(extra):
+        flag = extra[i]
+        has_value = i + 1 < len(extra) and not extra[i + 1].startswith("--")
+        if flag in args and has_value:
+            args[args.index(flag) + 1] = extra[i + 1]
+        else:
+            args += extra[i:i + 1 + has_value]
+        i += 1 + has_value
+    return args
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--workers", "0"], "is not positive"),
     (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with argument"),
@@ -137,7 +153,7 @@ def test_bad_backend(kwargs, message):
 ])
 def test_bad_execution_flags(capsys, extra, message):
     with pytest.raises(SystemExit) as exc:
-        code = main(ARGS + extra)
+        code = main(_with_options(ARGS, extra))
         raise SystemExit(code)
     err = capsys.readouterr().err
     assert exc.value.code == 2 and message in err and len(err.strip().splitlines()) == 1

@@ -41,7 +41,7 @@ def test_rex_depth_12_fails_on_a_wrong_order_4_coefficient():
     assert good.status == PASS and good.size == "n=12, K=4"
     assert "Taylor ring (K=3)" in good.method and "polynomial instances (K=4)" in good.method
     bad = ec.check_rex(12, 4, 0, closed_form=_corrupted_closed_form(4))
-    assert bad.status == FAIL and bad.evidence["largest residual"] == "nonzero"
+    assert bad.status == FAIL and bad.evidence["largest_residual"] == "nonzero"
 
 
 @pytest.mark.parametrize("route", ["rex_series_route", "rex_ring_route", "rex_free_route", "rex_instance_route"])
@@ -88,7 +88,7 @@ def test_tied_folds_each_route():
     wrong = lambda n, k: _corrupt_order(expand(n, k, tied=True).terms, 3)  # noqa: E731
     bad = ec.check_tied(5, 4, 0, tied_form=wrong)
     assert bad.status == FAIL
-    assert bad.evidence["sum over labelings"] == FAIL and bad.evidence["Euler steps"] == FAIL
+    assert bad.evidence["sum_over_labelings"] == FAIL and bad.evidence["euler_steps"] == FAIL
 
 
 # --- numeric: the pass flags depend on the comparisons and on tight tolerances ------------

@@ -99,8 +99,14 @@ def _check_limits(args: argparse.Namespace) -> None:
 
     depths = args.depths if args.depths is not None else (() if args.schedule else FIGURE1_DEPTHS_TUPLE)
     schedules = len(args.schedule) if args.schedule else len(args.beta or (0.25, 0.5, 1.0))
+    # Before any import: the cheapest route these flags could take; the route actually
+    # chosen is checked again in run(), still before any work.
+    shortcut_possible = (args.init == "iid-gaussian" and args.orders is None and not args.gradients
+                         and args.norm == "none" and args.scheme == "none" and not args.capacity)
+    cheapest = (args.route if args.route != "auto" else "gaussian-radial") if shortcut_possible else "materialised"
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, schedules,
-                  betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity)
+                  betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity,
+                  route=cheapest)
     for option, path in (("plot", args.plot), ("spectrum_plot", args.spectrum_plot), ("heatmap", args.heatmap),
                          ("histogram", args.histogram)):
         if path:
@@ -173,10 +179,14 @@ def run(args: argparse.Namespace) -> int:
     if args.gradients and args.route not in ("auto", "materialised"):
         raise UsageError("--gradients runs on materialised weights; drop --route or use --route materialised")
     from residual_expansion.limits import check_scaling
+    from residual_expansion.scaling.montecarlo import choose_route
 
+    plain_sweep = init is not None and gradients is None and args.norm == "none" and args.scheme == "none" \
+        and not args.capacity and (args.orders is None or args.model == "linear")
+    route = choose_route(model, init, args.route, args.orders) if plain_sweep else "materialised"
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, len(schedules),
                   betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
-                  capacity=args.capacity)
+                  capacity=args.capacity, route=route)
     if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
         from residual_expansion.render.figures import pyplot
 
