@@ -55,18 +55,28 @@ def _size(depth: int, order: int) -> str:
     return f"n={depth}, K={order}, {FAMILY}/{ACTIVATION}, d={DIM}"
 
 
-def check_coefficients(depth: int, order: int, seed: int,
-                       terms_of: Callable[[int, int], Sequence] = _expansion_terms) -> Outcome:
-    """NUM-COEF: Taylor-mode T_k against the closed form over ``terms_of(depth, K)``, k = 1..K."""
-    from residual_expansion.numeric.crosscheck import compare_coefficients
-    from residual_expansion.models.families import make_stack
+def _budgeted_stack(method: str, depth: int, order: int, seed: int):
+    """The order the closed-form budget allows, its evidence and the seeded stack of the
+    NUM-COEF / NUM-REMAINDER family, or the SKIP outcome when not even order 1 fits."""
+    from residual_expansion.models.families import make_stack  # numpy-heavy: only when the claim runs
 
-    method = "Taylor-mode series through the forward pass vs memoised closed-form sum (float64)"
     used, info = _order_within_budget(depth, order)
     if used == 0:
         return Outcome(method, _size(depth, order), SKIP,
                        {"reason": f"depth {depth} has more than {TERM_BUDGET} closed-form terms even at order 1"})
-    stack = make_stack(FAMILY, depth, DIM, activation_name=ACTIVATION, seed=seed)
+    return used, info, make_stack(FAMILY, depth, DIM, activation_name=ACTIVATION, seed=seed)
+
+
+def check_coefficients(depth: int, order: int, seed: int,
+                       terms_of: Callable[[int, int], Sequence] = _expansion_terms) -> Outcome:
+    """NUM-COEF: Taylor-mode T_k against the closed form over ``terms_of(depth, K)``, k = 1..K."""
+    from residual_expansion.numeric.crosscheck import compare_coefficients
+
+    method = "Taylor-mode series through the forward pass vs memoised closed-form sum (float64)"
+    budgeted = _budgeted_stack(method, depth, order, seed)
+    if isinstance(budgeted, Outcome):
+        return budgeted
+    used, info, stack = budgeted
     cmp, _ = compare_coefficients(stack, used, tuple(terms_of(depth, used)))
     worst = max(cmp.relative_errors)
     evidence = {
@@ -85,17 +95,15 @@ def check_coefficients(depth: int, order: int, seed: int,
 def check_remainder(depth: int, order: int, seed: int,
                     terms_of: Callable[[int, int], Sequence] = _expansion_terms) -> Outcome:
     """NUM-REMAINDER: slope of log ||x_n(lambda) - order-K closed form|| against log lambda is K + 1 (+-0.25)."""
-    from residual_expansion.models.families import make_stack
     from residual_expansion.numeric.taylor import (
         SLOPE_TOLERANCE, asymptotic_window, closed_form, exact_window, remainder_fit, rounding_length,
     )
 
     method = "forward pass minus closed form on an automatic lambda window, log-log least squares"
-    used, info = _order_within_budget(depth, order)
-    if used == 0:
-        return Outcome(method, _size(depth, order), SKIP,
-                       {"reason": f"depth {depth} has more than {TERM_BUDGET} closed-form terms even at order 1"})
-    stack = make_stack(FAMILY, depth, DIM, activation_name=ACTIVATION, seed=seed)
+    budgeted = _budgeted_stack(method, depth, order, seed)
+    if isinstance(budgeted, Outcome):
+        return budgeted
+    used, info, stack = budgeted
     terms = tuple(terms_of(depth, used))
     # A terminating series (one layer, K >= n) must vanish to rounding on [0.1, 1] instead.
     window = exact_window() if stack.terminates and used >= depth else asymptotic_window(stack, used)
