@@ -44,10 +44,31 @@ def _frac_forward(kind: str, slope: Fraction, lams, h0, mats):
     return h
 
 
+class _WrongVjp:
+    """A family module whose vector-Jacobian product forgets the activation's slope (a wrong formula)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.degree = module.degree
+        self.pre_activation = module.pre_activation
+        self.value_at = module.value_at
+
+    def vjp_at(self, z, u):  # C^T B^T u instead of C^T (phi'(z) * B^T u)
+        back = u if self.module.outer is None else np.matmul(u, self.module.outer)
+        return back if self.module.inner is None else np.matmul(back, self.module.inner)
+
+
+@pytest.mark.parametrize("corrupt", [False, True])
 @pytest.mark.parametrize("kind", ["linear", "res1", "res2", "res3"])
-def test_vjp_matches_exact_rational_jacobian(kind):
+def test_vjp_matches_exact_rational_jacobian(kind, corrupt, monkeypatch):
     """p_0 from reverse mode equals J^T p_L with J from exact finite differences in Fractions
-    (exact for a piecewise-linear network when the step crosses no kink)."""
+    (exact for a piecewise-linear network when the step crosses no kink). The backward pass runs
+    the family modules' ``vjp_at`` (models/families.py); with a slope-blind vjp it fails (linear,
+    whose slope is 1, is then unchanged)."""
+    if corrupt:
+        from residual_expansion.models import families
+
+        monkeypatch.setattr(grad, "from_weights", lambda *a: _WrongVjp(families.from_weights(*a)))
     rng = np.random.default_rng(7)
     d, L = 3, 4
     nmat = 2 if kind == "res3" else 1
@@ -73,7 +94,8 @@ def test_vjp_matches_exact_rational_jacobian(kind):
         kind, act, np.array([[float(x) for x in lams]]), np.array([[float(x) for x in h0]]),
         lambda k: [w[k, i][None] for i in range(nmat)], lambda h: np.array([[[float(x) for x in pl]]]),
     )
-    assert np.allclose(p0[0, 0], [float(x) for x in exact_p0], rtol=1e-13, atol=1e-13)
+    agree = np.allclose(p0[0, 0], [float(x) for x in exact_p0], rtol=1e-13, atol=1e-13)
+    assert agree == (not corrupt or kind == "linear")
     assert any(x != 0 for x in exact_p0)
 
 

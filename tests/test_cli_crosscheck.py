@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from residual_expansion.models.activations import ACTIVATIONS
@@ -65,7 +66,8 @@ def test_linear_lambda_one_is_exact(capsys):
 @pytest.mark.parametrize("args, fragment", [
     (["--depth", "0"], "not positive"),
     (["--depth", "4", "--module", "cnn"], "invalid choice"),
-    (["--depth", "4", "--activation", "swish"], "invalid choice"),
+    (["--depth", "4", "--activation", "swish"], "unknown activation 'swish'"),
+    (["--depth", "4", "--activation", "leaky_relu:x"], "slope must be a finite number"),
     (["--depth", "4", "--module", "linear", "--activation", "tanh"], "--activation applies"),
     (["--depth", "4", "--module", "res1", "--width", "3"], "--width applies to the mlp family only"),
     (["--depth", "4", "--lambda-range", "0.5"], "two numbers"),
@@ -95,3 +97,31 @@ def test_verify_runs_the_numeric_claims():
     doc = json.loads(out)
     assert doc["all_pass"] and [r["claim"] for r in doc["results"]] == ["NUM-COEF", "NUM-REMAINDER", "NUM-LINEAR",
                                                                        "NUM-PL"]
+
+
+@pytest.mark.parametrize("spelling", ["identity", "leaky_relu:0.3", "leaky_relu"])
+def test_activation_spellings_of_scaling_are_accepted(spelling, capsys):
+    """crosscheck --activation goes through models.activations.activation, the parser of scaling --activation."""
+    assert main(["crosscheck", "--depth", "4", "--order", "3", "--module", "res2", "--dim", "3",
+                 "--activation", spelling, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["pass"] is True and doc["module"] == "res2"
+    assert doc["activation"] == ("leaky_relu:0.3" if spelling == "leaky_relu:0.3" else spelling)
+
+
+def test_leaky_relu_slope_is_checked_by_its_exact_derivative(monkeypatch):
+    """A leaky ReLU whose closed-form derivative has the wrong slope fails against Taylor mode."""
+    from residual_expansion.models import activations, families
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    right = activations.activation("leaky_relu:0.3")
+    assert crosscheck(4, 3, "res3", activation="leaky_relu:0.3", dim=3).passed
+
+    def wrong_derivatives(z, m):
+        out = right.derivatives(z, m)
+        out[1] = np.where(np.asarray(z) > 0, 1.0, 0.35)
+        return out
+
+    bad = activations.Activation(right.name, False, right.value, wrong_derivatives, right.magnitudes, right.series)
+    monkeypatch.setattr(families, "activation", lambda name: bad)
+    assert not crosscheck(4, 3, "res3", activation="leaky_relu:0.3", dim=3).passed

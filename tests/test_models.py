@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation
 from residual_expansion.models.families import (
-    FAMILIES, Perceptron, ResidualStack, derivative_from_taylor, make_stack, mlp, res3,
+    FAMILIES, WEIGHT_MATRICES, Perceptron, ResidualStack, derivative_from_taylor, from_weights, make_stack, mlp,
+    res3,
 )
 from residual_expansion.models.protocol import Module
 from residual_expansion.numeric.taylor import taylor_coefficients
@@ -185,3 +186,68 @@ def test_kink_series_do_not_alias_the_propagated_state():
     s = make_stack("res1", 3, 6, activation_name="relu", seed=80)
     _, kinks = propagate(s, 2, kinks=True)
     assert np.array_equal(kinks[0][0], s.x) and not np.any(kinks[0][1:])
+
+
+# ----------------------------------------------------------------- one definition per family (issue 9)
+
+
+def _explicit(family, mats, phi, h):
+    """The four Monte Carlo branches written out with einsum (row convention h W^T), an independent route."""
+    if family == "linear":
+        return np.einsum("cij,cmj->cmi", mats[0], h)
+    if family == "res1":
+        return np.einsum("cij,cmj->cmi", mats[0], phi.value(h))
+    if family == "res2":
+        return phi.value(np.einsum("cij,cmj->cmi", mats[0], h))
+    return np.einsum("cij,cmj->cmi", mats[1], phi.value(np.einsum("cij,cmj->cmi", mats[0], h)))
+
+
+@pytest.mark.parametrize("family", ["linear", "res1", "res2", "res3"])
+@pytest.mark.parametrize("name", ["tanh", "relu", "leaky_relu:0.3", "identity"])
+def test_from_weights_is_the_branch_formula(family, name):
+    rng = np.random.default_rng(5)
+    c, m, d = 3, 2, 4
+    phi = activation(name)
+    mats = list(rng.standard_normal((WEIGHT_MATRICES[family], c, d, d)))
+    h = rng.standard_normal((c, m, d))
+    g = from_weights(family, mats, phi)
+    assert np.allclose(g.value(h), _explicit(family, mats, phi, h), rtol=1e-14, atol=1e-14)
+    u = rng.standard_normal((c, m, d))
+    z = g.pre_activation(h)
+    assert np.array_equal(g.vjp_at(None if g.degree == 1 else z, u), g.vjp(h, u))
+    assert np.array_equal(g.value_at(z), g.value(h))
+    # <vjp(u), v> = <u, J v> against central differences of the explicit formula.
+    v = rng.standard_normal((c, m, d))
+    t = 1e-6
+    jv = (_explicit(family, mats, phi, h + t * v) - _explicit(family, mats, phi, h - t * v)) / (2 * t)
+    assert np.allclose(np.sum(g.vjp(h, u) * v, axis=-1), np.sum(u * jv, axis=-1), rtol=1e-6, atol=1e-8)
+
+
+def test_from_weights_swapped_matrices_fail():
+    # The check above fails on a wrong formula: res3 with W and V exchanged is another branch.
+    rng = np.random.default_rng(6)
+    w, v = rng.standard_normal((2, 2, 3, 3))
+    h = rng.standard_normal((2, 1, 3))
+    phi = activation("tanh")
+    assert not np.allclose(from_weights("res3", [v, w], phi).value(h), _explicit("res3", [w, v], phi, h))
+
+
+def test_from_weights_rejects_families_with_biases_and_wrong_counts():
+    with pytest.raises(UsageError, match="family must be"):
+        from_weights("mlp", [np.eye(2)], activation("tanh"))
+    with pytest.raises(UsageError, match="weights must hold 2 matrices"):
+        from_weights("res3", [np.eye(2)], activation("tanh"))
+
+
+def test_identity_branch_keeps_float32():
+    a = np.eye(3, dtype=np.float32)[None]
+    h = np.ones((1, 2, 3), dtype=np.float32)
+    assert from_weights("linear", [a], activation("identity")).value(h).dtype == np.float32
+
+
+def test_res2_family_draws():
+    s = make_stack("res2", 3, 4, activation_name="tanh", seed=2)
+    g = s.modules[0]
+    assert g.outer is None and g.inner.shape == (4, 4) and g.activation.name == "tanh"
+    x = s.x
+    assert np.allclose(g.value(x), np.tanh(g.inner @ x))

@@ -382,3 +382,56 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(f"residual_expansion.{module}"))
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("kind", ["linear", "res1", "res2", "res3"])
+def test_materialised_forward_runs_the_family_modules(kind, monkeypatch):
+    """The Monte Carlo's forward is models.families.from_weights(...).value: an explicit loop over the
+    same drawn weights gives the same numbers, and a corrupted family changes them."""
+    from residual_expansion.models import families
+    from residual_expansion.scaling import montecarlo as mc_mod
+
+    model, init = Model(kind, "tanh", dim=5, input_dim=3), Init("iid-uniform")
+    lams = np.array([[0.4] * 6, [0.1] * 6])
+    seen, inputs = [], []
+
+    class Spy:
+        def __init__(self, module):
+            self.module = module
+
+        def value(self, x):
+            inputs.append(np.array(x))
+            return self.module.value(x)
+
+    def spy(family, weights, phi):
+        seen.append([np.array(w) for w in weights])
+        return Spy(families.from_weights(family, weights, phi))
+
+    monkeypatch.setattr(mc_mod, "from_weights", spy)
+    out = mc_mod.simulate_chunk(model, init, lams, 3, 0, 4, "materialised")
+    assert len(seen) == len(inputs) == 6
+    # Independent route: the branch formula written out, over the weights the chunk drew.
+    h0 = inputs[0][:, 0, :]
+    h = np.repeat(h0[:, None, :], 2, axis=1)
+    for k, mats in enumerate(seen):
+        t = np.tanh
+        if kind == "linear":
+            g = np.einsum("cij,cmj->cmi", mats[0], h)
+        elif kind == "res1":
+            g = np.einsum("cij,cmj->cmi", mats[0], t(h))
+        elif kind == "res2":
+            g = t(np.einsum("cij,cmj->cmi", mats[0], h))
+        else:
+            g = np.einsum("cij,cmj->cmi", mats[1], t(np.einsum("cij,cmj->cmi", mats[0], h)))
+        h = h + lams[:, k][None, :, None] * g
+    n0 = np.linalg.norm(h0, axis=-1)[:, None]
+    assert np.allclose(out.norm, np.linalg.norm(h, axis=-1) / n0, rtol=1e-12)
+
+    def corrupted(family, weights, phi):  # every branch doubled: a wrong formula
+        g = families.from_weights(family, weights, phi)
+        return families.Perceptron(g.dim, g.activation, 2.0 * (np.eye(g.dim) if g.outer is None else g.outer),
+                                   g.inner)
+
+    monkeypatch.setattr(mc_mod, "from_weights", corrupted)
+    bad = mc_mod.simulate_chunk(model, init, lams, 3, 0, 4, "materialised")
+    assert not np.allclose(bad.norm, out.norm, rtol=1e-6)

@@ -13,7 +13,7 @@ from residual_expansion.cli.common import add_output_options, check_output_optio
 
 # Kept literal so that registering the parser imports no numpy; tests check them against
 # residual_expansion.models.families.FAMILIES and residual_expansion.models.activations.ACTIVATIONS.
-FAMILY_CHOICES = ("linear", "affine", "mlp", "res1", "res3")
+FAMILY_CHOICES = ("linear", "affine", "mlp", "res1", "res2", "res3")
 ACTIVATION_CHOICES = ("tanh", "sin", "sigmoid", "softplus", "gelu", "relu", "leaky_relu", "abs")
 DEFAULT_ORDER = 4
 DEFAULT_DIM = 16
@@ -26,6 +26,19 @@ def module_choice(text: str) -> str:
     raise argparse.ArgumentTypeError(
         f"invalid choice: {text!r} (choose from {', '.join(FAMILY_CHOICES)}, or give FILE.py:NAME or "
         "package.module:NAME)")
+
+
+def activation_choice(text: str) -> str:
+    """An activation spelling of :func:`residual_expansion.models.activations.activation`, the one parser
+    (a name of ACTIVATION_CHOICES, ``identity`` or ``leaky_relu:SLOPE``, as ``scaling --activation``)."""
+    from residual_expansion.errors import UsageError
+    from residual_expansion.models.activations import activation  # numpy: only when the flag is given
+
+    try:
+        activation(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,9 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exact", action="store_true",
                    help="with sympy modules (--module SPEC): check the expansion exactly (composition vs closed "
                         "form in exact arithmetic; a PASS is a proof for that stack at that order)")
-    p.add_argument("--activation", choices=ACTIVATION_CHOICES, default=None,
-                   help="activation of mlp, res1, res3 (default tanh); relu, leaky_relu, abs are checked "
-                        "as piecewise linear inside their sign radius")
+    p.add_argument("--activation", type=activation_choice, default=None,
+                   help=f"activation of mlp, res1, res2, res3 (default tanh): {', '.join(ACTIVATION_CHOICES)}, "
+                        "identity or leaky_relu:SLOPE; relu, leaky_relu, abs are checked as piecewise linear "
+                        "inside their sign radius")
     p.add_argument("--dim", type=positive_int, default=DEFAULT_DIM, help=f"dimension d (default {DEFAULT_DIM})")
     p.add_argument("--width", type=positive_int, default=None, help="hidden width of mlp (default d)")
     p.add_argument("--lambda-range", type=float_pair, default=None, metavar="LO,HI",

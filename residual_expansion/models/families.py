@@ -15,7 +15,13 @@ products elementwise. The families (names shared with the rest of the project):
 * ``affine``  g(x) = A x + b;
 * ``mlp``     g(x) = W2 phi(W1 x + b1) + b2  (hidden width configurable);
 * ``res1``    g(h) = V phi(h)                (Marion et al., res-1);
+* ``res2``    g(h) = phi(V h)                (res-2 as the Monte Carlo runs it, docs/scaling.md);
 * ``res3``    g(h) = V phi(W h)              (Marion et al., res-3).
+
+The Monte Carlo (:mod:`residual_expansion.scaling.montecarlo`, the backward pass of
+:mod:`residual_expansion.scaling.gradients`) builds one module per layer from the drawn
+weights with :func:`from_weights` and calls ``value`` and ``vjp``: the families here are the
+only definition of each branch.
 
 Batches. Inputs carry leading batch axes: x has shape (..., d), the trailing axis is the
 feature axis. Weights may carry leading batch axes too, one weight per sample: a matrix of
@@ -25,7 +31,7 @@ holds c networks' weights for one layer in one :class:`Perceptron` and pushes (c
 states (c samples, m schedules) through it; the cross-check uses unbatched weights.
 
 Weights of :func:`make_stack`: entries of every matrix mapping R^k to anything are
-N(0, 1/k) (``linear``, ``affine``, ``mlp``) or U(-sqrt(3/d), sqrt(3/d)) (``res1``, ``res3``,
+N(0, 1/k) (``linear``, ``affine``, ``mlp``) or U(-sqrt(3/d), sqrt(3/d)) (``res1``, ``res2``, ``res3``,
 Marion et al.'s i.i.d. initialisation, variance 1/d); biases N(0, 1/4); the input
 x ~ N(0, I_d). So every pre-activation and every module output is O(1) per coordinate.
 All draws come from ``numpy.random.default_rng(seed)`` in a fixed order (x, then layer 1,
@@ -40,6 +46,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -47,7 +54,7 @@ from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import IDENTITY, Activation, activation
 from residual_expansion.models.protocol import Module
 
-FAMILIES: tuple[str, ...] = ("linear", "affine", "mlp", "res1", "res3")
+FAMILIES: tuple[str, ...] = ("linear", "affine", "mlp", "res1", "res2", "res3")
 POLYNOMIAL_FAMILIES: tuple[str, ...] = ("linear", "affine")
 DEFAULT_ACTIVATION = "tanh"
 BIAS_SCALE = 0.5
@@ -98,6 +105,9 @@ class Perceptron:
     outer_bias:
         b, shape (d,) (batched: (..., 1, d)), or None.
 
+    With the identity activation the hidden layer is skipped (phi(z) = z is not applied),
+    so the batched float32 forward of the Monte Carlo stays in float32.
+
     >>> g = linear(np.array([[0.0, 1.0], [2.0, 0.0]]))
     >>> g.value(np.array([1.0, 3.0])).tolist(), g.degree
     ([3.0, 2.0], 1)
@@ -131,7 +141,18 @@ class Perceptron:
 
     def value(self, x: np.ndarray) -> np.ndarray:
         """g(x) = B phi(C x + c) + b, shape (..., d)."""
-        return _add(_apply(self.outer, self.activation.value(self.pre_activation(x))), self.outer_bias)
+        return self.value_at(self.pre_activation(x))
+
+    def value_at(self, z: np.ndarray) -> np.ndarray:
+        """B phi(z) + b from the pre-activation z = C x + c (kept by a backward pass), shape (..., d).
+
+        >>> g = res3(np.eye(2), 2.0 * np.eye(2), activation("relu"))
+        >>> x = np.array([1.0, -1.0])
+        >>> g.value_at(g.pre_activation(x)).tolist() == g.value(x).tolist() == [2.0, 0.0]
+        True
+        """
+        hidden = z if self.activation is IDENTITY else self.activation.value(z)
+        return _add(_apply(self.outer, hidden), self.outer_bias)
 
     def derivative(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
         """g^(m)(x)[v_1, ..., v_m] = B (phi^(m)(C x + c) * prod_j C v_j); m = 0 gives g(x).
@@ -188,9 +209,23 @@ class Perceptron:
         >>> g.vjp(np.zeros(2), np.array([1.0, 0.0])).tolist()
         [0.0, 1.0]
         """
-        z = self.pre_activation(x)
-        hidden = self.activation.derivatives(z, 1)[1] * _apply_transpose(self.outer, cotangent)
-        return _apply_transpose(self.inner, hidden)
+        return self.vjp_at(None if self.activation is IDENTITY else self.pre_activation(x), cotangent)
+
+    def vjp_at(self, z: np.ndarray | None, cotangent: np.ndarray) -> np.ndarray:
+        """C^T (phi'(z) * B^T u) from the pre-activation z = C x + c (None for the identity phi).
+
+        The backward pass of the Monte Carlo keeps z from the forward pass instead of x, so
+        it does not multiply by C twice.
+
+        >>> g = res2(np.array([[1.0, 0.0], [0.0, -1.0]]), activation("relu"))
+        >>> x, u = np.array([1.0, 1.0]), np.array([3.0, 5.0])
+        >>> g.vjp_at(g.pre_activation(x), u).tolist() == g.vjp(x, u).tolist() == [3.0, 0.0]
+        True
+        """
+        back = _apply_transpose(self.outer, cotangent)
+        if self.activation is not IDENTITY:
+            back = self.activation.derivatives(z, 1)[1] * back
+        return _apply_transpose(self.inner, back)
 
     def bound(self, x_abs: np.ndarray) -> np.ndarray:
         """|B| phi~(|C| x~ + |c|) + |b|: bounds |g| and its rounding at any x with |x| <= x~.
@@ -261,9 +296,46 @@ def res1(v: np.ndarray, phi: Activation) -> Perceptron:
     return Perceptron(int(v.shape[-1]), phi, v)
 
 
+def res2(v: np.ndarray, phi: Activation) -> Perceptron:
+    """g(h) = phi(V h) (res-2 of the Monte Carlo); V (..., d, d)."""
+    return Perceptron(int(v.shape[-1]), phi, None, v)
+
+
 def res3(w: np.ndarray, v: np.ndarray, phi: Activation) -> Perceptron:
     """g(h) = V phi(W h) (Marion et al.'s res-3); W, V (..., d, d)."""
     return Perceptron(int(w.shape[-1]), phi, v, w)
+
+
+#: The families without biases, and how many weight matrices one layer of each has.
+WEIGHT_MATRICES = MappingProxyType({"linear": 1, "res1": 1, "res2": 1, "res3": 2})
+
+
+def from_weights(family: str, weights: Sequence[np.ndarray], phi: Activation) -> Perceptron:
+    """One layer of ``family`` from its weight matrices, in the Monte Carlo's draw order.
+
+    ``weights`` is [A] (linear, phi unused), [V] (res1, res2) or [W, V] (res3), each of
+    shape (..., d, d); leading axes hold one network per sample.
+
+    >>> w = np.array([[[0.0, 1.0], [1.0, 0.0]]])  # one network, d = 2
+    >>> from_weights("res2", [w], activation("relu")).value(np.array([[[1.0, -2.0]]])).tolist()
+    [[[0.0, 1.0]]]
+
+    Raises
+    ------
+    UsageError
+        For a family with biases or a wrong number of matrices.
+    """
+    if family not in WEIGHT_MATRICES:
+        raise UsageError(f"family must be one of {', '.join(WEIGHT_MATRICES)}, got {family!r}")
+    if len(weights) != WEIGHT_MATRICES[family]:
+        raise UsageError(f"weights must hold {WEIGHT_MATRICES[family]} matrices for {family}, got {len(weights)}")
+    if family == "linear":
+        return linear(weights[0])
+    if family == "res1":
+        return res1(weights[0], phi)
+    if family == "res2":
+        return res2(weights[0], phi)
+    return res3(weights[0], weights[1], phi)
 
 
 # ---------------------------------------------------------------- the stack
@@ -380,7 +452,7 @@ def make_stack(
     width:
         Hidden width of ``mlp`` (default ``dim``); other families reject it.
     activation_name:
-        phi for ``mlp``, ``res1``, ``res3`` (default tanh); ``linear``/``affine`` reject it.
+        phi for ``mlp``, ``res1``, ``res2``, ``res3`` (default tanh); ``linear``/``affine`` reject it.
     seed:
         Seed of ``numpy.random.default_rng``.
 
@@ -407,7 +479,7 @@ def make_stack(
         raise UsageError(f"width must be positive, got {width}")
     if family in POLYNOMIAL_FAMILIES:
         if activation_name is not None:
-            raise UsageError(f"activation_name applies to mlp, res1 and res3, not {family}",
+            raise UsageError(f"activation_name applies to mlp, res1, res2 and res3, not {family}",
                              parameters=("activation_name",))
         act = IDENTITY
     else:
@@ -434,6 +506,8 @@ def _draw_module(family: str, rng: np.random.Generator, dim: int, h: int, act: A
         return mlp(w1, b1, w2, b2, act)
     if family == "res1":
         return res1(_uniform(rng, (dim, dim), dim), act)
+    if family == "res2":
+        return res2(_uniform(rng, (dim, dim), dim), act)
     v = _uniform(rng, (dim, dim), dim)
     w = _uniform(rng, (dim, dim), dim)
     return res3(w, v, act)
@@ -517,6 +591,6 @@ def derivative_from_taylor(module: Module, x: np.ndarray, vectors: Sequence[np.n
 
 
 __all__ = [
-    "FAMILIES", "POLYNOMIAL_FAMILIES", "Perceptron", "PerceptronPoint", "ResidualStack", "linear", "mlp",
-    "res1", "res3", "make_stack", "ModulePoint", "module_at", "derivative_from_taylor",
+    "FAMILIES", "POLYNOMIAL_FAMILIES", "WEIGHT_MATRICES", "Perceptron", "PerceptronPoint", "ResidualStack",
+    "linear", "mlp", "res1", "res2", "res3", "from_weights", "make_stack", "ModulePoint", "module_at", "derivative_from_taylor",
 ]

@@ -45,6 +45,7 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import LEAKY_SLOPE, activation
+from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, correlated_paths, draw_iid, smooth_factor
 from residual_expansion.scaling.montecarlo import DepthRun, LogMoments, Model, Progress, SampleStats
 from residual_expansion.scaling.schedules import Schedule
@@ -174,6 +175,10 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h_L, p_L and p_0 = (d h_L / d h_0)^T p_L for c networks under m schedules.
 
+    Layer k is the family module :func:`~residual_expansion.models.families.from_weights`
+    of ``weights(k)``: the forward pass runs its ``value`` (keeping the pre-activations), the
+    backward pass its vector-Jacobian product ``vjp_at``.
+
     ``lams`` (m, L); ``h0`` (c, d); ``weights(k)`` the layer-k matrices, each (c, d, d)
     ([A], [V], [V] or [W, V] for linear, res1, res2, res3), called once in the forward and
     once in the backward pass; ``cotangent_of(h_L)`` returns p_L, shape (c, m, d). ``bad``
@@ -190,27 +195,20 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
     tick = tick or (lambda _n: None)
     m, n_layers = lams.shape
     c, d = h0.shape
-    if kind not in ("linear", "res1", "res2", "res3"):
-        raise UsageError(f"unknown model {kind!r}; allowed: linear, res1, res2, res3")
+    if kind not in WEIGHT_MATRICES:
+        raise UsageError(f"unknown model {kind!r}; allowed: {', '.join(WEIGHT_MATRICES)}")
+    phi = activation(act.name)
     h = np.repeat(h0[:, None, :], m, axis=1)
-    stored = np.empty((n_layers, c, m, d)) if kind != "linear" else None
+    stored = None  # the pre-activations z_k of layer k, for its vjp (not needed for an affine layer)
     for k in range(n_layers):
-        mats = weights(k)
+        module = from_weights(kind, weights(k), phi)
         lam = lams[:, k][None, :, None]
-        if kind == "linear":
-            h = h + lam * (h @ mats[0].transpose(0, 2, 1))
-        elif kind == "res1":
-            stored[k] = h
-            h = h + lam * (act.value(h) @ mats[0].transpose(0, 2, 1))
-        elif kind == "res2":
-            z = h @ mats[0].transpose(0, 2, 1)
+        z = module.pre_activation(h)
+        if module.degree != 1:
+            if stored is None:
+                stored = np.empty((n_layers, c, m, z.shape[-1]))
             stored[k] = z
-            h = h + lam * act.value(z)
-        else:
-            w, v = mats
-            z = h @ w.transpose(0, 2, 1)
-            stored[k] = z
-            h = h + lam * (act.value(z) @ v.transpose(0, 2, 1))
+        h = h + lam * module.value_at(z)
         if bad is not None:
             fresh = (bad == 0) & ~np.all(np.isfinite(h), axis=(0, 2))
             bad[fresh] = k + 1
@@ -218,17 +216,9 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
     p_l = cotangent_of(h)
     p = p_l.copy()
     for k in range(n_layers - 1, -1, -1):
-        mats = weights(k)
+        module = from_weights(kind, weights(k), phi)
         lam = lams[:, k][None, :, None]
-        if kind == "linear":
-            p = p + lam * (p @ mats[0])
-        elif kind == "res1":
-            p = p + lam * (act.slope(stored[k]) * (p @ mats[0]))
-        elif kind == "res2":
-            p = p + lam * ((act.slope(stored[k]) * p) @ mats[0])
-        else:
-            w, v = mats
-            p = p + lam * ((act.slope(stored[k]) * (p @ v)) @ w)
+        p = p + lam * module.vjp_at(None if stored is None else stored[k], p)
         tick(1)
     return h, p_l, p
 

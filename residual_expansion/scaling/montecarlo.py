@@ -37,11 +37,12 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation
+from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws
 
-MODELS = ("linear", "res1", "res2", "res3")
+MODELS = tuple(WEIGHT_MATRICES)  # ("linear", "res1", "res2", "res3"): the weight-only families
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
 
 #: Memory budgets (bytes) for one layer's weights and for a chunk's correlated weight paths.
@@ -75,7 +76,7 @@ class Model:
     @property
     def matrices(self) -> int:
         """Weight matrices per layer (2 for res-3: W and V)."""
-        return 2 if self.kind == "res3" else 1
+        return WEIGHT_MATRICES[self.kind]
 
 
 # --------------------------------------------------------------------------- statistics
@@ -193,6 +194,10 @@ def _first_bad(state: np.ndarray, bad: np.ndarray, layer: int) -> None:
 def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     """Draw every weight matrix; lams (m, L). Returns (norm, diff, order energies or None, bad).
 
+    Layer k of the c networks is the family module
+    :func:`~residual_expansion.models.families.from_weights` of its drawn matrices, and
+    h_k = h_{k-1} + lambda_k g_k(h_{k-1}) runs through its ``value``.
+
     After its input, a sample's stream yields W_1 (then V_1 for res-3), W_2, ... row-major;
     they are drawn in batches of layers that fit the memory budget (the batch size does not
     change the numbers). The forward pass runs in ``draws.dtype``.
@@ -203,7 +208,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     mats = model.matrices
     dt = np.dtype(draws.dtype)
     lams = lams.astype(dt)
-    act = activation(model.activation).value
+    phi = activation(model.activation)
     h0 = _input(model, init, draws)
     bad = np.zeros(m, dtype=int)
     paths = None
@@ -229,9 +234,9 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
         t = np.zeros((c, m, orders + 2, d), dtype=dt)
         t[:, :, 0, :] = h0[:, None, :]
         for k in range(n_layers):
-            (a,) = weights(k)
+            module = from_weights("linear", weights(k), phi)
             lam = lams[:, k][None, :, None, None]
-            p = (t.reshape(c, -1, d) @ a.transpose(0, 2, 1)).reshape(t.shape)
+            p = module.value(t.reshape(c, -1, d)).reshape(t.shape)
             t[:, :, 1:orders + 1] += lam * p[:, :, :orders]
             t[:, :, orders + 1] += lam[..., 0, :] * (p[:, :, orders] + p[:, :, orders + 1])
             _first_bad(t, bad, k + 1)
@@ -244,17 +249,9 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
 
     h = np.repeat(h0[:, None, :], m, axis=1).astype(dt)
     for k in range(n_layers):
-        ws = weights(k)
+        module = from_weights(model.kind, weights(k), phi)  # c networks' layer k (models/families.py)
         lam = lams[:, k][None, :, None]
-        if model.kind == "linear":
-            h = h + lam * (h @ ws[0].transpose(0, 2, 1))
-        elif model.kind == "res1":
-            h = h + lam * (act(h) @ ws[0].transpose(0, 2, 1))
-        elif model.kind == "res2":
-            h = h + lam * act(h @ ws[0].transpose(0, 2, 1))
-        else:
-            w, v = ws
-            h = h + lam * (act(h @ w.transpose(0, 2, 1)) @ v.transpose(0, 2, 1))
+        h = h + lam * module.value(h)
         _first_bad(h, bad, k + 1)
         tick(1)
     norm, diff = _summarise(h0, h.astype(float, copy=False))
