@@ -78,6 +78,7 @@ def render(result: Any, fmt: str = "text", **options: Any) -> str:
 
 def _renderer(result: Any):
     """The renderer function for ``result``'s type (imported on demand: renderers pull in their libraries)."""
+    # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
     from residual_expansion.claims.base import ClaimResult
     from residual_expansion.numeric.crosscheck import CrossCheck
     from residual_expansion.paths.polynomial import PathStatistics
@@ -86,22 +87,27 @@ def _renderer(result: Any):
     from residual_expansion.theorem.expansion import Expansion
 
     if isinstance(result, Expansion):
+        # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
         from residual_expansion.render.expansion_output import render_expansion
 
         return _formats(render_expansion, ("text", "markdown", "latex", "json"))
     if isinstance(result, PathStatistics):
+        # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
         from residual_expansion.render.path_output import render_paths
 
         return render_paths
     if isinstance(result, CrossCheck):
+        # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
         from residual_expansion.render.numeric_output import render_crosscheck
 
         return _formats(render_crosscheck, ("text", "markdown", "latex", "json"))
     if isinstance(result, Sweep):
+        # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
         from residual_expansion.render.sweep_output import render_sweep
 
         return render_sweep
     if isinstance(result, Table):
+        # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
         from residual_expansion.render.table import render_table
 
         return render_table
@@ -123,6 +129,7 @@ def _formats(renderer, allowed: tuple[str, ...]):
 
 def _render_claims(results: Any, fmt: str, *, depth: int | None = None, order: int | None = None,
                    seed: int | None = None, timings: bool = False) -> str:
+    # lazy: `import residual_expansion` stays light; a result type loads its renderer on use
     from residual_expansion.claims.base import ClaimResult
     from residual_expansion.render.claim_output import render_results
 

@@ -30,7 +30,9 @@ Reference: docs/testing.md; hypothesis documentation, "Shrinking".
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -112,6 +114,7 @@ def expansions(draw, max_depth: int = 5, max_order: int = 4, tied: bool | None =
     >>> find(expansions(), lambda e: len(e.terms) > 3, settings=settings(database=None, derandomize=True, max_examples=500)).counts()
     (2, 1, 1)
     """
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.theorem.expansion import expand
 
     n = draw(st.integers(1, max_depth))
@@ -142,6 +145,7 @@ def residual_stacks(
     >>> s.family, s.depth, s.dim, s.seed
     ('mlp', 2, 1, 0)
     """
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.models.activations import ACTIVATIONS
     from residual_expansion.models.families import FAMILIES, POLYNOMIAL_FAMILIES, make_stack
 
@@ -163,6 +167,7 @@ def weight_laws():
     >>> find(weight_laws(), lambda law: not law.iid, settings=settings(database=None, derandomize=True, max_examples=500)).label
     'smooth'
     """
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.models.weights import Init
 
     return st.one_of(
@@ -180,6 +185,7 @@ def monte_carlo_models(draw, max_dim: int = 8):
     >>> m.kind, m.dim, law.label
     ('res3', 2, 'iid-uniform')
     """
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.scaling.montecarlo import MODELS, Model
 
     kind = draw(st.sampled_from(MODELS))
@@ -203,6 +209,7 @@ def architectures(draw, max_size: int = 8, min_size: int = 2):
     >>> sorted(a.graph.edges()), a.modules           # a single module between input and output
     ([('0', '1'), ('1', '2')], 1)
     """
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.paths.architectures import JUNCTION, MODULE, build_architecture
 
     size = draw(st.integers(min_size, max_size))
@@ -230,8 +237,7 @@ def polynomial_maps(draw, dim: int, degree: int, nonzero: bool = True):
     >>> find(polynomial_maps(1, 2), lambda g: True, settings=settings(database=None, derandomize=True, max_examples=500)).components
     ({(0,): 1, (1,): 1, (2,): 1},)
     """
-    import itertools
-
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.theorem.instances import PolyMap
 
     exps = [e for e in itertools.product(range(degree + 1), repeat=dim) if sum(e) <= degree]
@@ -249,8 +255,6 @@ def exact_points(dim: int, bound: int = 3):
 
 def scales(depth: int):
     """Exact per-layer scales lambda_1..lambda_n: Fractions p/q with |p| <= 4, 1 <= q <= 4."""
-    from fractions import Fraction
-
     return st.lists(st.builds(Fraction, st.integers(-4, 4), st.integers(1, 4)), min_size=depth, max_size=depth)
 
 
@@ -262,6 +266,7 @@ def schedules(depth: int | None = None):
     >>> find(schedules(3), lambda s: s.values is not None, settings=settings(database=None, derandomize=True, max_examples=500)).values
     (0.0, 0.0, 0.0)
     """
+    # deferred: importing the strategies loads only the layers a test draws from
     from residual_expansion.scaling.schedules import explicit, power
 
     powers = st.builds(power, st.floats(0.0, 1.5), st.floats(0.1, 4.0))

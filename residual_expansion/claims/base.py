@@ -107,6 +107,7 @@ class ClaimResult:
         return self.status == PASS
 
     def _repr_markdown_(self) -> str:
+        # renderers import the result types, not the reverse: a result loads its renderer on display
         from residual_expansion.render.notebook import claim_result_markdown
 
         return claim_result_markdown(self)
@@ -126,6 +127,7 @@ class ClaimResults(tuple):
     """The results of :func:`residual_expansion.claims.run_claims`: a tuple that renders as a table in notebooks."""
 
     def _repr_markdown_(self) -> str:
+        # renderers import the result types, not the reverse: a result loads its renderer on display
         from residual_expansion.render.notebook import claim_results_markdown
 
         return claim_results_markdown(self)

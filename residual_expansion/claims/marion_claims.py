@@ -90,6 +90,7 @@ def check_grad_regimes(depth: int, seed: int, critical: Callable = scaling.criti
     growth / bounded / decay as beta is below / at / above ``critical(init)``, with the decision rule
     of MARION-REGIMES (:func:`residual_expansion.scaling.predictions.classify_slope`). Fixed grid.
     """
+    # start-up: the registry imports every claim module; numeric routes load when the claim runs
     from residual_expansion.scaling.sweep import run_sweep
 
     method = "reverse mode through res-3/ReLU, materialised weights, loss cotangent, weighted log-log slope"

@@ -99,6 +99,7 @@ def check_paths(depth: int, seed: int, polynomial: Callable[[Architecture], Poly
 
 def _affordable(depth: int, order: int, budget: int, count: Callable[[int, int], int] | None = None) -> int:
     """The largest k <= min(order, depth) whose route builds at most ``budget`` terms (0 when even k = 1 is over)."""
+    # start-up: the registry imports every claim module; numeric routes load when the claim runs
     from residual_expansion.theorem.budget import affordable_order
 
     return affordable_order(depth, min(order, depth), budget, count=count)
@@ -114,6 +115,7 @@ def check_linear_symbolic(depth: int, order: int, product=None, paths=None, clos
     with the same scale monomials; the words are exactly the decreasing sequences of
     ``1..n`` (one per subset), ``2^n`` of them.
     """
+    # start-up: the registry imports every claim module; numeric routes load when the claim runs
     from residual_expansion.paths import unraveling as linear
 
     product = product or linear.product_words
@@ -159,6 +161,7 @@ def check_linear_integer(depth: int, order: int, seed: int, graded=None, enumera
     ``prod (I + t lambda_i A_i)`` equal the sum of the ``C(n,k)`` path words listed one by
     one (``k <= K_w``) and the closed form's chain terms (``k <= K_cf``).
     """
+    # start-up: the registry imports every claim module; numeric routes load when the claim runs
     from residual_expansion.paths import unraveling as linear
 
     graded = graded or linear.graded_product

@@ -150,6 +150,7 @@ def check_regimes(depth: int, seed: int, critical: Callable = scaling.critical_b
     b + 4 se < -0.15, bounded if [b - 4 se, b + 4 se] lies in [-0.15, 0.15], else undecided.
     The depth argument is not used (fixed grid).
     """
+    # start-up: the registry imports every claim module; numeric routes load when the claim runs
     from residual_expansion.scaling.sweep import run_sweep
 
     method = "Monte Carlo res-3/ReLU, materialised weights, weighted log-log slope"

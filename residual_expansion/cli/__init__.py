@@ -20,6 +20,8 @@ import re
 import sys
 from collections.abc import Sequence
 
+from residual_expansion import __version__
+from residual_expansion.cli.common import enforce_single_options
 from residual_expansion.errors import InconsistencyError, UsageError
 
 PROG = "residual-expansion"
@@ -86,8 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Symbolic-numeric verifier for the Residual Expansion Theorem of deep residual networks.",
     )
-    from residual_expansion import __version__
-    from residual_expansion.cli.common import enforce_single_options
 
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

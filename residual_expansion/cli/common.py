@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 from residual_expansion.errors import UsageError
+from residual_expansion.render.latex import requirements_comment, standalone
 from residual_expansion.schemas import schema_id, tag  # noqa: F401  (re-exported for the commands)
 
 #: The output formats of every command that prints results.
@@ -69,8 +70,6 @@ def emit(args: argparse.Namespace, text: str, *, title: str = "") -> None:
     """Print ``text`` to stdout; LaTeX with ``--standalone`` is wrapped in a complete document,
     without it starts with a comment naming the packages it needs."""
     if getattr(args, "format", None) == "latex":
-        from residual_expansion.render.latex import requirements_comment, standalone
-
         text = standalone(text, title=title) if getattr(args, "standalone", False) else (
             requirements_comment() + "\n" + text)
     print(text)
@@ -80,8 +79,6 @@ def emit_stream(args: argparse.Namespace, write: Callable[[TextIO], None], *, ti
     """Like :func:`emit`, for output written piece by piece: ``write(sys.stdout)``."""
     latex = getattr(args, "format", None) == "latex"
     if latex:
-        from residual_expansion.render.latex import requirements_comment, standalone
-
         if getattr(args, "standalone", False):
             head, tail = standalone("\0", title=title).split("\0")
             sys.stdout.write(head)
@@ -102,7 +99,7 @@ def progress(total: int | None, *, desc: str, quiet: bool = False, unit: str = "
     ...     bar.disable
     True
     """
-    from tqdm import tqdm
+    from tqdm import tqdm  # start-up: tqdm is loaded only by commands that show a progress bar
 
     return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
                 disable=quiet or not sys.stderr.isatty(), dynamic_ncols=True)

@@ -22,9 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_counts
 
     check_counts(args.depths, args.order)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.render.expansion_output import counts_table
     from residual_expansion.render.table import render_table, to_json
     from residual_expansion.schemas import tag

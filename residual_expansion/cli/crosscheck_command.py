@@ -10,6 +10,7 @@ import argparse
 
 from residual_expansion.cli.args import float_pair, nonnegative_int, positive_int
 from residual_expansion.cli.common import add_output_options, check_output_options, emit
+from residual_expansion.errors import UsageError
 
 # Kept literal so that registering the parser imports no numpy; tests check them against
 # residual_expansion.models.families.FAMILIES and residual_expansion.models.activations.ACTIVATIONS.
@@ -31,7 +32,6 @@ def module_choice(text: str) -> str:
 def activation_choice(text: str) -> str:
     """An activation spelling of :func:`residual_expansion.models.activations.activation`, the one parser
     (a name of ACTIVATION_CHOICES, ``identity`` or ``leaky_relu:SLOPE``, as ``scaling --activation``)."""
-    from residual_expansion.errors import UsageError
     from residual_expansion.models.activations import activation  # numpy: only when the flag is given
 
     try:
@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_exact(args: argparse.Namespace) -> int:
     """``--exact``: load the sympy stack and run the exact route."""
-    from residual_expansion.errors import UsageError
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.models.adapters.exact import exact_check
     from residual_expansion.models.adapters.loader import is_spec, load_stack
     from residual_expansion.render.user_output import render_exact
@@ -94,6 +94,7 @@ def run_exact(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_crosscheck, check_output_path
 
     check_crosscheck(args.depth, args.order, args.dim, args.width, args.lambda_range)
@@ -101,23 +102,25 @@ def run(args: argparse.Namespace) -> int:
         check_output_path(args.plot, "plot")
     if args.exact:
         if args.norm != "none":
-            from residual_expansion.errors import UsageError
-
             raise UsageError("--norm is not available with --exact")
         return run_exact(args)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.models.adapters.loader import is_spec
 
     modules = None
     if is_spec(args.module):
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.models.adapters.loader import load_stack
 
         modules = load_stack(args.module, args.depth, args.dim, args.seed)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.numeric.crosscheck import crosscheck
     from residual_expansion.render.numeric_output import render_crosscheck
 
     check_output_options(args)
     plot = None
     if args.plot is not None:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.numeric_output import require_matplotlib
 
         plot = require_matplotlib()
@@ -129,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
     )
     emit(args, render_crosscheck(result, args.format), title="Numeric cross-check")
     if plot is not None:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.numeric_output import plot_remainders
 
         plot_remainders(result, args.plot)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import positive_int
+from residual_expansion.errors import UsageError
 
 
 def add_execution_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,6 +33,7 @@ def add_execution_arguments(p: argparse.ArgumentParser) -> None:
 
 def backend_of(args: argparse.Namespace):
     """The Backend named by --workers / --scheduler (in-process when neither is given)."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.scaling.execution import Backend
 
     return Backend(workers=args.workers, scheduler=args.scheduler)
@@ -45,8 +47,6 @@ def reject_execution_arguments(args: argparse.Namespace, mode: str) -> None:
     UsageError
         Naming the flags and the mode, so no flag is silently ignored.
     """
-    from residual_expansion.errors import UsageError
-
     given = [flag for flag, on in (
         ("--workers", args.workers is not None), ("--scheduler", args.scheduler is not None),
         ("--chunk", args.chunk is not None), ("--threads", args.threads != 1),

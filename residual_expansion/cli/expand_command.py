@@ -26,9 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_expand
 
     check_expand(args.depth, args.order, tied=args.tied, scales=args.scales)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.theorem.expansion import expand
     from residual_expansion.render.expansion_output import render_table, tied_table, write_expansion
 

@@ -42,11 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_lesion, check_output_path
 
     check_lesion(args.depth, args.samples, args.dim, args.input_dim, args.delete, args.beta, args.c, args.weight_scale)
     if args.plot:
         check_output_path(args.plot, "plot")
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.render.normalization_output import lesion_json, render_lesion
     from residual_expansion.render.sweep_output import checks_json, checks_line, notes_block
     from residual_expansion.render.table import to_json
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output_options(args)
     if args.plot:
+        # optional extra (plot): render.figures loads matplotlib
         from residual_expansion.render.figures import pyplot
 
         pyplot()  # fail early when matplotlib is missing
@@ -77,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         emit(args, render_lesion(lesion, args.format) + "\n\n" + notes_block([checks_line(checks)], args.format),
              title="Lesion study")
     if args.plot:
+        # optional extra (plot): render.figures loads matplotlib
         from residual_expansion.render.figures import plot_lesion
         from residual_expansion.scaling.normalized import Norm
 

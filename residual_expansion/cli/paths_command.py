@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from fractions import Fraction
+from pathlib import Path
 
 from residual_expansion.cli.args import positive_int, share
 from residual_expansion.cli.common import add_output_options, check_output_options, emit, emit_stream
@@ -37,8 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.limits import check_paths, read_architecture_json
 
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.arch.endswith(".json"):
             raise UsageError(f"--arch {args.arch!r} is neither plain, two-branch nor a .json architecture file")
         data = read_architecture_json(args.arch)  # size limits before networkx is imported
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.paths import architectures
     from residual_expansion.paths.polynomial import path_statistics
     from residual_expansion.render.path_output import WEIGHTED_DIGITS, write_paths

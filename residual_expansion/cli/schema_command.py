@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 # Kept literal so that registering the parser imports nothing; a test checks it against
 # residual_expansion.schemas.SCHEMA_MAJOR.
@@ -22,8 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.schemas import load_schema
 
     print(json.dumps(load_schema(args.name), indent=2))

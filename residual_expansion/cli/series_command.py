@@ -27,10 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_series
 
     check_output_options(args)
     check_series(args.depth, args.order)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     import sympy
 
     from residual_expansion.claims.expansion_claims import rex_series_route

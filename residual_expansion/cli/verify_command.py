@@ -36,10 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_verify
 
     if args.depth is not None:
         check_verify(args.depth, args.order, None if args.claims is None else ",".join(args.claims))  # before the claims (and sympy) are imported
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.claims import registered_claims, select
     from residual_expansion.errors import UsageError
     from residual_expansion.render.claim_output import render_claim_list, render_results

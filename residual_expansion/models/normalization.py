@@ -25,6 +25,7 @@ from itertools import combinations
 import numpy as np
 
 from residual_expansion.errors import UsageError
+from residual_expansion.models.families import derivative_from_taylor
 from residual_expansion.series import coefficient
 
 NORM_KINDS = ("rms", "ln")
@@ -186,8 +187,6 @@ class PreNorm:
 
     def derivative(self, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
         """g(N(.))^(m)(x)[v_1, ..., v_m] by polarization of the Taylor series (models.families.derivative_from_taylor)."""
-        from residual_expansion.models.families import derivative_from_taylor
-
         return derivative_from_taylor(self, np.asarray(x, dtype=float), [np.asarray(v, dtype=float) for v in vectors])
 
 

@@ -27,6 +27,8 @@ import numpy as np
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.families import ResidualStack, make_stack
+from residual_expansion.models.normalization import PreNorm
+from residual_expansion.numeric.path_sums import dp_rounding_length, stack_path_sums
 from residual_expansion.theorem.budget import NUMERIC_LIMIT, check_budget
 from residual_expansion.theorem.expansion import expand
 from residual_expansion.numeric.taylor import (
@@ -146,9 +148,6 @@ def check_exactness(stack: ResidualStack, lambdas: Sequence[float], terms: Seque
     (a recurrence over layers, O(n^2 d^2), any depth), or ``sums`` when given; with
     ``terms``, the tree evaluator over those chain terms (:func:`chain_terms` enumerates 2^n - 1).
     """
-    # path_sums imports this module's siblings: imported on use to keep the import graph acyclic
-    from residual_expansion.numeric.path_sums import dp_rounding_length, stack_path_sums
-
     if terms is None:
         sums = stack_path_sums(stack) if sums is None else sums
         coefficients, magnitudes, count = sums.coefficients, sums.magnitudes, sums.paths
@@ -384,8 +383,6 @@ def prenormalized(stack: ResidualStack, norm: str) -> ResidualStack:
         For ``post-*`` (a post-normalized step N(x + lambda g(x)) is not of the residual form
         x + lambda g(x), so the closed form does not describe it) or another name.
     """
-    from residual_expansion.models.normalization import PreNorm
-
     if norm.startswith("post-"):
         raise UsageError(f"norm {norm} is not a residual step x + lambda g(x) (N(x + lambda g(x)) changes the "
                          "skip path too); the cross-check takes pre-rms or pre-ln", parameters=("norm",))

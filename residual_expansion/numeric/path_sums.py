@@ -23,13 +23,19 @@ depth a seeded sample of paths is compared (:func:`sample_paths`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from math import comb
 
 import numpy as np
 
 from residual_expansion.errors import UsageError
+from residual_expansion.models.families import module_at
+from residual_expansion.numeric.taylor import chain_terms, closed_form, gamma, rounding_length
+from residual_expansion.theorem.expansion import Term
+from residual_expansion.theorem.trees import LabeledTree
 
 
 @dataclass(frozen=True)
@@ -139,8 +145,6 @@ def sample_paths(depth: int, count: int, seed: int) -> tuple[tuple[int, ...], ..
         raise UsageError(f"depth and count must be positive, got {depth}, {count}", parameters=("depth", "count"))
     total = (1 << depth) - 1
     if count >= total:
-        import itertools
-
         return tuple(c for k in range(1, depth + 1) for c in itertools.combinations(range(1, depth + 1), k))
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     chosen: set[int] = set()
@@ -178,8 +182,6 @@ def stack_jacobians(stack) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     ``J_r[:, j] = g_r'(x)[e_j]`` (d derivative calls per module); the magnitudes come from
     the module's ``magnitude`` when it has one, else absolute values.
     """
-    from residual_expansion.models.families import module_at
-
     x = stack.x
     eye = np.eye(stack.dim)
     vals, jacs, avals, ajacs = [], [], [], []
@@ -230,11 +232,6 @@ class EnumerationCheck:
 
 
 def _chain_term(path: Sequence[int]):
-    from fractions import Fraction
-
-    from residual_expansion.theorem.expansion import Term
-    from residual_expansion.theorem.trees import LabeledTree
-
     tree = LabeledTree(path[0])
     for s in path[1:]:
         tree = LabeledTree(s, (tree,))
@@ -251,8 +248,6 @@ def check_enumeration(stack, sums: PathSums, seed: int, chain_terms_of=None,
     each path's layers), summed by order, against the tree evaluator on their chain trees. Tolerance 2 gamma_L times the magnitude, L the sum of both
     routes' lengths (:func:`dp_rounding_length`, :func:`~residual_expansion.numeric.taylor.rounding_length`).
     """
-    from residual_expansion.numeric.taylor import chain_terms, closed_form, gamma, rounding_length
-
     n = stack.depth
     K = sums.coefficients.shape[0] - 1
     if (1 << n) - 1 <= sample:

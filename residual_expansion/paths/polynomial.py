@@ -393,6 +393,7 @@ class PathStatistics:
     weighted: tuple[WeightedSize, ...]
 
     def _repr_markdown_(self) -> str:
+        # renderers import the result types, not the reverse: a result loads its renderer on display
         from residual_expansion.render.notebook import paths_markdown
 
         return paths_markdown(self)

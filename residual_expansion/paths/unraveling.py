@@ -31,8 +31,9 @@ from itertools import combinations
 import networkx as nx
 import sympy
 
-from residual_expansion.paths.architectures import plain
 from residual_expansion.errors import UsageError
+from residual_expansion.paths.architectures import plain
+from residual_expansion.theorem.expansion import expand
 
 Word = tuple[int, ...]
 Matrix = tuple[tuple[int, ...], ...]
@@ -186,8 +187,6 @@ def closed_form_words(depth: int, order: int) -> tuple[dict[Word, sympy.Expr], i
     >>> words[(3, 2, 1)], vanishing
     (lambda_1*lambda_2*lambda_3, 4)
     """
-    from residual_expansion.theorem.expansion import expand
-
     expansion = expand(depth, order)
     out: dict[Word, sympy.Expr] = {(): sympy.Integer(1)}
     vanishing = 0
@@ -280,8 +279,6 @@ def closed_form_sums(matrices: Sequence[Matrix], scales: Sequence[int], order: i
     UsageError
         When a chain coefficient is not an integer (it is ``1/sigma = 1`` for chains).
     """
-    from residual_expansion.theorem.expansion import expand
-
     d = len(matrices[0])
     expansion = expand(len(matrices), order)
     sums = [identity(d)] + [tuple((0,) * d for _ in range(d)) for _ in range(order)]

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
+from residual_expansion.errors import UsageError
 from residual_expansion.render.table import Table, render_table, to_json
 from residual_expansion.schemas import schema_id
 from residual_expansion.theorem.trees import LabeledTree, RootedTree
@@ -142,6 +143,7 @@ class WeightFormatter:
     """
 
     def __init__(self, expansion: Expansion) -> None:
+        # sympy is slow to import: loaded only where sympy objects are built (tests/test_startup.py)
         import sympy
 
         self._expansion = expansion
@@ -167,6 +169,7 @@ class WeightFormatter:
         return term.order if self._expansion.tied else term.tree.labels()
 
     def _via_sympy(self, term: Term) -> tuple[str, str]:
+        # sympy is slow to import: loaded only where sympy objects are built (tests/test_startup.py)
         import sympy
 
         key = self._key(term)
@@ -493,8 +496,6 @@ def write_expansion(expansion: Expansion, fmt: str, stream: TextIO) -> None:
     order 2 (1 terms):
       lambda_1*lambda_2 g2' g1
     """
-    from residual_expansion.errors import UsageError
-
     if fmt not in _LINES:
         raise UsageError(f"fmt must be one of {', '.join(_LINES)}, got {fmt!r}")
     chunk: list[str] = []
@@ -580,6 +581,7 @@ def expansion_dict(expansion: Expansion) -> dict[str, Any]:
 
 def differential_sympy(tree: LabeledTree | RootedTree, x: sympy.Symbol) -> sympy.Expr:
     """F(t)(x) for scalar modules: product over nodes of ``Derivative(g_label(x), (x, m))``."""
+    # sympy is slow to import: loaded only where sympy objects are built (tests/test_startup.py)
     import sympy
 
     g = sympy.Function(f"g{tree.label}" if isinstance(tree, LabeledTree) else "g")(x)
@@ -595,6 +597,7 @@ def to_sympy(expansion: Expansion, x: sympy.Symbol | None = None) -> sympy.Expr:
     >>> to_sympy(expand(2, 2, uniform=True))
     lambda**2*g1(x)*Derivative(g2(x), x) + lambda*g1(x) + lambda*g2(x) + x
     """
+    # sympy is slow to import: loaded only where sympy objects are built (tests/test_startup.py)
     import sympy
 
     x = x if x is not None else sympy.Symbol("x")

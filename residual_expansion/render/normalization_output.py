@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from residual_expansion.render.sweep_output import notes_block
 from residual_expansion.render.table import Table, render_table, to_json
 from residual_expansion.scaling.normalized import NormSweep
 from residual_expansion.scaling.sweep import INPUT_LAW
@@ -37,8 +38,6 @@ def _num(x: float | None) -> float | None:
 
 
 def _notes(notes: list[str], fmt: str) -> str:
-    from residual_expansion.render.sweep_output import notes_block
-
     return notes_block(notes, fmt)
 
 

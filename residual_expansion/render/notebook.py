@@ -13,25 +13,24 @@ Reference: docs/api.md ("Notebooks"); docs/examples/tour.ipynb.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
+from residual_expansion.render.expansion_output import _coef_latex, differential_latex, math_block
+from residual_expansion.render.numeric_output import coefficient_table, remainder_table
+from residual_expansion.render.path_output import render_paths
+from residual_expansion.render.sweep_output import render_sweep
 from residual_expansion.render.table import Table, render_table
+from residual_expansion.theorem.trees import LabeledTree
 
 
 def tree_latex(tree: Any) -> str:
     """``$g_3''(x)\\bigl[g_1(x), g_2(x)\\bigr]$`` (labeled) or the tied form (unlabeled)."""
-    from residual_expansion.render.expansion_output import differential_latex
-
     return f"${differential_latex(tree)}$"
 
 
 def term_latex(term: Any) -> str:
     """A term alone: coefficient, weight prod_v lambda_label(v) (tied: lambda^k) and F(t)."""
-    from fractions import Fraction
-
-    from residual_expansion.render.expansion_output import _coef_latex, differential_latex
-    from residual_expansion.theorem.trees import LabeledTree
-
     if isinstance(term.tree, LabeledTree):
         weight = r"\,".join(f"\\lambda_{{{label}}}" + (f"^{{{m}}}" if m > 1 else "")
                             for label, m in term.tree.labels())
@@ -42,8 +41,6 @@ def term_latex(term: Any) -> str:
 
 def expansion_latex(expansion: Any) -> str:
     """One ``align*`` block (MathJax): :func:`residual_expansion.render.expansion_output.math_block`."""
-    from residual_expansion.render.expansion_output import math_block
-
     return math_block(expansion)
 
 
@@ -70,8 +67,6 @@ def claim_results_markdown(results: Sequence[Any]) -> str:
 
 def crosscheck_markdown(result: Any) -> str:
     """A cross-check: verdict, then the coefficient and remainder tables."""
-    from residual_expansion.render.numeric_output import coefficient_table, remainder_table
-
     head = (f"**crosscheck {'PASS' if result.passed else 'FAIL'}**: depth {result.depth}, order {result.order}, "
             f"module {result.module}, d = {result.dim}, seed {result.seed}")
     return "\n\n".join([head, render_table(coefficient_table(result), "markdown"),
@@ -92,15 +87,11 @@ def exact_markdown(result: Any) -> str:
 
 def paths_markdown(stats: Any) -> str:
     """Path statistics as the Markdown tables of ``paths --format markdown``."""
-    from residual_expansion.render.path_output import render_paths
-
     return render_paths(stats, "markdown")
 
 
 def sweep_markdown(sweep: Any) -> str:
     """A scaling sweep as the Markdown tables of ``scaling --format markdown``."""
-    from residual_expansion.render.sweep_output import render_sweep
-
     return render_sweep(sweep, "markdown")
 
 

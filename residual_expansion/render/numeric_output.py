@@ -6,10 +6,13 @@ matplotlib is imported only by :func:`require_matplotlib` / :func:`plot_remainde
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from residual_expansion.errors import UsageError
+from residual_expansion.render.latex import latex_text
 from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.schemas import tag
 
 
 def _g(x: float | None) -> str:
@@ -74,8 +77,6 @@ def exactness_table(result: Any) -> Table:
 
 def _paragraph(text: str, fmt: str) -> str:
     if fmt == "latex":
-        from residual_expansion.render.latex import latex_text
-
         return "\\par\\noindent " + latex_text(text) + "\\par"
     return text
 
@@ -84,8 +85,6 @@ def render_crosscheck(result: Any, fmt: str) -> str:
     """The cross-check as ``text``, ``markdown``, ``latex`` (a headline and three tables) or
     ``json`` (``result.to_dict()`` with its schema tag)."""
     if fmt == "json":
-        from residual_expansion.schemas import tag
-
         return to_json(tag("crosscheck", result.to_dict()))
     act = f"/{result.activation}" if result.activation else ""
     width = f", h {result.width}" if result.width is not None else ""
@@ -105,11 +104,11 @@ def render_crosscheck(result: Any, fmt: str) -> str:
 def require_matplotlib():
     """Import matplotlib (Agg backend) or raise UsageError naming the optional extra."""
     try:
+        # optional extra (plot): matplotlib
         import matplotlib
     except ImportError:
         raise UsageError("plot needs matplotlib: pip install 'residual-expansion[plot]'",
                          parameters=("plot",)) from None
-    import sys
 
     if "ipykernel" not in sys.modules:  # in a Jupyter kernel keep its (inline) backend: Figures display
         matplotlib.use("Agg")
@@ -120,6 +119,7 @@ def plot_remainders(result: Any, path: str | None = None):
     """A log-log plot of R_k(lambda), k = 1..K, with the fitted window of R_K and slope guides, as a matplotlib
     Figure (also written to ``path`` when given)."""
     require_matplotlib()
+    # optional extra (plot): matplotlib
     import matplotlib.pyplot as plt
 
     if result.curves is None:

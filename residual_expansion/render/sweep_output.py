@@ -10,9 +10,11 @@ import math
 from collections import Counter
 from typing import Any
 
+from residual_expansion.render.latex import latex_text
 from residual_expansion.render.table import Table, render_table, to_json
 from residual_expansion.scaling.checks import MIN_SAMPLES, PredictionCheck, prediction_checks
 from residual_expansion.scaling.sweep import Sweep, SweepRow
+from residual_expansion.schemas import tag
 
 
 def _g(x: float | None, digits: int = 4) -> str:
@@ -107,6 +109,7 @@ def gradients_table(sweep: Sweep) -> Table:
 def log_moments_table(sweep: Sweep) -> Table:
     """One row per (schedule, depth): mean and variance of log(||h_L||^2 / ||h_0||^2) with standard errors,
     next to the neural-SDE limit where it exists (beta = 1/2, docs/theory.md and proofs/limits.md)."""
+    # start-up: scaling.limits loads scipy, needed only for the log-moment table
     from residual_expansion.scaling.limits import sde_limit_for
 
     rows = []
@@ -295,8 +298,6 @@ def notes_block(notes: list[str], fmt: str) -> str:
     """Notes under the tables: plain lines, or LaTeX paragraphs (mathematics in math mode)."""
     lines = [line for n in notes for line in n.splitlines()]
     if fmt == "latex":
-        from residual_expansion.render.latex import latex_text
-
         lines = ["\\par\\noindent " + latex_text(n) + "\\par" for n in lines]
     return "\n".join(lines)
 
@@ -311,8 +312,6 @@ def render_sweep(sweep: Sweep, fmt: str, checks: tuple[PredictionCheck, ...] | N
     (:func:`residual_expansion.scaling.checks.prediction_checks` unless given)."""
     checks = prediction_checks(sweep) if checks is None else checks
     if fmt == "json":
-        from residual_expansion.schemas import tag
-
         doc = {"mode": "sweep", **sweep_json(sweep)}
         doc["checks"] = checks_json(checks)
         doc["all_pass"] = all(c.passed for c in checks)
@@ -393,8 +392,6 @@ def hurst_json(hmap) -> dict[str, Any]:
 def render_hurst_map(hmap, fmt: str) -> str:
     """The Hurst map in ``fmt``: the critical-line table (text formats) or the JSON document."""
     if fmt == "json":
-        from residual_expansion.schemas import tag
-
         return to_json(tag("scaling", {"mode": "hurst", **hurst_json(hmap), "checks": [], "all_pass": True}))
     return render_table(hurst_table(hmap), fmt) + "\n\n" + notes_block([checks_line(())], fmt)
 
@@ -406,8 +403,6 @@ def render_ode(res, fmt: str) -> str:
         for i in range(1, len(res.depths))
     ]
     if fmt == "json":
-        from residual_expansion.schemas import tag
-
         return to_json(tag("scaling", {
             "mode": "ode", "depths": list(res.depths), "errors": list(res.errors), "slopes": slopes,
             "reference_error": res.reference_error, "kernel_error": res.kernel_error,

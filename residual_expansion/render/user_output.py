@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from residual_expansion.render.table import to_json
+from residual_expansion.schemas import tag
 
 
 def render_exact(result: Any, fmt: str, module: str = "") -> str:
@@ -27,8 +28,6 @@ def render_exact(result: Any, fmt: str, module: str = "") -> str:
     if module:
         d = {"module": module, **d}
     if fmt == "json":
-        from residual_expansion.schemas import tag
-
         return to_json(tag("crosscheck", {"mode": "exact", **d}))
     head = (f"residual-expansion crosscheck (exact): depth {result.depth}, order {result.order}, dim {result.dim}"
             f"{', module ' + module if module else ''}: {'PASS' if result.passed else 'FAIL'}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from residual_expansion.scaling import predictions as scaling
+from residual_expansion.scaling import gradients as grad, predictions as scaling
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
@@ -87,6 +87,7 @@ class Sweep:
     grad_fits: tuple[TrendFit, ...] = ()
 
     def _repr_markdown_(self) -> str:
+        # renderers import the result types, not the reverse: a result loads its renderer on display
         from residual_expansion.render.notebook import sweep_markdown
 
         return sweep_markdown(self)
@@ -112,8 +113,6 @@ def total_layers(
 ) -> int:
     """Units of work reported to ``progress`` by :func:`run_sweep` (layers times chunks)."""
     if gradients is not None:
-        from residual_expansion.scaling import gradients as grad
-
         return sum(2 * L * -(-samples // grad.chunk_size(model, init, L, samples, schedules)) for L in depths)
     chosen = choose_route(model, init, route, orders)
     return sum(L * -(-samples // _chunk(model, init, L, samples, chosen, chunk)) for L in dict.fromkeys(depths))
@@ -279,10 +278,8 @@ def run_sweep(
     if gradients is not None:
         if chunk is not None or threads != 1 or dtype != "float64" or not backend.in_process or checkpoint is not None:
             raise UsageError("gradients run in-process only (no chunk, threads, dtype, backend or checkpoint yet)")
-        from residual_expansion.scaling.gradients import simulate_gradients
-
         chosen = "materialised-backprop"
-        computed = [simulate_gradients(model, init, schedules, L, samples, seed, gradients, progress, keep_samples)
+        computed = [grad.simulate_gradients(model, init, schedules, L, samples, seed, gradients, progress, keep_samples)
                     for L in dict.fromkeys(depths)]
     else:
         chosen = choose_route(model, init, route, orders)

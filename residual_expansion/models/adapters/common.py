@@ -142,6 +142,7 @@ def as_module(obj: Any, dim: int | None = None, *, name: str = "module") -> Modu
     >>> as_module(sympy.Lambda((x, y), sympy.Matrix([y, x**2]))).degree
     2
     """
+    # sympy is slow to import: loaded only where sympy objects are built (tests/test_startup.py)
     import sympy
 
     from residual_expansion.models.adapters.sympy_module import SympyModule
@@ -156,6 +157,7 @@ def as_module(obj: Any, dim: int | None = None, *, name: str = "module") -> Modu
     elif callable(obj):
         if dim is None:
             raise UsageError(f"{name} is a plain function; its dim must be given")
+        # optional extra (jax): imported only when a JAX module is used
         from residual_expansion.models.adapters.jax_module import JaxModule
 
         obj = JaxModule(obj, dim)

@@ -32,11 +32,16 @@ from fractions import Fraction
 from math import factorial
 from typing import Any
 
+import numpy as np
 import sympy
+from sympy.polys.fields import sfield
+from sympy.polys.rings import sring
 
 from residual_expansion import series
 from residual_expansion.errors import UsageError
+from residual_expansion.models.adapters.common import as_module
 from residual_expansion.models.adapters.sympy_module import SympyModule
+from residual_expansion.theorem.expansion import expand
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class ExactCheck:
                 "pass": self.passed}
 
     def _repr_markdown_(self) -> str:
+        # renderers import the result types, not the reverse: a result loads its renderer on display
         from residual_expansion.render.notebook import exact_markdown
 
         return exact_markdown(self)
@@ -84,8 +90,6 @@ def exact_point(dim: int, seed: int = 0) -> tuple[sympy.Rational, ...]:
     >>> exact_point(3, seed=0)
     (3/4, 1/4, 0)
     """
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     return tuple(sympy.Rational(int(j), 8) for j in rng.integers(-8, 9, dim))
 
@@ -111,9 +115,6 @@ def _line_taylor(module: SympyModule, point: Sequence[sympy.Expr], order: int, e
 
 def _ring(exprs: list[sympy.Expr]):
     """One ring (or field) over Q holding every expression; returns (domain elements, generator count)."""
-    from sympy.polys.fields import sfield
-    from sympy.polys.rings import sring
-
     if not exprs:
         return [], 0
     try:
@@ -156,13 +157,33 @@ def exact_check(
     >>> r.passed, r.terms, r.mismatches
     (True, 11, ())
     """
-    from residual_expansion.models.adapters.common import as_module
-    from residual_expansion.theorem.expansion import expand
-
     if not modules:
         raise UsageError("modules must hold at least one module")
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
         raise UsageError(f"order must be a positive integer, got {order!r}")
+    mods = _sympy_modules(modules)
+    d = mods[0].dim
+    n, K = len(mods), order
+    if point is None:
+        point = exact_point(d, seed)
+    if len(point) != d:
+        raise UsageError(f"point has {len(point)} coordinates, the modules have dim {d}")
+    x0 = tuple(sympy.Rational(p) if isinstance(p, (float, Fraction)) else sympy.sympify(p) for p in point)
+    terms = tuple(terms_of(n, K) if terms_of is not None else expand(n, K, uniform=True).terms)
+    numbers = _exact_numbers(mods, x0, K, terms)
+    X = _composed_series(numbers, K, d)
+    T, subtrees = _closed_form_series(numbers, terms, n, K, d)
+    mismatches = tuple((k, j) for k in range(1, K + 1) for j in range(d) if X[k][j] != T[k][j])
+    first = None
+    if mismatches:
+        k, j = mismatches[0]
+        first = (str(X[k][j].as_expr()), str(T[k][j].as_expr()))
+    return ExactCheck(n, K, d, tuple(str(p) for p in x0), len(terms), subtrees, numbers.generators, mismatches,
+                      first, not mismatches)
+
+
+def _sympy_modules(modules: Sequence[Any]) -> list[SympyModule]:
+    """The modules as :class:`SympyModule` (``sympy.Lambda`` converted), checked non-empty and of one dim."""
     mods = []
     for i, m in enumerate(modules, start=1):
         if isinstance(m, sympy.Lambda):
@@ -174,16 +195,28 @@ def exact_check(
     dims = {m.dim for m in mods}
     if len(dims) != 1:
         raise UsageError(f"modules must share one dim, got dims {sorted(dims)}")
-    d = dims.pop()
-    n, K = len(mods), order
-    if point is None:
-        point = exact_point(d, seed)
-    if len(point) != d:
-        raise UsageError(f"point has {len(point)} coordinates, the modules have dim {d}")
-    x0 = tuple(sympy.Rational(p) if isinstance(p, (float, Fraction)) else sympy.sympify(p) for p in point)
-    terms = tuple(terms_of(n, K) if terms_of is not None else expand(n, K, uniform=True).terms)
+    return mods
 
-    # --- gather every exact number both routes need, then put them in one ring
+
+@dataclass(frozen=True)
+class _ExactNumbers:
+    """Every exact number both routes need, as elements of one ring (or field) over Q.
+
+    ``x0`` the point; ``line[r][j]`` the monomial -> coefficient map of coordinate j of
+    g_r(x0 + e) truncated at total degree K - 1; ``tensors[(r, m)]`` the rows of g_r^(m)(x0)
+    (one entry per sorted index tuple); ``zero`` the ring's 0; ``generators`` its generator count.
+    """
+
+    x0: list
+    line: list
+    tensors: dict
+    zero: Any
+    generators: int
+
+
+def _exact_numbers(mods: list[SympyModule], x0: tuple, K: int, terms: Sequence) -> _ExactNumbers:
+    """Gather the line Taylor polynomials and the derivative tensors the terms use, then put them in one ring."""
+    d, n = len(x0), len(mods)
     e = sympy.symbols(f"e_1:{d + 1}")
     line = [_line_taylor(m, x0, K, e) for m in mods]
     needed_m: dict[int, set[int]] = {}
@@ -199,14 +232,18 @@ def exact_check(
             flat.extend(row)
     elems, generators = _ring(flat)
     it = iter(elems)
-    X0 = [next(it) for _ in range(d)]
-    zero = X0[0] - X0[0]
+    x0_r = [next(it) for _ in range(d)]
+    zero = x0_r[0] - x0_r[0]
     line_r = [[{mon: next(it) for mon in poly} for poly in layer] for layer in line]
     tensors_r = {key: [[next(it) for _ in row] for row in rows] for key, rows in tensors.items()}
+    return _ExactNumbers(x0_r, line_r, tensors_r, zero, generators)
 
-    # --- route 1: composition of truncated series (coefficients of lambda^0..lambda^K)
-    X = [list(X0)] + [[zero] * d for _ in range(K)]
-    for layer in line_r:
+
+def _composed_series(numbers: _ExactNumbers, K: int, d: int) -> list[list]:
+    """Route 1: X[k][j], the coefficient of lambda^k of x_n(lambda)_j by composing truncated series."""
+    zero = numbers.zero
+    X = [list(numbers.x0)] + [[zero] * d for _ in range(K)]
+    for layer in numbers.line:
         delta = [[X[k][j] if k else zero for k in range(K)] for j in range(d)]  # series of X - x0, length K
         powers = [[_one_series(zero, K)] for _ in range(d)]
         G = [[zero] * K for _ in range(d)]
@@ -224,8 +261,13 @@ def exact_check(
         for k in range(1, K + 1):
             for j in range(d):
                 X[k][j] = X[k][j] + G[j][k - 1]
+    return X
 
-    # --- route 2: the closed form over labeled trees
+
+def _closed_form_series(numbers: _ExactNumbers, terms: Sequence, n: int, K: int, d: int) -> tuple[list[list], int]:
+    """Route 2: T[k][j] = sum over the order-k terms of coefficient * F(tree)_j (the closed form over labeled
+    trees, F(tree) = g_r^(m)(x0)[F(child_1), ..., F(child_m)]); also the number of distinct subtrees."""
+    zero, tensors_r = numbers.zero, numbers.tensors
     index = {m: {J: i for i, J in enumerate(itertools.combinations_with_replacement(range(d), m))}
              for m in range(K)}
     cache: dict = {}
@@ -263,14 +305,7 @@ def exact_check(
         f = F(term.tree)
         for j in range(d):
             T[term.order][j] = T[term.order][j] + coef * f[j]
-
-    mismatches = tuple((k, j) for k in range(1, K + 1) for j in range(d) if X[k][j] != T[k][j])
-    first = None
-    if mismatches:
-        k, j = mismatches[0]
-        first = (str(X[k][j].as_expr()), str(T[k][j].as_expr()))
-    return ExactCheck(n, K, d, tuple(str(p) for p in x0), len(terms), len(cache), generators, mismatches,
-                      first, not mismatches)
+    return T, len(cache)
 
 
 def _nodes(tree):

@@ -26,6 +26,7 @@ def weights(depth: int, dim: int, seed: int) -> list[tuple[np.ndarray, np.ndarra
 
 def make(depth: int, dim: int, seed: int) -> list:
     """JAX functions x -> sin(W_i x + b_i), one per layer."""
+    # optional extra (jax): imported only when a JAX module is used
     import jax.numpy as jnp
 
     def layer(W: np.ndarray, b: np.ndarray):
@@ -36,6 +37,7 @@ def make(depth: int, dim: int, seed: int) -> list:
 
 def sympy_make(depth: int, dim: int, seed: int) -> list:
     """The same modules as :func:`make`, as exact sympy expressions (:class:`SympyModule`)."""
+    # sympy is slow to import: loaded only where sympy objects are built (tests/test_startup.py)
     import sympy
 
     from residual_expansion.models.adapters.sympy_module import sympy_stack

@@ -29,10 +29,12 @@ from typing import Any
 import numpy as np
 
 from residual_expansion.errors import UsageError
+from residual_expansion.models.adapters.common import taylor_via_derivatives
 
 
 def _jax():
     try:
+        # optional extra (jax): imported only when a JAX module is used
         import jax
     except ImportError as exc:  # pragma: no cover - the test extra installs jax
         raise UsageError("JAX modules need the jax extra: pip install 'residual-expansion[jax]'") from exc
@@ -154,6 +156,7 @@ class JaxModule:
         scale = np.array([factorial(k) for k in range(K)], dtype=float)[:, None, None]
 
         def body(jax, jnp):
+            # optional extra (jax): imported only when a JAX module is used
             from jax.experimental import jet
 
             def one(primal, terms):
@@ -168,7 +171,6 @@ class JaxModule:
             out = self._call(body)
         except (NotImplementedError, KeyError, TypeError):
             self._route.append("nested jvp")
-            from residual_expansion.models.adapters.common import taylor_via_derivatives
 
             return taylor_via_derivatives(self, series)
         self._route.append("jet")

@@ -92,6 +92,7 @@ def _import(spec: Spec, raw: str) -> Any:
 def _x64():
     """Float64 JAX inside the block when JAX is (or gets) imported; the global setting is restored."""
     if "jax" in sys.modules:
+        # optional extra (jax): imported only when a JAX module is used
         import jax
 
         with jax.enable_x64(True):
