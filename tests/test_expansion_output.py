@@ -66,40 +66,6 @@ def reference_text(e):
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
-def test_weights_equal_sympy_products(case):
-    e = expand(**case)
-    f = eo.WeightFormatter(e)
-    for t in e.terms:
-        assert f.both(t) == sympy_weight(e, t)
-
-
-def test_comparison_catches_a_wrong_weight():
-    """The check above fails on a formatter that gets one exponent wrong."""
-    e = expand(4, 3)
-
-    class Wrong(eo.WeightFormatter):
-        def both(self, term, labels=None):
-            labels = term.tree.labels() if labels is None else labels
-            return super().both(term, tuple((lab, m + (lab == 1)) for lab, m in labels))
-
-    f = Wrong(e)
-    assert any(f.both(t) != sympy_weight(e, t) for t in e.terms)
-
-
-def reference_text(e):
-    """The rendering built the old way: a sympy product per term, no caches."""
-    lines = [f"x_{e.depth} = x + sum over {sum(e.counts())} terms up to order {e.order} "
-             f"({'weight-tied modules' if e.tied else 'distinct modules'}) + O(lambda^{e.order + 1})"]
-    for k in range(1, e.order + 1):
-        terms = e.of_order(k)
-        lines.append(f"order {k} ({len(terms)} terms):")
-        for t in terms:
-            coef = "" if t.coefficient == 1 else f"({t.coefficient}) "
-            lines.append(f"  {coef}{sympy_weight(e, t)[0]} {eo.differential_text(t.tree)}")
-    return "\n".join(lines)
-
-
 def reference_latex_terms(e):
     """Per order, the LaTeX terms built the old way (a sympy product per term, no caches)."""
     out = {}

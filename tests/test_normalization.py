@@ -14,8 +14,9 @@ from residual_expansion.cli import main
 from residual_expansion.claims import normalization_claims as nc
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation
+from residual_expansion.models.families import derivative_from_taylor
 from residual_expansion.models.normalization import (
-    PostNorm, PreNorm, derivative_by_polarization, norm_taylor, norm_value, norm_vjp,
+    PostNorm, PreNorm, norm_taylor, norm_value, norm_vjp,
 )
 from residual_expansion.scaling import capacity as cap
 from residual_expansion.scaling import lesion as les
@@ -47,7 +48,7 @@ class Res3:
         return self.W.T @ ((1 - np.tanh(z) ** 2) * (self.V.T @ u))
 
     def derivative(self, x, vectors):
-        return derivative_by_polarization(self.taylor, x, vectors)
+        return derivative_from_taylor(self, x, vectors)
 
 
 # --------------------------------------------------------------------------- modules

@@ -29,11 +29,6 @@ REGISTRY: tuple[Claim, ...] = (
 )
 
 
-def claim_ids() -> tuple[str, ...]:
-    """The registered claim ids, in run order."""
-    return tuple(c.id for c in REGISTRY)
-
-
 def registered_claims(entry_points=None) -> tuple[RegisteredClaim, ...]:
     """Built-in claims then installed plugins' claims, each with its source distribution."""
     return registered(REGISTRY, entry_points)
@@ -70,5 +65,5 @@ def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int) -> 
 
 __all__ = [
     "PASS", "FAIL", "SKIP", "Claim", "ClaimResult", "ClaimResults", "Outcome", "verdict",
-    "REGISTRY", "RegisteredClaim", "claim_ids", "registered_claims", "select", "run_claims",
+    "REGISTRY", "RegisteredClaim", "registered_claims", "select", "run_claims",
 ]

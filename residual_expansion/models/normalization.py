@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import combinations
 
 import numpy as np
 
@@ -105,30 +104,20 @@ def norm_vjp(x: np.ndarray, cotangent: np.ndarray, kind: str = "rms") -> np.ndar
     return _centre(w, kind)
 
 
-def derivative_by_polarization(taylor, x: np.ndarray, vectors: Sequence[np.ndarray]) -> np.ndarray:
-    """f^(m)(x)[v_1, ..., v_m] = sum_{S subset [m]} (-1)^(m - |S|) [t^m] f(x + t v_S), v_S = sum_{j in S} v_j.
+class _Normalized:
+    """What the pre- and post-normalized wrappers share: the branch g, the norm kind, the dim."""
 
-    ``taylor`` maps a series (K, ..., d) to the series of f. m = 0 gives f(x).
+    def __init__(self, branch, kind: str = "rms") -> None:
+        _check_kind(kind)
+        self.branch = branch
+        self.kind = kind
 
-    >>> sq = lambda X: np.stack([sum(X[i] * X[k - i] for i in range(k + 1)) for k in range(len(X))])
-    >>> float(derivative_by_polarization(sq, np.array([1.0]), [np.array([1.0]), np.array([1.0])])[0])
-    2.0
-    """
-    x = np.asarray(x, dtype=float)
-    m = len(vectors)
-    if m == 0:
-        return taylor(x[None])[0]
-    total = np.zeros_like(x)
-    for size in range(1, m + 1):
-        for subset in combinations(range(m), size):
-            v = sum(np.asarray(vectors[j], dtype=float) for j in subset)
-            series = np.zeros((m + 1,) + x.shape)
-            series[0], series[1] = x, v
-            total = total + (-1) ** (m - size) * taylor(series)[m]
-    return total
+    @property
+    def dim(self) -> int:
+        return int(self.branch.dim)
 
 
-class PreNorm:
+class PreNorm(_Normalized):
     """The module x -> g(N(x)) for a branch module g (so the residual step is x + lambda g(N(x))).
 
     >>> class Lin:
@@ -141,15 +130,6 @@ class PreNorm:
     >>> m.value(np.array([3.0, 4.0])).round(6).tolist(), m.degree
     ([1.697056, 2.262742], None)
     """
-
-    def __init__(self, branch, kind: str = "rms") -> None:
-        _check_kind(kind)
-        self.branch = branch
-        self.kind = kind
-
-    @property
-    def dim(self) -> int:
-        return int(self.branch.dim)
 
     @property
     def degree(self) -> int | None:
@@ -190,7 +170,7 @@ class PreNorm:
         return derivative_from_taylor(self, np.asarray(x, dtype=float), [np.asarray(v, dtype=float) for v in vectors])
 
 
-class PostNorm:
+class PostNorm(_Normalized):
     """The post-normalized step x -> N(x + lambda g(x)) around a branch module g.
 
     >>> class Zero:
@@ -201,15 +181,6 @@ class PostNorm:
     >>> PostNorm(Zero()).step(np.array([3.0, 4.0]), 0.5).round(6).tolist()
     [0.848528, 1.131371]
     """
-
-    def __init__(self, branch, kind: str = "rms") -> None:
-        _check_kind(kind)
-        self.branch = branch
-        self.kind = kind
-
-    @property
-    def dim(self) -> int:
-        return int(self.branch.dim)
 
     def step(self, x: np.ndarray, lam: float) -> np.ndarray:
         """N(x + lambda g(x))."""
@@ -230,4 +201,4 @@ class PostNorm:
         return w + lam * self.branch.vjp(x, w)
 
 
-__all__ = ["NORM_KINDS", "norm_value", "norm_taylor", "norm_vjp", "derivative_by_polarization", "PreNorm", "PostNorm"]
+__all__ = ["NORM_KINDS", "norm_value", "norm_taylor", "norm_vjp", "PreNorm", "PostNorm"]

@@ -260,21 +260,6 @@ class _Subtrees:
         return s
 
 
-def weight_text(expansion: Expansion, term: Term) -> str:
-    """The weight lambda(t) as text, e.g. ``lambda_1^2*lambda_3`` (see :class:`WeightFormatter`)."""
-    return WeightFormatter(expansion).text(term)
-
-
-def term_text(expansion: Expansion, term: Term) -> str:
-    """``(1/2) lambda_1^2*lambda_3 g3''[g1, g1]``.
-
-    >>> from residual_expansion.theorem.expansion import expand
-    >>> term_text(expand(3, 3), expand(3, 3).terms[-2])
-    "(1/2) lambda_2^2*lambda_3 g3''[g2, g2]"
-    """
-    return f"{_coef_text(term.coefficient)}{weight_text(expansion, term)} {differential_text(term.tree)}"
-
-
 def term_latex(expansion: Expansion, term: Term) -> str:
     """``\\tfrac{1}{2}\\, \\lambda_{2}^{2} \\lambda_{3}\\, g_3''(x)\\bigl[g_2(x), g_2(x)\\bigr]``."""
     weight = WeightFormatter(expansion).latex(term)

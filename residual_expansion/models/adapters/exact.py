@@ -39,7 +39,7 @@ from sympy.polys.rings import sring
 
 from residual_expansion import series
 from residual_expansion.errors import UsageError
-from residual_expansion.models.adapters.common import as_module
+from residual_expansion.models.adapters.common import as_module, stack_dim
 from residual_expansion.models.adapters.sympy_module import SympyModule
 from residual_expansion.theorem.expansion import expand
 
@@ -192,9 +192,7 @@ def _sympy_modules(modules: Sequence[Any]) -> list[SympyModule]:
             raise UsageError(f"modules[{i - 1}] is a {type(m).__name__}; the exact route needs sympy modules "
                              "(SympyModule or sympy.Lambda)")
         mods.append(m)
-    dims = {m.dim for m in mods}
-    if len(dims) != 1:
-        raise UsageError(f"modules must share one dim, got dims {sorted(dims)}")
+    stack_dim(mods)  # UsageError when the dims differ
     return mods
 
 

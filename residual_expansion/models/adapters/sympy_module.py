@@ -87,11 +87,8 @@ class SympyModule:
     def _index_tuples(self, m: int) -> list[tuple[int, ...]]:
         return list(itertools.combinations_with_replacement(range(self.dim), m))
 
-    def symbolic_tensor(self, m: int) -> list[list[sympy.Expr]]:
-        """[[d^m g_i / dx_J for J in sorted index tuples] for i], J in ``combinations_with_replacement`` order."""
-        return self._symbolic(m)
-
     def _symbolic(self, m: int) -> list[list[sympy.Expr]]:
+        """[[d^m g_i / dx_J for J in sorted index tuples] for i], J in ``combinations_with_replacement`` order."""
         cache = self.__dict__.setdefault("_tensor_cache", {})
         if m not in cache:
             if m == 0:
