@@ -317,8 +317,8 @@ def from_weights(family: str, weights: Sequence[np.ndarray], phi: Activation) ->
     shape (..., d, d); leading axes hold one network per sample.
 
     >>> w = np.array([[[0.0, 1.0], [1.0, 0.0]]])  # one network, d = 2
-    >>> from_weights("res2", [w], activation("relu")).value(np.array([[[1.0, -2.0]]])).tolist()
-    [[[0.0, 1.0]]]
+    >>> from_weights("res2", [w], activation("abs")).value(np.array([[[1.0, -2.0]]])).tolist()
+    [[[2.0, 1.0]]]
 
     Raises
     ------
