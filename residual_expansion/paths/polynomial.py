@@ -39,7 +39,7 @@ from fractions import Fraction
 import networkx as nx
 
 from residual_expansion.paths.architectures import Architecture
-from residual_expansion.errors import UsageError
+from residual_expansion.errors import InconsistencyError, UsageError
 
 Polynomial = tuple[int, ...]
 
@@ -268,6 +268,19 @@ def path_polynomial(arch: Architecture) -> Polynomial:
 
     Reference: docs/theory.md#computation-path-dags; Veit, Wilber, Belongie (2016), §3.
     """
+    return product_of_powers(path_factors(arch))
+
+
+def path_factors(arch: Architecture) -> dict[Polynomial, int]:
+    """The factors of :func:`path_polynomial`: ``{segment polynomial S: multiplicity}``, ``P = prod S^m``.
+
+    Every path visits the cut nodes in order (see :func:`path_polynomial`); a module
+    input contributes the factor ``t = (0, 1)``.
+
+    >>> from residual_expansion.paths.architectures import plain, two_branch
+    >>> path_factors(plain(5)), path_factors(two_branch(3))
+    ({(1, 1): 5}, {(1, 1): 6})
+    """
     module, preds, farthest = _indexed(arch)
     cuts = set(_cut_positions(farthest))
     local: list[list[int]] = [[1]] * len(module)
@@ -288,7 +301,7 @@ def path_polynomial(arch: Architecture) -> Polynomial:
             local[i] = acc
     if module[0]:
         segments[(0, 1)] += 1
-    return product_of_powers(dict(segments))
+    return dict(segments)
 
 
 def path_polynomial_dp(arch: Architecture) -> Polynomial:
@@ -334,6 +347,178 @@ def path_polynomial_enumerated(arch: Architecture, limit: int = ENUMERATION_LIMI
     return tuple(_trim(counts))
 
 
+# --------------------------------------------------------------------------- binomial counts, never all held
+
+
+class BinomialCounts(Sequence):
+    """The coefficients ``(c_0, ..., c_N)`` of ``t^shift (1+t)^m``, computed on demand, never all held.
+
+    ``c_k = C(m, k - shift)``. The counts of a plain or two-branch stack of depth n take
+    about ``0.72 n^2`` bits together; this sequence keeps :data:`ANCHORS` evenly spaced
+    binomials (at most ``ANCHORS * m`` bits: linear in the depth) and a few *cursors* (the
+    last values reached), and steps between neighbours exactly,
+
+        C(m, j+1) = C(m, j) (m - j) / (j + 1),    C(m, j-1) = C(m, j) j / (m - j + 1),
+
+    so a walk through consecutive lengths costs one small multiplication and one exact
+    small division per step. Iteration never looks at the anchors. Equal to any sequence
+    with the same items (``BinomialCounts(2) == (1, 2, 1)``).
+
+    >>> c = BinomialCounts(4)
+    >>> list(c), c[2], len(c), c[1:3], c == (1, 4, 6, 4, 1)
+    ([1, 4, 6, 4, 1], 6, 5, [4, 6], True)
+    >>> list(BinomialCounts(2, shift=1))
+    [0, 1, 2, 1]
+
+    Reference: docs/theory.md#computation-path-dags (a plain stack has ``P = (1+t)^n``).
+    """
+
+    ANCHORS = 64
+    CURSORS = 4
+
+    def __init__(self, m: int, shift: int = 0) -> None:
+        if m < 0 or shift < 0:
+            raise UsageError(f"m and shift must be non-negative, got m={m}, shift={shift}")
+        self.m, self.shift = m, shift
+        self._step = max(1, -(-(m + 1) // self.ANCHORS))
+        self._anchors: tuple[int, ...] | None = None
+        self._cursors: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return self.m + self.shift + 1
+
+    def __iter__(self):
+        yield from (0 for _ in range(self.shift))
+        m, c = self.m, 1
+        for j in range(m):
+            yield c
+            c = c * (m - j) // (j + 1)
+        yield c
+
+    def _binomial(self, j: int) -> int:
+        """C(m, j) for 0 <= j <= m, stepped from the nearest anchor or cursor."""
+        if self._anchors is None:
+            anchors, m, c = [], self.m, 1
+            for i in range(m + 1):
+                if i % self._step == 0:
+                    anchors.append(c)
+                c = c * (m - i) // (i + 1)
+            self._anchors = tuple(anchors)
+        a = min(round(j / self._step), len(self._anchors) - 1)
+        base, value = a * self._step, self._anchors[a]
+        for i, v in self._cursors.items():
+            if abs(j - i) < abs(j - base):
+                base, value = i, v
+        m = self.m
+        while base < j:
+            value = value * (m - base) // (base + 1)
+            base += 1
+        while base > j:
+            value = value * base // (m - base + 1)
+            base -= 1
+        self._cursors[j] = value
+        if len(self._cursors) > self.CURSORS:
+            del self._cursors[next(iter(self._cursors))]  # the oldest cursor
+        return value
+
+    def __getitem__(self, k):
+        n = len(self)
+        if isinstance(k, slice):
+            start, stop, step = k.indices(n)
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return list(self.values(start, stop))
+        k = k.__index__()
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("BinomialCounts index out of range")
+        return 0 if k < self.shift else self._binomial(k - self.shift)
+
+    def values(self, start: int, stop: int):
+        """Yield ``c_start, ..., c_{stop-1}`` (one step each after the first)."""
+        for k in range(start, min(stop, self.shift)):
+            yield 0
+        lo = max(start, self.shift) - self.shift
+        hi = min(stop, len(self)) - self.shift
+        if lo >= hi:
+            return
+        m, c = self.m, self._binomial(lo)
+        for j in range(lo, hi):
+            yield c
+            c = c * (m - j) // (j + 1)
+
+    def decimal_strings(self):
+        """Yield the decimal digits of every count in order, without converting a single int.
+
+        The counts are stepped in :mod:`decimal` arithmetic (libmpdec, base 10^19), so each
+        one is already in decimal and writing it is linear in its length (``str(int)`` is
+        quadratic and GMP's conversion is about 3x slower than this walk). The context
+        traps Inexact and Rounded, so a step that is not exact raises instead of writing a
+        wrong digit; the walk must end at C(m, m) = 1.
+
+        >>> list(BinomialCounts(3, shift=1).decimal_strings())
+        ['0', '1', '3', '3', '1']
+
+        Raises
+        ------
+        InconsistencyError
+            When the walk does not end at 1 (it cannot, unless the arithmetic is wrong).
+        """
+        import decimal
+
+        yield from ("0" for _ in range(self.shift))
+        ctx = decimal.Context(prec=int(self.m * 0.30103) + 30, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+                              traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation,
+                                     decimal.DivisionByZero, decimal.Overflow])
+        m, c = self.m, decimal.Decimal(1)
+        for j in range(m):
+            yield str(c)
+            c = ctx.divide_int(ctx.multiply(c, m - j), j + 1)
+        if c != 1:
+            raise InconsistencyError(f"the walk over C({m}, k) ended at {c}, not 1")
+        yield str(c)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BinomialCounts):
+            return (self.m, self.shift) == (other.m, other.shift)
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("BinomialCounts", self.m, self.shift))
+
+    def __repr__(self) -> str:
+        return f"BinomialCounts(m={self.m}, shift={self.shift})"
+
+
+def binomial_form(factors: dict[Polynomial, int]) -> tuple[int, int] | None:
+    """``(m, shift)`` when ``prod S^mult`` over ``factors`` is ``t^shift (1+t)^m``, else None.
+
+    >>> binomial_form({(1, 1): 5, (0, 1): 1}), binomial_form({(1, 2): 2})
+    ((5, 1), None)
+    """
+    if any(key not in ((1, 1), (0, 1), (1,)) for key in factors):
+        return None
+    return factors.get((1, 1), 0), factors.get((0, 1), 0)
+
+
+def path_counts(arch: Architecture) -> Sequence[int]:
+    """The path counts ``c_k`` of ``arch``: a :class:`BinomialCounts` (held lazily) when
+    ``P = t^shift (1+t)^m`` (plain and two-branch stacks), else :func:`path_polynomial`.
+
+    >>> from residual_expansion.paths.architectures import plain
+    >>> path_counts(plain(3)), path_counts(plain(3)) == path_polynomial(plain(3))
+    (BinomialCounts(m=3, shift=0), True)
+    """
+    factors = path_factors(arch)
+    form = binomial_form(factors)
+    if form is None:
+        return product_of_powers(factors)
+    return BinomialCounts(*form)
+
+
 # --------------------------------------------------------------------------- statistics
 
 
@@ -375,7 +560,8 @@ class WeightedSize:
 class PathStatistics:
     """Everything ``paths`` reports about an architecture's path-length distribution.
 
-    ``counts[k]`` paths have ``k`` modules; ``mean`` and ``variance`` of the length over
+    ``counts[k]`` paths have ``k`` modules (a :class:`BinomialCounts` computed on demand for
+    plain and two-branch stacks, else a tuple); ``mean`` and ``variance`` of the length over
     the uniform distribution on paths are exact; ``interval`` is the shortest central
     interval for the requested share, ``ladder`` the same for :data:`SHARE_LADDER`;
     ``weighted`` holds ``P(lambda)`` for ``lambda = 1, 1/sqrt(n), 1/n`` with ``n = depth``.
@@ -384,7 +570,7 @@ class PathStatistics:
     name: str
     depth: int
     modules: int
-    counts: Polynomial
+    counts: Sequence[int]
     total: int
     mean: Fraction
     variance: Fraction
@@ -407,11 +593,13 @@ def moments(counts: Sequence[int]) -> tuple[Fraction, Fraction]:
     >>> moments((1, 2, 1))
     (Fraction(1, 1), Fraction(1, 2))
     """
-    total = sum(counts)
+    total = first = second = 0
+    for k, c in enumerate(counts):  # one pass (the counts may be computed on demand)
+        total += c
+        first += k * c
+        second += k * k * c
     if total == 0:
         raise UsageError("the architecture has no input-output path")
-    first = sum(k * c for k, c in enumerate(counts))
-    second = sum(k * k * c for k, c in enumerate(counts))
     mean = Fraction(first, total)
     return mean, Fraction(second, total) - mean * mean
 
@@ -421,7 +609,9 @@ class _Prefix:
 
     The full list of prefix sums is as large as the counts themselves (n^2 bits at depth
     n); the checkpoints are 1/STRIDE of that, and any ``P(i)`` is a checkpoint plus fewer
-    than STRIDE additions.
+    than STRIDE additions. Counts computed on demand (:class:`BinomialCounts`, not held)
+    get at most STRIDE + 1 checkpoints instead (a stride of ``ceil(N / STRIDE)``), so the
+    checkpoints too take memory linear in the depth.
     """
 
     STRIDE = 64
@@ -429,26 +619,32 @@ class _Prefix:
     def __init__(self, counts: Sequence[int]) -> None:
         self.counts = counts
         self.n = len(counts)
+        held = isinstance(counts, (tuple, list))
+        self.stride = self.STRIDE if held else max(self.STRIDE, -(-self.n // self.STRIDE))
         checkpoints, run = [0], 0
         for i, c in enumerate(counts, start=1):
             run += c
-            if i % self.STRIDE == 0:
+            if i % self.stride == 0:
                 checkpoints.append(run)
         self.checkpoints = checkpoints
         self.total = run
 
+    def _counts(self, start: int, stop: int):
+        values = getattr(self.counts, "values", None)  # BinomialCounts: consecutive steps
+        return values(start, stop) if values is not None else (self.counts[k] for k in range(start, stop))
+
     def at(self, i: int) -> int:
         """P(i), 0 <= i <= N."""
-        block = i // self.STRIDE
+        block = i // self.stride
         value = self.checkpoints[block]
-        for k in range(block * self.STRIDE, i):
-            value += self.counts[k]
+        for c in self._counts(block * self.stride, i):
+            value += c
         return value
 
     def first_reaching(self, v: int, start: int = 0) -> int:
         """The least i >= start with P(i) >= v, or N + 1 when there is none (``bisect_left`` on the prefix list)."""
         j = bisect.bisect_left(self.checkpoints, v)
-        i = (j - 1) * self.STRIDE if j > 0 else 0  # P at checkpoint j-1 is below v
+        i = (j - 1) * self.stride if j > 0 else 0  # P at checkpoint j-1 is below v
         p = self.at(i)
         while p < v:
             if i >= self.n:
@@ -632,7 +828,7 @@ def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE, exact_d
     share = Fraction(share)
     if not 0 < share <= 1:
         raise UsageError(f"share {share} is not in (0, 1]")
-    counts = path_polynomial(arch)
+    counts = path_counts(arch)
     mean, variance = moments(counts)
     targets = sorted(set(SHARE_LADDER) | {share})
     ladder = shortest_intervals(counts, targets)
@@ -643,7 +839,7 @@ def path_statistics(arch: Architecture, share: Fraction = DEFAULT_SHARE, exact_d
         depth=arch.depth,
         modules=arch.modules,
         counts=counts,
-        total=sum(counts),
+        total=ladder[0].total,
         mean=mean,
         variance=variance,
         interval=interval,

@@ -12,6 +12,7 @@ notation in the tables (the JSON keeps them exact).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import re
 import sys
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any, TextIO
 
-from residual_expansion.paths.polynomial import PathStatistics, shortest_interval
+from residual_expansion.paths.polynomial import BinomialCounts, PathStatistics, shortest_interval
 from residual_expansion.render.bigint import SMALL_BITS, decimal_string, fraction_string
 from residual_expansion.render.table import Table, render_table, to_json
 from residual_expansion.schemas import schema_id
@@ -160,21 +161,25 @@ def _length_rows(s: PathStatistics) -> tuple[tuple[tuple[str, ...], ...], str]:
         return tuple(rows), "paths per length (modules on the path)"
     core = shortest_interval(counts, 1 - TAIL_SHARE)
     width = -(-(core.hi - core.lo + 1) // (MAX_LENGTH_ROWS - 2))
-    rows = []
-    below = sum(counts[: core.lo])
-    cumulative = below
+    bins = []  # (label, lo, hi): the lower tail, bins of `width` over the core, the upper tail
     if core.lo > 0:
-        rows.append((f"0..{core.lo - 1}", big_int(below), _percent(Fraction(below, total)), _percent(Fraction(cumulative, total))))
+        bins.append((f"0..{core.lo - 1}", 0, core.lo - 1))
     for lo in range(core.lo, core.hi + 1, width):
         hi = min(lo + width - 1, core.hi)
-        c = sum(counts[lo : hi + 1])
-        cumulative += c
-        label = str(lo) if lo == hi else f"{lo}..{hi}"
-        rows.append((label, big_int(c), _percent(Fraction(c, total)), _percent(Fraction(cumulative, total))))
+        bins.append((str(lo) if lo == hi else f"{lo}..{hi}", lo, hi))
     if core.hi < len(counts) - 1:
-        above = sum(counts[core.hi + 1 :])
-        cumulative += above
-        rows.append((f"{core.hi + 1}..{len(counts) - 1}", big_int(above), _percent(Fraction(above, total)), _percent(Fraction(cumulative, total))))
+        bins.append((f"{core.hi + 1}..{len(counts) - 1}", core.hi + 1, len(counts) - 1))
+    sums = [0] * len(bins)
+    b = 0
+    for k, c in enumerate(counts):  # one pass: the counts may be computed on demand, never held
+        while k > bins[b][2]:
+            b += 1
+        sums[b] += c
+    rows = []
+    cumulative = 0
+    for (label, _, _), c in zip(bins, sums):
+        cumulative += c
+        rows.append((label, big_int(c), _percent(Fraction(c, total)), _percent(Fraction(cumulative, total))))
     caption = (
         f"paths per length, lengths grouped in bins of {width} over {core.lo}..{core.hi} "
         f"(the shortest interval holding all but 1e-9 of the paths); every count is in --format json"
@@ -201,18 +206,19 @@ def _wkey(label: str) -> str:
     return WEIGHTED_KEYS.get(label) or re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
-def stats_to_dict(s: PathStatistics) -> dict[str, Any]:
+def stats_to_dict(s: PathStatistics, held: bool = True) -> dict[str, Any]:
     """The JSON object of ``paths --format json`` (exact integers stay integers; exact
     rationals are ``"p/q"`` strings; a float beyond float64 is ``null``, see ``weighted_log``).
     The weighted sizes are keyed by scale: ``lambda_1`` (lambda = 1), ``lambda_inv_sqrt_n``
-    (1/sqrt(n)) and ``lambda_inv_n`` (1/n)."""
+    (1/sqrt(n)) and ``lambda_inv_n`` (1/n). ``held=False`` leaves ``"counts"`` as the
+    statistics' own sequence (possibly computed on demand) instead of a list."""
     return {
         "schema": schema_id("paths"),
         "arch": s.name,
         "depth": s.depth,
         "modules": s.modules,
         "total": s.total,
-        "counts": list(s.counts),
+        "counts": list(s.counts) if held else s.counts,
         "mean": s.mean,
         "variance": s.variance,
         "interval": [s.interval.lo, s.interval.hi],
@@ -235,6 +241,9 @@ def _placeholders(data: Any, big: list[Any]) -> Any:
     and Fractions written ``"p/q"`` by the fast conversion (as the JSON encoder's default does)."""
     if isinstance(data, dict):
         return {k: _placeholders(v, big) for k, v in data.items()}
+    if isinstance(data, BinomialCounts):  # streamed by its own decimal walk, never held
+        big.append(data)
+        return f"\x00LIST{len(big) - 1}"
     if isinstance(data, list) and len(data) > 1 and all(type(v) is int for v in data):
         big.append(data)
         return f"\x00LIST{len(big) - 1}"
@@ -254,7 +263,9 @@ def write_paths_json(s: PathStatistics, stream: TextIO) -> None:
     The small skeleton is encoded by ``json.dumps(indent=2)``; every list of counts and
     every large integer is written in its place one number at a time, each converted by
     :func:`~residual_expansion.render.bigint.decimal_string` (sub-quadratic), so no string
-    holding all the counts is ever built.
+    holding all the counts is ever built. Binomial counts (plain and two-branch stacks,
+    :class:`~residual_expansion.paths.polynomial.BinomialCounts`) are neither held nor
+    converted: their decimal walk writes each count's digits as it reaches it.
 
     >>> import io
     >>> from residual_expansion.paths.architectures import plain
@@ -264,7 +275,7 @@ def write_paths_json(s: PathStatistics, stream: TextIO) -> None:
     True
     """
     big: list[Any] = []
-    skeleton = to_json(_placeholders(stats_to_dict(s), big))
+    skeleton = to_json(_placeholders(stats_to_dict(s, held=False), big))
     pos = 0
     for m in _MARK.finditer(skeleton):
         stream.write(skeleton[pos:m.start()])
@@ -275,10 +286,11 @@ def write_paths_json(s: PathStatistics, stream: TextIO) -> None:
             line_start = skeleton.rfind("\n", 0, m.start()) + 1
             indent = len(skeleton[line_start:m.start()]) - len(skeleton[line_start:m.start()].lstrip(" "))
             inner = "\n" + " " * (indent + 2)
+            digits = value.decimal_strings() if isinstance(value, BinomialCounts) else map(decimal_string, value)
             stream.write("[")
             for i in range(0, len(value), CHUNK_COUNTS):
-                part = value[i:i + CHUNK_COUNTS]
-                stream.write(("," if i else "") + inner + ("," + inner).join(decimal_string(v) for v in part))
+                part = itertools.islice(digits, CHUNK_COUNTS)
+                stream.write(("," if i else "") + inner + ("," + inner).join(part))
             stream.write("\n" + " " * indent + "]")
         pos = m.end()
     stream.write(skeleton[pos:])
