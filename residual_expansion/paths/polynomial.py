@@ -474,10 +474,14 @@ class BinomialCounts(Sequence):
         m, c = self.m, decimal.Decimal(1)
         for j in range(m):
             yield str(c)
-            c = ctx.divide_int(ctx.multiply(c, m - j), j + 1)
+            c = self._decimal_step(ctx, c, j)
         if c != 1:
             raise InconsistencyError(f"the walk over C({m}, k) ended at {c}, not 1")
         yield str(c)
+
+    def _decimal_step(self, ctx, c, j: int):
+        """C(m, j+1) from ``c`` = C(m, j), in the exact decimal context ``ctx``."""
+        return ctx.divide_int(ctx.multiply(c, self.m - j), j + 1)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, BinomialCounts):
