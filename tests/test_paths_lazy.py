@@ -56,8 +56,15 @@ def test_a_wrong_decimal_step_is_caught():
         def _decimal_step(self, ctx, c, j):
             return super()._decimal_step(ctx, c, j) + (j == 7)
 
-    with pytest.raises(InconsistencyError, match="not 1"):
+    with pytest.raises((InconsistencyError, decimal.Inexact)):
         list(OffByOne(40).decimal_strings())
+
+    class EndsOff(BinomialCounts):
+        def _decimal_step(self, ctx, c, j):
+            return super()._decimal_step(ctx, c, j) * (2 if j == self.m - 1 else 1)
+
+    with pytest.raises(InconsistencyError, match="not 1"):
+        list(EndsOff(40).decimal_strings())
 
     class Inexact(BinomialCounts):
         def _decimal_step(self, ctx, c, j):

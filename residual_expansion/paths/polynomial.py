@@ -453,9 +453,10 @@ class BinomialCounts(Sequence):
 
         The counts are stepped in :mod:`decimal` arithmetic (libmpdec, base 10^19), so each
         one is already in decimal and writing it is linear in its length (``str(int)`` is
-        quadratic and GMP's conversion is about 3x slower than this walk). The context
-        traps Inexact and Rounded, so a step that is not exact raises instead of writing a
-        wrong digit; the walk must end at C(m, m) = 1.
+        quadratic and GMP's conversion is about 3x slower than this walk). Each step is a
+        true division in a context that traps Inexact and Rounded: a quotient that is not an
+        integer (a wrong step) raises instead of writing a wrong digit, and the walk must
+        end at C(m, m) = 1.
 
         >>> list(BinomialCounts(3, shift=1).decimal_strings())
         ['0', '1', '3', '3', '1']
@@ -481,7 +482,7 @@ class BinomialCounts(Sequence):
 
     def _decimal_step(self, ctx, c, j: int):
         """C(m, j+1) from ``c`` = C(m, j), in the exact decimal context ``ctx``."""
-        return ctx.divide_int(ctx.multiply(c, self.m - j), j + 1)
+        return ctx.divide(ctx.multiply(c, self.m - j), j + 1)  # exact, or the Inexact trap fires
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, BinomialCounts):
