@@ -18,6 +18,7 @@ pickle) is computed again in this process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -102,13 +103,17 @@ def run_parallel(claims: Sequence[Claim], depth: int, order: int, seed: int, job
     for i in range(n):
         tasks.put(i)
     workers = []
-    for _ in range(min(jobs, n)):
-        tasks.put(None)
-        reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_worker, args=(claims, depth, order, seed, tasks, writer), daemon=True)
-        proc.start()
-        writer.close()
-        workers.append((proc, reader))
+    gc.freeze()  # the workers' collector then never walks (and so never copies) the parent's objects
+    try:
+        for _ in range(min(jobs, n)):
+            tasks.put(None)
+            reader, writer = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(claims, depth, order, seed, tasks, writer), daemon=True)
+            proc.start()
+            writer.close()
+            workers.append((proc, reader))
+    finally:
+        gc.unfreeze()
     results: dict[int, ClaimResult | tuple[str, tuple[str, ...]]] = {}
     running: dict[int, int] = {}  # worker number -> claim index it started
     emitted = 0
