@@ -56,6 +56,110 @@ def sample_generator(seed: int, key: Sequence[int], sample: int) -> np.random.Ge
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(*(int(k) for k in key), int(sample))))
 
 
+# SeedSequence's hash constants (numpy.random.bit_generator; Melissa O'Neill's seed_seq_fe design).
+_INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_POOL = 4
+_U32 = np.uint32
+
+
+def _words(x: int) -> list[int]:
+    """The little-endian 32-bit words of ``x >= 0``, as SeedSequence splits an int (``[0]`` for 0)."""
+    out = [x & 0xFFFFFFFF]
+    x >>= 32
+    while x:
+        out.append(x & 0xFFFFFFFF)
+        x >>= 32
+    return out
+
+
+def pcg64_seed_words(seed: int, key: Sequence[int], samples: np.ndarray) -> np.ndarray:
+    """``SeedSequence(seed, spawn_key=(*key, j)).generate_state(4, uint64)`` for every j in ``samples``.
+
+    The same hash as numpy's SeedSequence (pool of 4 words, hashmix and mix of uint32 words;
+    numpy.random.bit_generator), computed for all samples at once on uint32 arrays instead of
+    one SeedSequence object per sample (about 4x faster; tests/test_streams.py compares it
+    with numpy's own for many keys). Sample indices must be below 2^32 (one word each).
+    Returns a (len(samples), 4) uint64 array: the words PCG64 is seeded from.
+
+    >>> w = pcg64_seed_words(7, (16,), np.arange(3))
+    >>> bool((w[2] == np.random.SeedSequence(7, spawn_key=(16, 2)).generate_state(4, np.uint64)).all())
+    True
+    """
+    count = len(samples)
+    run = _words(int(seed))
+    if len(run) < _POOL:
+        run += [0] * (_POOL - len(run))
+    cols = [np.full(count, w, dtype=_U32) for w in run + [w for k in key for w in _words(int(k))]]
+    cols.append(np.asarray(samples).astype(_U32))
+    const = [_INIT_A]
+
+    def hashmix(value: np.ndarray) -> np.ndarray:
+        value = value ^ _U32(const[0])
+        const[0] = (const[0] * _MULT_A) & 0xFFFFFFFF
+        value = value * _U32(const[0])
+        return value ^ (value >> _U32(16))
+
+    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        r = _U32(_MIX_L) * x - _U32(_MIX_R) * y
+        return r ^ (r >> _U32(16))
+
+    with np.errstate(over="ignore"):
+        pool = [hashmix(cols[i]) for i in range(_POOL)]  # the entropy has at least 4 words (padded)
+        for src in range(_POOL):
+            for dst in range(_POOL):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        for src in range(_POOL, len(cols)):
+            for dst in range(_POOL):
+                pool[dst] = mix(pool[dst], hashmix(cols[src]))
+        const_b = _INIT_B
+        state = np.empty((count, 8), dtype="<u4")
+        for i in range(8):
+            v = pool[i % _POOL] ^ _U32(const_b)
+            const_b = (const_b * _MULT_B) & 0xFFFFFFFF
+            v = v * _U32(const_b)
+            state[:, i] = v ^ (v >> _U32(16))
+    return state.view("<u8").astype(np.uint64)
+
+
+class _Words(np.random.bit_generator.ISeedSequence):
+    """A seed sequence that hands PCG64 precomputed words (:func:`pcg64_seed_words`)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray) -> None:
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        if n_words != 4 or np.dtype(dtype) != np.uint64:  # PCG64 asks for exactly this
+            raise ValueError(f"precomputed PCG64 words: asked for {n_words} words of {np.dtype(dtype)}")
+        return self.words
+
+
+def sample_generators(seed: int, key: Sequence[int], start: int, stop: int) -> tuple[np.random.Generator, ...]:
+    """``sample_generator(seed, key, j)`` for j = start..stop-1, the seeds hashed all at once.
+
+    >>> a = sample_generators(9, (50,), 2, 5)
+    >>> [g.random() for g in a] == [sample_generator(9, (50,), j).random() for j in range(2, 5)]
+    True
+
+    Raises
+    ------
+    UsageError
+        When seed, a key entry, start or stop is negative.
+    """
+    if seed < 0:
+        raise UsageError(f"seed must be a non-negative integer, got {seed}", parameters=("seed",))
+    if any(int(k) < 0 for k in key) or start < 0 or stop < 0:
+        raise UsageError(f"cell key and sample must be non-negative integers, got {tuple(key)} and {start}")
+    if stop > 2**32:  # a sample index of two words: numpy's own route
+        return tuple(sample_generator(seed, key, j) for j in range(start, stop))
+    words = pcg64_seed_words(seed, key, np.arange(start, stop, dtype=np.uint64))
+    return tuple(np.random.Generator(np.random.PCG64(_Words(w))) for w in words)
+
+
 @dataclass(frozen=True)
 class Draws:
     """Random draws for the samples ``start..stop-1`` of one cell, one stream per sample.
@@ -91,8 +195,7 @@ class Draws:
             raise UsageError(f"threads must be at least 1, got {threads}", parameters=("threads",))
         if dtype not in DTYPES:
             raise UsageError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}", parameters=("dtype",))
-        gens = tuple(sample_generator(seed, key, j) for j in range(start, stop))
-        return Draws(gens, threads, dtype)
+        return Draws(sample_generators(seed, key, start, stop), threads, dtype)
 
     @property
     def count(self) -> int:
