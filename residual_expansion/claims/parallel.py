@@ -50,15 +50,24 @@ def default_jobs(claims: int) -> int:
     """Worker processes for ``claims`` checks when the user did not choose: one per usable core.
 
     1 (run in this process) when there is a single check, no ``fork`` (not Linux), or more
-    than one thread alive: forking a multi-threaded process can copy a lock another thread
-    holds, so the checks then run here.
+    than one thread alive (:func:`threads_alive`): forking a multi-threaded process can copy
+    a lock another thread holds, so the checks then run here.
 
     >>> default_jobs(1)
     1
     """
-    if claims < 2 or not fork_available() or threading.active_count() > 1:
+    if claims < 2 or not fork_available() or threads_alive() > 1:
         return 1
     return max(1, min(MAX_JOBS, usable_cores(), claims))
+
+
+def threads_alive() -> int:
+    """Threads of this process, native ones included (``/proc/self/task``: a BLAS or JAX pool
+    is invisible to :mod:`threading`), else the Python threads."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # pragma: no cover - no procfs
+        return threading.active_count()
 
 
 def _worker(claims: Sequence[Claim], depth: int, order: int, seed: int, tasks, conn) -> None:
@@ -173,4 +182,4 @@ def run_parallel(claims: Sequence[Claim], depth: int, order: int, seed: int, job
     return out
 
 
-__all__ = ["MAX_JOBS", "fork_available", "usable_cores", "default_jobs", "run_parallel"]
+__all__ = ["MAX_JOBS", "fork_available", "usable_cores", "default_jobs", "threads_alive", "run_parallel"]
