@@ -301,6 +301,27 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
 
 
+def check_hurst_map(hursts: int, networks: int, inputs: int, betas: int, depths: Sequence[int], dim: int) -> None:
+    """Limits of the Hurst map (``scaling --hurst``) beyond those of ``scaling`` per Hurst index:
+    at most 200 Hurst indices, networks and inputs each <= 1e5, and the work
+    hursts * betas * networks * inputs * sum(L) * (d^2 + 64) <= 1e12 (Marion et al.'s Figure 7
+    is 51 * 70 * 5 * 10 * 1000 * (40^2 + 64), 3.0e11).
+
+    >>> check_hurst_map(51, 5, 10, 70, (1000,), 40)
+    >>> check_hurst_map(1000, 5, 10, 70, (1000,), 40)
+    Traceback (most recent call last):
+    ...
+    residual_expansion.errors.UsageError: hursts 1000 is beyond the limit hursts <= 200 of scaling (one cell of networks per Hurst index)
+    """
+    _at_most("hursts", hursts, SCALING_MAX_SCHEDULES, "scaling", "one cell of networks per Hurst index")
+    _at_most("networks", networks, SCALING_MAX_SAMPLES, "scaling", "networks per Hurst index")
+    _at_most("inputs", inputs, SCALING_MAX_SAMPLES, "scaling", "inputs per network")
+    work = hursts * betas * networks * inputs * sum(depths) * (dim**2 + LAYER_OVERHEAD)
+    _at_most("work", work, SCALING_MAX_WORK, "scaling",
+             f"hursts*betas*networks*inputs*sum(depths)*(dim^2 + {LAYER_OVERHEAD}) multiply-adds of the Hurst map; "
+             "Marion et al.'s Figure 7 is 3.0e11")
+
+
 def check_lesion(depth: int, samples: int, dim: int, input_dim: int, delete: Sequence[int],
                  beta: float = 0.5, c: float = 1.0, weight_scale: float = 1.0) -> None:
     """Limits of ``lesion``: the limits of ``scaling`` for one depth and one schedule, with

@@ -198,6 +198,8 @@ def test_hurst_claim_and_corruptions():
     assert mc.check_hurst(8, 0).passed
     assert not mc.check_hurst(8, 0, line=lambda a, b, h, act: h).passed  # the naive line beta = H
     assert not mc.check_hurst(8, 0, line=lambda a, b, h, act: 0.5).passed
+    for shift in (-0.2, 0.2):  # the right line moved by 0.2
+        assert not mc.check_hurst(8, 0, line=lambda a, b, h, act: hurst.critical_beta_finite(a, b, h, act) + shift).passed
 
 
 # ----------------------------------------------------------------- limits and Hurst formulas
@@ -303,7 +305,7 @@ def test_cli_forward_rows_carry_log_moments(capsys):
 def test_cli_hurst_map(capsys, tmp_path):
     png = tmp_path / "h.png"
     assert main(["scaling", "--init", "fbm", "--hurst", "0.3:0.7:2", "--beta", "0.2:1:5", "--depths", "4,16",
-                 "--samples", "4", "--dim", "3", "--gradients", "--quiet", "--format", "json",
+                 "--networks", "2", "--inputs", "2", "--dim", "3", "--gradients", "--quiet", "--format", "json",
                  "--heatmap", str(png)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [h["hurst"] for h in doc["hurst"]] == [0.3, 0.7]

@@ -46,7 +46,8 @@ ODE_DIM = 8
 HURST_GRID = (0.25, 0.9)
 HURST_BETAS = tuple(0.2 + 0.05 * i for i in range(17))
 HURST_DEPTHS = (16, 256)
-HURST_SAMPLES = 96
+HURST_NETWORKS = 48
+HURST_INPUTS = 4
 HURST_DIM = 6
 
 
@@ -179,18 +180,21 @@ def check_ode(depth: int, seed: int, expected_slope: float = -1.0, end_time: flo
 def check_hurst(depth: int, seed: int, line: Callable = hurst_mod.critical_beta_finite) -> Outcome:
     """MARION-HURST: the measured critical beta(H) of res-3/ReLU with fGn weights against ``line``.
 
-    Measured: the zero crossing in beta of the growth exponent of the mean ||h_L - h_0||^2 /
-    ||h_0||^2 between L1 = 16 and L2 = 256. Derived: the first-order line
-    log(S_H(L2) / S_H(L1)) / (2 log(L2 / L1)) (tends to max(H, 1/2)). Pass when, for every H,
-    |measured - derived| <= the beta grid's resolution + 4 se, se the crossing's standard
-    error (delta method on the two means, divided by the exponent's slope in beta).
+    Measured (Marion et al.'s Figure 7 protocol, :func:`residual_expansion.scaling.hurst.run_hurst_map`:
+    per H, 48 networks each run at every beta on the same 4 inputs): the zero crossing in beta
+    of the growth exponent of the mean ||h_L - h_0||^2 / ||h_0||^2 between L1 = 16 and L2 = 256.
+    Derived: the first-order line log(S_H(L2) / S_H(L1)) / (2 log(L2 / L1)) (tends to
+    max(H, 1/2)). Pass when, for every H, |measured - derived| <= the beta grid's resolution +
+    4 se, se the crossing's standard error (delta method on the two means, whose standard
+    errors come from the spread over networks, divided by the exponent's slope in beta).
     """
-    method = "Monte Carlo res-3/ReLU with fGn weights (Davies-Harte), zero crossing of the growth exponent"
+    method = ("Monte Carlo res-3/ReLU with fGn weights (Davies-Harte), each network at every beta on the same "
+              "inputs, zero crossing of the growth exponent")
     model = Model("res3", "relu", dim=HURST_DIM, input_dim=64)
-    hm = hurst_mod.run_hurst_map(model, HURST_GRID, HURST_BETAS, HURST_DEPTHS, HURST_SAMPLES, seed)
+    hm = hurst_mod.run_hurst_map(model, HURST_GRID, HURST_BETAS, HURST_DEPTHS, HURST_NETWORKS, HURST_INPUTS, seed)
     res = hm.resolution
-    ev: dict = {"depths": ",".join(map(str, HURST_DEPTHS)), "samples": HURST_SAMPLES, "d": HURST_DIM,
-                "resolution": res}
+    ev: dict = {"depths": ",".join(map(str, HURST_DEPTHS)), "networks": HURST_NETWORKS, "inputs": HURST_INPUTS,
+                "d": HURST_DIM, "resolution": res}
     ok = True
     for h, (meas, se) in zip(HURST_GRID, hm.measured_forward):
         derived = line(HURST_DEPTHS[0], HURST_DEPTHS[1], h, "relu")
@@ -201,7 +205,8 @@ def check_hurst(depth: int, seed: int, line: Callable = hurst_mod.critical_beta_
             f"measured {'none' if meas is None else f'{meas:.4f}'} +- {'-' if se is None else f'{se:.3f}'}, "
             f"derived {derived:.4f}, tolerance {tol:.3f}, limit max(H, 1/2) = {hurst_mod.critical_beta_asymptotic(h):.2f}"
         )
-    return Outcome(method, f"H in {{0.25, 0.9}}, L in {{16, 256}}, d={HURST_DIM}, S={HURST_SAMPLES}", verdict(ok), ev)
+    return Outcome(method, f"H in {{0.25, 0.9}}, L in {{16, 256}}, d={HURST_DIM}, {HURST_NETWORKS} networks x "
+                           f"{HURST_INPUTS} inputs", verdict(ok), ev)
 
 
 CLAIMS: tuple[Claim, ...] = (

@@ -46,7 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--c", type=finite_float, default=1.0, help="constant c of the power schedules (default 1)")
     p.add_argument("--depths", type=comma_list(positive_int), default=None,
                    help=f"depths L (default {FIGURE1_DEPTHS}, Marion et al.'s Figure 1 grid)")
-    p.add_argument("--samples", type=positive_int, default=50, help="independent networks per depth (default 50)")
+    p.add_argument("--samples", type=positive_int, default=None,
+                   help="independent networks per depth (default 50); with --hurst use --networks and --inputs")
+    p.add_argument("--networks", type=positive_int, default=None,
+                   help="with --hurst: networks per Hurst index (default 5, Marion et al.'s Figure 7); standard "
+                        "errors come from the spread over networks")
+    p.add_argument("--inputs", type=positive_int, default=None,
+                   help="with --hurst: inputs per network; each network runs every beta on the same inputs (default 10)")
     p.add_argument("--dim", type=positive_int, default=40, help="width d (default 40)")
     p.add_argument("--input-dim", type=positive_int, default=64, help="input dimension n_in (default 64)")
     p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: weight entries have variance s^2/d (default 1)")
@@ -107,13 +113,35 @@ def _check_limits(args: argparse.Namespace) -> None:
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, schedules,
                   betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity,
                   route=cheapest)
+    if args.hurst is not None:
+        from residual_expansion.limits import check_hurst_map
+
+        check_hurst_map(len(args.hurst), args.networks, args.inputs, schedules, depths, args.dim)
     for option, path in (("plot", args.plot), ("spectrum_plot", args.spectrum_plot), ("heatmap", args.heatmap),
                          ("histogram", args.histogram)):
         if path:
             check_output_path(path, option)
 
 
+def _resolve_counts(args: argparse.Namespace) -> None:
+    """--samples (default 50) for sweeps; --networks (default 5) and --inputs (default 10) for --hurst only."""
+    from residual_expansion.errors import UsageError
+
+    if args.hurst is not None:
+        if args.samples is not None:
+            raise UsageError("--samples does not apply to --hurst; give --networks (per Hurst index) and --inputs "
+                             "(per network)")
+        args.networks = 5 if args.networks is None else args.networks
+        args.inputs = 10 if args.inputs is None else args.inputs
+        args.samples = args.networks * args.inputs
+    else:
+        if args.networks is not None or args.inputs is not None:
+            raise UsageError("--networks and --inputs apply to --hurst only; give --samples")
+        args.samples = 50 if args.samples is None else args.samples
+
+
 def run(args: argparse.Namespace) -> int:
+    _resolve_counts(args)
     _check_limits(args)
     from residual_expansion.errors import UsageError
     from residual_expansion.models.weights import parse_init
@@ -192,7 +220,6 @@ def run(args: argparse.Namespace) -> int:
 
         pyplot()  # fail early, before the sweep, when matplotlib is missing
     if init is None:
-        reject_execution_arguments(args, "--hurst")
         return _run_hurst(args, model, schedules, depths, gradients)
     backend = backend_of(args)
     total = total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
@@ -247,16 +274,25 @@ def _run_ode(args: argparse.Namespace) -> int:
 
 
 def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) -> int:
-    """The Hurst map: one sweep per Hurst index over the beta grid (Marion et al.'s Figure 7)."""
+    """The Hurst map (Marion et al.'s Figure 7 protocol): per Hurst index, --networks networks, each run at
+    every beta on the same --inputs inputs; one cell per Hurst index on the execution layer."""
     from residual_expansion.errors import UsageError
     from residual_expansion.render.sweep_output import render_hurst_map
-    from residual_expansion.scaling.hurst import run_hurst_map
+    from residual_expansion.scaling.hurst import hurst_cells, run_hurst_map
 
     if any(not s.is_power for s in schedules):
         raise UsageError("--hurst needs power schedules (--beta), not explicit lists")
-    with progress(None, desc="scaling", quiet=args.quiet, unit="layer") as bar:
-        hmap = run_hurst_map(model, args.hurst, [s.beta for s in schedules], depths, args.samples, args.seed,
-                             gradients, args.c, bar.update)
+    if args.threads != 1 or args.dtype != "float64":
+        raise UsageError("--threads and --dtype do not apply to --hurst (float64 weights, one draw stream per network)")
+    if args.histogram:
+        raise UsageError("--histogram does not apply to --hurst; use --heatmap")
+    betas = [s.beta for s in schedules]
+    cells = hurst_cells(model, args.hurst, betas, args.c, tuple(dict.fromkeys(depths)), args.networks, args.inputs,
+                        args.seed, gradients, args.chunk)
+    total = sum(t.weight for cell in cells for t in cell.tasks)
+    with progress(total, desc="scaling", quiet=args.quiet, unit="layer") as bar:
+        hmap = run_hurst_map(model, args.hurst, betas, depths, args.networks, args.inputs, args.seed, gradients,
+                             args.c, bar.update, backend=backend_of(args), checkpoint=args.checkpoint, chunk=args.chunk)
     emit(args, render_hurst_map(hmap, args.format), title="Scaling: Hurst map")
     if args.heatmap:
         from residual_expansion.render import figures as plots

@@ -298,33 +298,31 @@ def plot_histograms(sweep: Sweep, path: str) -> None:
     plt.close(fig)
 
 
-def plot_heatmap(hmap, path: str) -> None:
-    """Marion et al.'s Figure 7: log10 of the mean ratios over (beta, H) at the largest depth, colour range
-    [-1, 1], forward (and gradient) panels, with the derived critical line max(H, 1/2) and, with two
-    depths, the finite-depth first-order line and the measured crossings."""
+def plot_heatmap(hmap, path: str | None = None):
+    """Marion et al.'s Figure 7: per (beta, H) at the largest depth, the mean over networks x inputs of
+    log10 of ||h_L - h_0|| / ||h_0|| (and of ||p_L - p_0|| / ||p_L||), colour range [-1, 1] (overflow
+    drawn at the top colour, as the paper's code does), with the derived critical line max(H, 1/2)
+    and, with two depths, the finite-depth first-order line and the measured crossings."""
     plt = pyplot()
     depth = max(hmap.depths)
-    panels = [("forward", r"$\log_{10} \|h_L - h_0\| / \|h_0\|$")]
-    if hmap.cotangent is not None:
-        panels.append(("gradient", r"$\log_{10} \|p_L - p_0\| / \|p_L\|$"))
+    panels = [("forward", hmap.heat_forward, r"mean $\log_{10} \|h_L - h_0\| / \|h_0\|$")]
+    if hmap.heat_gradient is not None:
+        panels.append(("gradient", hmap.heat_gradient, r"mean $\log_{10} \|p_L - p_0\| / \|p_L\|$"))
     fig, axes = plt.subplots(1, len(panels), figsize=(5.6 * len(panels), 4.6), dpi=120, squeeze=False)
     betas = np.array(hmap.betas)
     hs = np.array(hmap.hursts)
-    for ax, (kind, label) in zip(axes[0], panels):
-        grid = np.full((len(hs), len(betas)), np.nan)
-        for i, sw in enumerate(hmap.sweeps):
-            for r in sw.rows:
-                if r.run.depth != depth:
-                    continue
-                j = int(np.argmin(np.abs(betas - r.run.schedule.beta)))
-                st = r.run.ratio if kind == "forward" else (None if r.gradient.explodes else r.gradient.diff_ratio)
-                grid[i, j] = math.log10(st.mean) if st is not None and st.mean > 0 else (1.0 if st is None else -1.0)
-        extent = (betas.min(), betas.max(), hs.min(), hs.max()) if len(betas) > 1 and len(hs) > 1 else None
+    for ax, (kind, heat, label) in zip(axes[0], panels):
+        grid = np.array(heat, dtype=float)
+        grid = np.where(np.isnan(grid), 1.0, grid)
+        extent = None
+        if len(betas) > 1 and len(hs) > 1:  # cell edges half a grid step beyond the first and last values
+            db, dh = (betas[-1] - betas[0]) / (len(betas) - 1), (hs[-1] - hs[0]) / (len(hs) - 1)
+            extent = (betas[0] - db / 2, betas[-1] + db / 2, hs[0] - dh / 2, hs[-1] + dh / 2)
         im = ax.imshow(np.clip(grid, -1, 1), origin="lower", aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1,
-                       extent=extent)
+                       extent=extent, interpolation="nearest")
         fig.colorbar(im, ax=ax, label=label)
         if extent is not None and all(a is not None for a in hmap.derived_asymptotic):
-            ax.plot(hmap.derived_asymptotic, hs, "k-", lw=1.5, label="derived: max(H, 1/2)")
+            ax.plot(hmap.derived_asymptotic, hs, "k-", lw=1.5, label=r"derived: $\beta = \max(H, 1/2)$")
             if all(f is not None for f in hmap.derived_finite):
                 ax.plot(hmap.derived_finite, hs, "k--", lw=1.0,
                         label=f"first-order line, L={min(hmap.depths)}..{max(hmap.depths)}")
@@ -337,10 +335,9 @@ def plot_heatmap(hmap, path: str) -> None:
         ax.set_ylabel("Hurst index H")
         ax.set_title(f"{kind}, L={depth}", fontsize=9)
     fig.suptitle(f"{hmap.model.kind}/{hmap.model.activation}, fbm weights, d={hmap.model.dim}, "
-                 f"{hmap.samples} networks per H", fontsize=9)
+                 f"{hmap.networks} networks x {hmap.inputs} inputs per H (each network at every beta)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return _finish(plt, fig, path)
 
 
 def plot_ode(errors, path: str) -> None:

@@ -352,8 +352,10 @@ def hurst_table(hmap) -> Table:
         rows=rows,
         caption=(
             f"Hurst map: {hmap.model.kind}/{hmap.model.activation}, fbm weights, d={hmap.model.dim}, "
-            f"{hmap.samples} samples, {len(hmap.betas)} betas (resolution {hmap.resolution:.3g}), seed {hmap.seed}; "
-            "measured = zero crossing in beta of the growth exponent between the smallest and largest depth"
+            f"{hmap.networks} networks x {hmap.inputs} inputs per Hurst index (each network at every beta), "
+            f"{len(hmap.betas)} betas (resolution {hmap.resolution:.3g}), seed {hmap.seed}; "
+            "measured = zero crossing in beta of the growth exponent between the smallest and largest depth "
+            "(standard errors from the spread over networks)"
         ),
         align="lrrrr",
     )
@@ -368,11 +370,16 @@ def hurst_json(hmap) -> dict[str, Any]:
     def pair(p):
         return {"beta": p[0], "stderr": p[1]}
 
+    def heat(grid):
+        return None if grid is None else [[x if math.isfinite(x) else None for x in row] for row in grid]
+
     return {
         "model": hmap.model.kind,
         "activation": hmap.model.activation,
         "init": "fbm",
         "dim": hmap.model.dim,
+        "networks": hmap.networks,
+        "inputs": hmap.inputs,
         "samples": hmap.samples,
         "seed": hmap.seed,
         "depths": list(hmap.depths),
@@ -385,6 +392,12 @@ def hurst_json(hmap) -> dict[str, Any]:
             for h, a, f, mf, mg in zip(hmap.hursts, hmap.derived_asymptotic, hmap.derived_finite,
                                        hmap.measured_forward, hmap.measured_gradient)
         ],
+        "heatmap": {
+            "depth": max(hmap.depths),
+            "statistic": "mean over networks x inputs of log10 of the ratio; null where a sample overflowed",
+            "forward": heat(hmap.heat_forward),
+            "gradient": heat(hmap.heat_gradient),
+        },
         "results": results,
     }
 

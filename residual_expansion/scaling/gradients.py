@@ -170,20 +170,23 @@ def chunk_size(model: Model, init: Init, depth: int, samples: int, schedules: in
 
 
 def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray,
-                     weights: Callable[[int], list[np.ndarray]], cotangent_of: Callable[[np.ndarray], np.ndarray],
+                     weights: Callable[[int], list[np.ndarray]],
+                     cotangent_of: Callable[[np.ndarray], np.ndarray] | None,
                      tick: Progress | None = None, bad: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """h_L, p_L and p_0 = (d h_L / d h_0)^T p_L for c networks under m schedules.
 
     Layer k is the family module :func:`~residual_expansion.models.families.from_weights`
     of ``weights(k)``: the forward pass runs its ``value`` (keeping the pre-activations), the
     backward pass its vector-Jacobian product ``vjp_at``.
 
-    ``lams`` (m, L); ``h0`` (c, d); ``weights(k)`` the layer-k matrices, each (c, d, d)
-    ([A], [V], [V] or [W, V] for linear, res1, res2, res3), called once in the forward and
-    once in the backward pass; ``cotangent_of(h_L)`` returns p_L, shape (c, m, d). ``bad``
-    (shape (m,), zeros), when given, receives per schedule the first layer at which some
-    network's state became non-finite.
+    ``lams`` (m, L); ``h0`` (c, d), the same input under every schedule, or (c, m, d), one
+    input per row (the Hurst map's rows are (beta, input) pairs of one network); ``weights(k)``
+    the layer-k matrices, each (c, d, d) ([A], [V], [V] or [W, V] for linear, res1, res2,
+    res3), called once in the forward and once in the backward pass; ``cotangent_of(h_L)``
+    returns p_L, shape (c, m, d), or is None for the forward pass alone (p_L and p_0 are then
+    None and nothing is stored). ``bad`` (shape (m,), zeros), when given, receives per
+    schedule the first layer at which some network's state became non-finite.
 
     >>> act = pointwise("identity")
     >>> a = np.array([[[0.0, 1.0], [0.0, 0.0]]])  # one network, d = 2
@@ -194,17 +197,18 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
     """
     tick = tick or (lambda _n: None)
     m, n_layers = lams.shape
-    c, d = h0.shape
+    c, d = h0.shape[0], h0.shape[-1]
     if kind not in WEIGHT_MATRICES:
         raise UsageError(f"unknown model {kind!r}; allowed: {', '.join(WEIGHT_MATRICES)}")
     phi = activation(act.name)
-    h = np.repeat(h0[:, None, :], m, axis=1)
+    h = np.repeat(h0[:, None, :], m, axis=1) if h0.ndim == 2 else np.array(h0, dtype=float)
     stored = None  # the pre-activations z_k of layer k, for its vjp (not needed for an affine layer)
+    keep = cotangent_of is not None  # the forward pass alone stores nothing
     for k in range(n_layers):
         module = from_weights(kind, weights(k), phi)
         lam = lams[:, k][None, :, None]
         z = module.pre_activation(h)
-        if module.degree != 1:
+        if module.degree != 1 and keep:
             if stored is None:
                 stored = np.empty((n_layers, c, m, z.shape[-1]))
             stored[k] = z
@@ -213,6 +217,8 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
             fresh = (bad == 0) & ~np.all(np.isfinite(h), axis=(0, 2))
             bad[fresh] = k + 1
         tick(1)
+    if cotangent_of is None:
+        return h, None, None
     p_l = cotangent_of(h)
     p = p_l.copy()
     for k in range(n_layers - 1, -1, -1):
