@@ -19,7 +19,8 @@ Usage: ``python docs/regen.py [--check] [--jobs N] [FILE.md ...]`` (default: REA
 docs/*.md). With ``--check`` nothing is written: every block whose command now prints
 something else is listed, with the first differing line, and the exit status is 1
 (0 when all are current). Figures a command writes (``--plot FILE``, ``--spectrum-plot
-FILE``) go to a temporary directory under ``--check``, so checking leaves docs/img alone.
+FILE``, ``--heatmap FILE``, ``--histogram FILE``) go to a temporary directory under
+``--check``, so checking leaves docs/img alone.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ BLOCK = re.compile(
     r"(?P<head><!-- run(?:\((?P<opts>[^)]*)\))?: (?P<cmd>.+?) -->\n```(?P<lang>[a-z]*)\n)(?P<body>.*?)(?P<tail>```)",
     re.S,
 )
-FILE_OPTIONS = ("--plot", "--spectrum-plot")
+FILE_OPTIONS = ("--plot", "--spectrum-plot", "--heatmap", "--histogram")
 
 
 @dataclass(frozen=True)
