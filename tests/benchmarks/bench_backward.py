@@ -112,9 +112,14 @@ def main(argv: list[str]) -> int:
 
                 from distributed import Client, LocalCluster
 
+                import dask
+
                 t0 = time.perf_counter()
-                cluster = LocalCluster(n_workers=int(name), threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+                # as residual_expansion.scaling.execution starts its clusters: glibc's malloc defaults kept
+                with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                    cluster = LocalCluster(n_workers=int(name), threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                           silence_logs=logging.ERROR)
                 client = Client(cluster)
                 print(f"  local cluster of {name} worker(s) started in {time.perf_counter() - t0:.1f} s (not counted)")
                 backend = Backend(scheduler=cluster.scheduler_address)
