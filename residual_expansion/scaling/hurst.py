@@ -51,7 +51,8 @@ from residual_expansion.scaling import predictions as scaling
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
 from residual_expansion.scaling.montecarlo import DepthRun, LogMoments, Model, Progress, SampleStats
 from residual_expansion.scaling.schedules import power
-from residual_expansion.scaling.sweep import Sweep
+from residual_expansion.scaling.gradients import COTANGENTS, GradientRun, forward_backward, pointwise
+from residual_expansion.scaling.sweep import Sweep, SweepRow, TrendFit
 
 
 def relu_kernel(r: np.ndarray) -> np.ndarray:
@@ -72,8 +73,6 @@ def activation_kernel(activation: str, r: np.ndarray) -> np.ndarray:
     UsageError
         For an activation without a closed-form kernel (tanh).
     """
-    from residual_expansion.scaling.gradients import pointwise
-
     act = pointwise(activation)
     r = np.asarray(r, dtype=float)
     if act.name == "relu":
@@ -269,10 +268,8 @@ def _group_pass(model: Model, nets: Sequence[NetworkDraw], lams: np.ndarray, inp
     lambda = lams[j]. The forward and backward passes are
     :func:`residual_expansion.scaling.gradients.forward_backward` (reverse mode).
     """
-    from residual_expansion.scaling.gradients import forward_backward, pointwise
-
     m, depth = lams.shape
-    c, d = len(nets), model.dim
+    c = len(nets)
     h0 = np.stack([np.tile(n.h0, (m, 1)) for n in nets])  # (c, m * I, d): row j * I + i is input i
     lam_rows = np.repeat(lams, inputs, axis=0)  # (m * I, L)
     w = np.stack([n.weights for n in nets], axis=2)  # (L, mats, c, d, d)
@@ -491,8 +488,6 @@ def hurst_sweep(model: Model, hurst: float, betas: Sequence[float], c: float, de
                 cotangent: str | None, block: NetworkBlock) -> Sweep:
     """One Hurst index's measurements as a :class:`~residual_expansion.scaling.sweep.Sweep` (rows per
     (depth, beta), statistics from :func:`network_stats`, per-beta trend fits in L)."""
-    from residual_expansion.scaling.gradients import GradientRun
-    from residual_expansion.scaling.sweep import SweepRow, TrendFit
 
     route = "materialised-backprop" if cotangent is not None else "materialised"
     nets, inputs = block.norm.shape[0], block.norm.shape[-1]
@@ -637,8 +632,6 @@ def run_hurst_map(model: Model, hursts: Sequence[float], betas: Sequence[float],
         For a Hurst index outside (0, 1), empty grids, networks < 2, inputs < 1, an unknown
         cotangent or a checkpoint written by another map.
     """
-    from residual_expansion.scaling.gradients import COTANGENTS
-
     if not hursts or not betas or not depths:
         raise UsageError("hursts, betas and depths must be non-empty")
     bad = [h for h in hursts if not 0.0 < h < 1.0]
