@@ -174,12 +174,22 @@ def test_cli_hurst_grid_is_limited(capsys):
 
 def test_local_workers_keep_glibc_malloc_defaults():
     """Dask's nannies export MALLOC_TRIM_THRESHOLD_=65536 (which turns off glibc's dynamic mmap
-    threshold and made a Hurst-map network cost 3.6 s of CPU instead of 0.8 s on a worker); the
-    clusters run_cells starts unset it and keep one BLAS thread."""
+    threshold and made a Hurst-map network cost 3.6 s of CPU instead of 0.8 s on a worker), and a
+    nanny leaves it in its own process's environment; the clusters run_cells starts unset it
+    (and put the caller's environment back) and keep one BLAS thread."""
     import os
 
     from residual_expansion.scaling.execution import Backend, Cell, Task, run_cells
 
     cell = Cell("env", (Task(os.getenv, ("MALLOC_TRIM_THRESHOLD_",)), Task(os.getenv, ("OMP_NUM_THREADS",))),
                 list, list, list)
-    assert run_cells([cell], Backend(workers=1)) == [[None, "1"]]
+    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    os.environ["MALLOC_TRIM_THRESHOLD_"] = "65536"  # as a nanny started earlier in this process leaves it
+    try:
+        assert run_cells([cell], Backend(workers=1)) == [[None, "1"]]
+        assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
+    finally:
+        if before is None:
+            del os.environ["MALLOC_TRIM_THRESHOLD_"]
+        else:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = before

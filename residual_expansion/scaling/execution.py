@@ -260,11 +260,18 @@ def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, l
         # Dask's nannies export MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's dynamic mmap
         # threshold: every temporary array over 128 KiB is then mmapped and page-faulted afresh (a
         # Hurst-map network took 3.6 s of CPU instead of 0.8 s); the workers we start keep glibc's default.
-        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-            cluster = LocalCluster(
-                n_workers=backend.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
-            )
+        # A nanny also sets it in its own process's environment, which later spawns inherit: take
+        # it out of ours while the workers start, and put back what was there.
+        saved = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        try:
+            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                cluster = LocalCluster(
+                    n_workers=backend.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+                )
+        finally:
+            if saved is not None:
+                os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
         client = Client(cluster)
     else:
         try:
