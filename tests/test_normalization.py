@@ -347,3 +347,20 @@ def test_crosscheck_norm_bad_input(argv, needle, capsys):
         code = exc.code
     assert code == 2
     assert needle in capsys.readouterr().err
+
+
+def test_normalized_branch_is_the_family_module(monkeypatch):
+    """normalized.branch (used by the normalized, lesion routes) is models.families.from_weights(...).value:
+    the branch formula written out agrees, and a corrupted family changes it."""
+    from residual_expansion.models import families
+
+    rng = np.random.default_rng(4)
+    w, v = rng.standard_normal((2, 3, 4, 4))
+    u = rng.standard_normal((3, 2, 4))
+    act = nz.activation_fn("tanh")
+    explicit = np.einsum("cij,cmj->cmi", v, np.tanh(np.einsum("cij,cmj->cmi", w, u)))
+    assert np.allclose(nz.branch("res3", act, [w, v], u), explicit, rtol=1e-14, atol=1e-14)
+    monkeypatch.setattr(nz, "from_weights", lambda kind, mats, phi: families.from_weights(kind, mats[::-1], phi))
+    assert not np.allclose(nz.branch("res3", act, [w, v], u), explicit)
+    with pytest.raises(UsageError, match="allowed: relu, tanh, identity"):
+        nz.activation_fn("gelu")

@@ -74,6 +74,14 @@ class Activation:
     magnitudes: Callable[[np.ndarray, int], np.ndarray]
     series: Callable[[np.ndarray], np.ndarray]
 
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """phi(z), elementwise (the same as ``value``).
+
+        >>> activation("identity")(np.array([-1.0, 2.0])).tolist()
+        [-1.0, 2.0]
+        """
+        return self.value(z)
+
 
 # ---------------------------------------------------------------- polynomial helpers
 
@@ -341,6 +349,8 @@ def _piecewise_linear(name: str, slope_neg: float, slope_pos: float) -> Activati
 
     def value(z: np.ndarray) -> np.ndarray:
         z = np.asarray(z, dtype=float)
+        if slope_neg == 0.0 and slope_pos == 1.0:  # relu: one pass, and +0.0 on the negative side
+            return np.maximum(z, 0.0)
         return slope(z) * z
 
     def derivatives(z: np.ndarray, m: int) -> np.ndarray:

@@ -35,8 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from residual_expansion.errors import UsageError
-from residual_expansion.scaling import predictions
+from residual_expansion.models.activations import Activation, activation
+from residual_expansion.models.families import from_weights
 from residual_expansion.models.weights import Init
+from residual_expansion.scaling import predictions
 from residual_expansion.scaling.montecarlo import DepthRun, Model, SampleStats, simulate
 from residual_expansion.scaling.schedules import Schedule
 
@@ -90,31 +92,25 @@ def normalize(x: np.ndarray, kind: str) -> np.ndarray:
     return math.sqrt(d) * y / np.linalg.norm(y, axis=-1, keepdims=True)
 
 
-def activation_fn(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """relu, tanh or the identity, elementwise.
+def activation_fn(name: str) -> Activation:
+    """relu, tanh or the identity from the one set of activations (models/activations.py); callable.
 
     Raises
     ------
     UsageError
         For another name.
     """
-    if name == "relu":
-        return lambda z: np.maximum(z, 0.0)
-    if name == "tanh":
-        return np.tanh
-    if name == "identity":
-        return lambda z: z
-    raise UsageError(f"unknown activation {name!r}; allowed: relu, tanh, identity")
+    if name not in ("relu", "tanh", "identity"):
+        raise UsageError(f"unknown activation {name!r}; allowed: relu, tanh, identity")
+    return activation(name)
 
 
-def branch(kind: str, act: Callable, mats: Sequence[np.ndarray], u: np.ndarray) -> np.ndarray:
-    """g(u) for a batch: u (c, m, d), each matrix (c, d, d); linear A u, res-1 V act(u), res-3 V act(W u)."""
-    if kind == "linear":
-        return u @ mats[0].transpose(0, 2, 1)
-    if kind == "res1":
-        return act(u) @ mats[0].transpose(0, 2, 1)
-    w, v = mats
-    return act(u @ w.transpose(0, 2, 1)) @ v.transpose(0, 2, 1)
+def branch(kind: str, act: Activation, mats: Sequence[np.ndarray], u: np.ndarray) -> np.ndarray:
+    """g(u) for a batch: u (c, m, d), each matrix (c, d, d); linear A u, res-1 V act(u), res-3 V act(W u).
+
+    The family module :func:`~residual_expansion.models.families.from_weights` of the c networks' layer.
+    """
+    return from_weights(kind, mats, act).value(u)
 
 
 def draw_matrices(rng: np.random.Generator, model: Model, init: Init, c: int) -> list[np.ndarray]:
