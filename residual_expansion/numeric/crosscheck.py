@@ -231,6 +231,29 @@ class CrossCheck:
         return out
 
 
+def _sign_radius_cap(stack: ResidualStack, lambda_range: tuple[float, float] | None
+                     ) -> tuple[float | None, float | None]:
+    """The sign radius of a piecewise-linear stack and half of it (the cap of the lambda window);
+    (None, None) for a smooth stack.
+
+    Raises
+    ------
+    UsageError
+        When a pre-activation is exactly 0 at lambda = 0, or ``lambda_range`` reaches past the radius.
+    """
+    if stack.smooth:
+        return None, None
+    radius = sign_radius(stack)
+    if radius == 0.0:
+        raise UsageError("a pre-activation is exactly 0 at lambda = 0, so the piecewise-linear "
+                         "expansion holds for no lambda > 0; try another seed", parameters=("seed",))
+    if lambda_range is not None and lambda_range[1] > radius:
+        raise UsageError(f"lambda_range reaches {lambda_range[1]:g}, past the sign radius {radius:.3g} "
+                         f"of this {stack.activation} stack (no pre-activation may change sign)",
+                         parameters=("lambda_range",))
+    return radius, (0.5 * radius if np.isfinite(radius) else None)
+
+
 def crosscheck(
     depth: int,
     order: int,
@@ -303,18 +326,7 @@ def crosscheck(
         stack = prenormalized(stack, norm)
         label = f"{family}+{norm}"
     check_budget(depth, order, max_terms, max_children=stack.degree)
-    radius = None
-    cap = None
-    if not stack.smooth:
-        radius = sign_radius(stack)
-        if radius == 0.0:
-            raise UsageError("a pre-activation is exactly 0 at lambda = 0, so the piecewise-linear "
-                             "expansion holds for no lambda > 0; try another seed", parameters=("seed",))
-        cap = 0.5 * radius if np.isfinite(radius) else None
-        if lambda_range is not None and lambda_range[1] > radius:
-            raise UsageError(f"lambda_range reaches {lambda_range[1]:g}, past the sign radius {radius:.3g} "
-                             f"of this {stack.activation} stack (no pre-activation may change sign)",
-                             parameters=("lambda_range",))
+    radius, cap = _sign_radius_cap(stack, lambda_range)
 
     terms = tuple(terms_of(depth, order, stack.degree))
     comparison, cf = compare_coefficients(stack, order, terms)

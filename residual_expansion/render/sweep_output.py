@@ -202,44 +202,6 @@ def _gradient_json(r: SweepRow) -> dict[str, Any]:
 
 def sweep_json(sweep: Sweep) -> dict[str, Any]:
     """The JSON document: settings, one result per (schedule, depth), trend fits."""
-    results = []
-    for r in sweep.rows:
-        run = r.run
-        pe = r.predicted_energy
-        item: dict[str, Any] = {
-            "schedule": run.schedule.label,
-            "beta": run.schedule.beta,
-            "c": run.schedule.c if run.schedule.is_power else None,
-            "depth": run.depth,
-            "explodes_at": run.explodes_at,
-            "mean_ratio": run.ratio.mean if run.ratio else None,
-            "stderr_ratio": run.ratio.stderr if run.ratio else None,
-            "quantiles_ratio": [run.ratio.q05, run.ratio.q50, run.ratio.q95] if run.ratio else None,
-            "mean_sq_ratio": run.sq_ratio.mean if run.sq_ratio else None,
-            "stderr_sq_ratio": run.sq_ratio.stderr if run.sq_ratio else None,
-            "mean_norm_ratio": run.norm_ratio.mean if run.norm_ratio else None,
-            "stderr_norm_ratio": run.norm_ratio.stderr if run.norm_ratio else None,
-            "predicted_sq_ratio": None if pe is None or pe.explodes else pe.minus_one,
-            "predicted_log_energy": None if pe is None else pe.log,
-            "predicted_explodes": bool(pe is not None and pe.explodes),
-            "z": r.z_score,
-            "regime": r.regime.name if r.regime else None,
-            "route": run.route,
-            "mean_norm_sq_ratio": run.sq_norm_ratio.mean if run.sq_norm_ratio else None,
-            "stderr_norm_sq_ratio": run.sq_norm_ratio.stderr if run.sq_norm_ratio else None,
-            **_log_fields(run.log_moments),
-        }
-        if sweep.init.hurst is not None:
-            item["hurst"] = sweep.init.hurst
-        if r.gradient is not None:
-            item["gradient"] = _gradient_json(r)
-        if run.orders is not None:
-            item["orders"] = [
-                {"k": k, "mean": st.mean, "stderr": st.stderr,
-                 "predicted": None if r.predicted_orders is None or math.isinf(r.predicted_orders[k]) else r.predicted_orders[k]}
-                for k, st in enumerate(run.orders)
-            ]
-        results.append(item)
     return {
         "model": sweep.model.kind,
         "activation": sweep.model.activation,
@@ -252,7 +214,7 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
         "route": sweep.route,
         "input": sweep.input_law,
         "explodes_at_depth": sweep.explodes_at(),
-        "results": results,
+        "results": [_row_json(sweep, r) for r in sweep.rows],
         "trends": [
             {"schedule": f.schedule.label, "beta": f.schedule.beta,
              "slope": f.fit.slope if math.isfinite(f.fit.slope) else None,
@@ -271,6 +233,46 @@ def sweep_json(sweep: Sweep) -> dict[str, Any]:
             ],
         }),
     }
+
+
+def _row_json(sweep: Sweep, r: SweepRow) -> dict[str, Any]:
+    """One (schedule, depth) result of :func:`sweep_json`: the measured ratios next to the predictions."""
+    run = r.run
+    pe = r.predicted_energy
+    item: dict[str, Any] = {
+        "schedule": run.schedule.label,
+        "beta": run.schedule.beta,
+        "c": run.schedule.c if run.schedule.is_power else None,
+        "depth": run.depth,
+        "explodes_at": run.explodes_at,
+        "mean_ratio": run.ratio.mean if run.ratio else None,
+        "stderr_ratio": run.ratio.stderr if run.ratio else None,
+        "quantiles_ratio": [run.ratio.q05, run.ratio.q50, run.ratio.q95] if run.ratio else None,
+        "mean_sq_ratio": run.sq_ratio.mean if run.sq_ratio else None,
+        "stderr_sq_ratio": run.sq_ratio.stderr if run.sq_ratio else None,
+        "mean_norm_ratio": run.norm_ratio.mean if run.norm_ratio else None,
+        "stderr_norm_ratio": run.norm_ratio.stderr if run.norm_ratio else None,
+        "predicted_sq_ratio": None if pe is None or pe.explodes else pe.minus_one,
+        "predicted_log_energy": None if pe is None else pe.log,
+        "predicted_explodes": bool(pe is not None and pe.explodes),
+        "z": r.z_score,
+        "regime": r.regime.name if r.regime else None,
+        "route": run.route,
+        "mean_norm_sq_ratio": run.sq_norm_ratio.mean if run.sq_norm_ratio else None,
+        "stderr_norm_sq_ratio": run.sq_norm_ratio.stderr if run.sq_norm_ratio else None,
+        **_log_fields(run.log_moments),
+    }
+    if sweep.init.hurst is not None:
+        item["hurst"] = sweep.init.hurst
+    if r.gradient is not None:
+        item["gradient"] = _gradient_json(r)
+    if run.orders is not None:
+        item["orders"] = [
+            {"k": k, "mean": st.mean, "stderr": st.stderr,
+             "predicted": None if r.predicted_orders is None or math.isinf(r.predicted_orders[k]) else r.predicted_orders[k]}
+            for k, st in enumerate(run.orders)
+        ]
+    return item
 
 
 def checks_line(checks: tuple[PredictionCheck, ...]) -> str:
