@@ -258,11 +258,12 @@ LAYER_OVERHEAD = 64
 
 def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int, orders: int | None,
                   schedules: int, betas: Sequence[float] = (), c: float = 1.0, weight_scale: float = 1.0,
-                  capacity: bool = False, route: str = "materialised") -> None:
+                  capacity: bool = False, route: str = "materialised", passes: int = 1) -> None:
     """Limits of ``scaling``: each depth <= 1e5, samples <= 1e5, dim <= 2048, input_dim <= 1e5,
-    orders <= 64, and the work schedules * samples * sum(L) * (d^p + 64) <= 1e12, where p is 2 on the
-    materialised route, 1 on the Gaussian-vector and 0 on the Gaussian-radial shortcut
-    (:data:`ROUTE_DIM_POWER`).
+    orders <= 64, and the work passes * schedules * samples * sum(L) * (d^p + 64) <= 1e12, where p is 2
+    on the materialised route, 1 on the Gaussian-vector and 0 on the Gaussian-radial shortcut
+    (:data:`ROUTE_DIM_POWER`), and ``passes`` the forward passes per network (``lesion``: one per
+    deleted block, plus the full network).
 
     >>> check_scaling((1000,), 10000, 100, 64, None, 1, route="gaussian-radial")
 
@@ -283,19 +284,19 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
     _at_most("schedules", schedules, SCALING_MAX_SCHEDULES, "scaling", "one Monte Carlo run per schedule")
     for b in betas:
         if abs(b) > SCALING_MAX_BETA:
-            raise UsageError(f"beta {b:g} is beyond the limit abs(beta) <= {SCALING_MAX_BETA:g} of scaling "
+            raise UsageError(f"beta {b!r} is beyond the limit abs(beta) <= {SCALING_MAX_BETA:g} of scaling "
                              "(lambda = c L^(-beta) leaves the float64 range)", parameters=("beta",))
     # c has no limit: an overflow it causes is a result ("explodes"). The weight scale enters
     # the predictions as s^4 and the SDE limit as s^2 in Python floats.
     if not 0 < weight_scale <= SCALING_MAX_WEIGHT_SCALE:
-        raise UsageError(f"weight_scale {weight_scale:g} is beyond the limit 0 < weight_scale <= "
+        raise UsageError(f"weight_scale {weight_scale!r} is beyond the limit 0 < weight_scale <= "
                          f"{SCALING_MAX_WEIGHT_SCALE:g} of scaling (s^4 must stay far inside float64; "
                          "larger scales explode at the first layer anyway)", parameters=("weight_scale",))
     power = ROUTE_DIM_POWER.get(route, 2)
     # + LAYER_OVERHEAD: a layer costs numpy a few dozen operations per sample even at tiny d.
-    work = schedules * samples * sum(depths) * (dim**power * (dim if capacity else 1) + LAYER_OVERHEAD)
+    work = passes * schedules * samples * sum(depths) * (dim**power * (dim if capacity else 1) + LAYER_OVERHEAD)
     _at_most("work", work, SCALING_MAX_WORK, "scaling",
-             f"schedules*samples*sum(depths)*(dim^{power} + {LAYER_OVERHEAD}) multiply-adds on the {route} route (dim^2 times dim for the "
+             f"{'passes*' if passes > 1 else ''}schedules*samples*sum(depths)*(dim^{power} + {LAYER_OVERHEAD}) multiply-adds on the {route} route (dim^2 times dim for the "
              "capacity, a d x d Jacobian per sample); the default sweep is 1.2e9 (~10 s)")
     _at_most("input work", schedules * samples * dim * input_dim, SCALING_MAX_INPUT_WORK, "scaling",
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
@@ -331,8 +332,8 @@ def check_lesion(depth: int, samples: int, dim: int, input_dim: int, delete: Seq
     """
     if len(delete) > SCALING_MAX_DEPTHS:
         raise _beyond("delete", f"({len(delete)} blocks)", SCALING_MAX_DEPTHS, "lesion", "one extra pass per block")
-    check_scaling((depth,) * (len(delete) + 1), samples, dim, input_dim, None, 1, betas=(beta,), c=c,
-                  weight_scale=weight_scale)
+    check_scaling((depth,), samples, dim, input_dim, None, 1, betas=(beta,), c=c, weight_scale=weight_scale,
+                  passes=len(delete) + 1)
 
 
 # --- files --------------------------------------------------------------------------
