@@ -1,0 +1,346 @@
+"""Tests written to kill survivors of the mutation harness (tests/mutation/mutate.py, issue 16).
+
+Each test names, in its docstring, the mutant it kills (module:line, the operator and the
+change) and pins the behaviour the mutant changes: a formula against an independent
+computation, a boundary on both sides, an error message, a field of the output. The mutation
+report (docs/soundness.md) lists each survivor with the test that kills it, shown by
+re-running the mutant with ``--confirm`` after the test was written.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from residual_expansion.errors import UsageError
+
+
+# --- claims/base.py: the timing of a check ----------------------------------------------
+
+def test_claim_seconds_is_the_wall_time_of_the_check():
+    """Kills ``claims/base.py`` ``time.perf_counter() - start`` -> ``+ start`` or ``-> time.perf_counter()``:
+    ``seconds`` (printed by ``verify --timings`` and in JSON) lies between 0 and the wall time
+    measured around :meth:`Claim.run`, and grows with a check that sleeps."""
+    from residual_expansion.claims.base import PASS, Claim, Outcome
+
+    def check(depth, order, seed):
+        time.sleep(0.05)
+        return Outcome("sleep", "n=1", PASS)
+
+    claim = Claim("T", "t", "h", "proofs/x.md", check)
+    t0 = time.perf_counter()
+    result = claim.run(1, 1, 0)
+    wall = time.perf_counter() - t0
+    assert 0.05 <= result.seconds <= wall
+
+
+def test_claim_result_passed_reads_the_status():
+    """Kills ``claims/base.py`` ``self.status == PASS`` -> ``!=`` / ``return True`` (ClaimResult.passed,
+    part of the public API and of notebook tables)."""
+    from residual_expansion.claims.base import FAIL, PASS, SKIP, ClaimResult
+
+    def result(status):
+        return ClaimResult("X", "m", "n=1", status, {}, 0.0)
+
+    assert result(PASS).passed is True
+    assert result(FAIL).passed is False
+    assert result(SKIP).passed is False
+
+
+# --- models/families.py: the bias law ---------------------------------------------------
+
+@pytest.mark.parametrize("family", ["affine", "mlp"])
+def test_biases_are_normal_with_standard_deviation_bias_scale(family):
+    """Kills ``models/families.py`` ``BIAS_SCALE * rng.standard_normal(...)`` -> ``/``: the biases are
+    N(0, BIAS_SCALE^2) (docstring of the module): over 2000 entries the sample standard
+    deviation is within 4 standard errors of BIAS_SCALE and no entry exceeds 6 BIAS_SCALE."""
+    from residual_expansion.models.families import BIAS_SCALE, make_stack
+
+    stack = make_stack(family, depth=50, dim=20, seed=3)
+    if family == "affine":
+        b = np.concatenate([m.outer_bias if m.outer_bias is not None else m.inner_bias for m in stack.modules])
+    else:
+        b = np.concatenate([np.concatenate([m.inner_bias, m.outer_bias]) for m in stack.modules])
+    b = np.asarray(b, dtype=float).ravel()
+    assert b.size >= 1000
+    sd = float(np.std(b))
+    se = BIAS_SCALE / math.sqrt(2 * b.size)  # standard error of a normal sample's sd
+    assert abs(sd - BIAS_SCALE) <= 4 * se, (sd, BIAS_SCALE, se)
+    assert float(np.max(np.abs(b))) <= 6 * BIAS_SCALE
+
+
+# --- paths/unraveling.py ----------------------------------------------------------------
+
+def test_symbolic_unraveling_depth_limit_is_inclusive():
+    """Kills ``paths/unraveling.py`` ``depth > SYMBOLIC_MAX_DEPTH`` -> ``>=``: the symbolic route
+    accepts depth SYMBOLIC_MAX_DEPTH and refuses one more."""
+    from residual_expansion.paths import unraveling as u
+
+    u._check_depth(u.SYMBOLIC_MAX_DEPTH)
+    with pytest.raises(UsageError, match="beyond the symbolic unraveling's limit"):
+        u._check_depth(u.SYMBOLIC_MAX_DEPTH + 1)
+
+
+def test_words_of_reads_powers_as_repeated_letters():
+    """Kills ``paths/unraveling.py`` ``[index] * int(exp)`` -> ``[index]``: a power A_1^2 is the word (1, 1)."""
+    import sympy
+
+    from residual_expansion.paths.unraveling import symbols, words_of
+
+    A, lam = symbols(2)
+    words = words_of(sympy.expand(lam[0] ** 2 * A[0] ** 2 + 3 * A[1] * A[0] ** 3))
+    assert words == {(1, 1): lam[0] ** 2, (2, 1, 1, 1): 3}
+
+
+# --- scaling/montecarlo.py, scaling/schedules.py ------------------------------------------
+
+@pytest.mark.parametrize("s", [0.0, -1.0, math.inf, math.nan])
+def test_model_refuses_a_weight_scale_that_is_not_finite_and_positive(s):
+    """Kills ``scaling/montecarlo.py`` ``math.isfinite(self.s) and self.s > 0`` with either clause dropped."""
+    from residual_expansion.scaling.montecarlo import Model
+
+    with pytest.raises(UsageError, match="weight scale"):
+        Model("res3", s=s)
+    assert Model("res3", s=0.5).s == 0.5
+
+
+def test_parse_schedule_power_needs_a_value():
+    """Kills ``scaling/schedules.py`` ``head == "power" and rest`` -> ``head == "power"``: ``power:`` is
+    an unknown schedule (not "a value that is not a number"), and ``power:0.5`` is beta = 0.5."""
+    from residual_expansion.scaling.schedules import parse_schedule
+
+    with pytest.raises(UsageError, match="unknown schedule 'power:'"):
+        parse_schedule("power:")
+    with pytest.raises(UsageError, match="unknown schedule 'list:'"):
+        parse_schedule("list:")
+    assert parse_schedule("power:0.5").beta == 0.5
+
+
+def test_schedule_is_power_only_for_a_power_law():
+    """Kills ``scaling/schedules.py`` ``return self.beta is not None`` -> ``return True``."""
+    from residual_expansion.scaling.schedules import explicit, power
+
+    assert power(0.5).is_power is True
+    assert explicit([0.1, 0.2]).is_power is False
+
+
+# --- theorem/trees.py ---------------------------------------------------------------------
+
+def test_is_chain_is_false_below_the_root_too():
+    """Kills ``theorem/trees.py`` ``len(self.children) <= 1 and all(c.is_chain() ...)`` with the
+    recursive clause dropped, and ``return True``: a chain whose child branches is no chain."""
+    from residual_expansion.theorem.trees import LabeledTree as T
+
+    assert T(3, (T(2, (T(1),)),)).is_chain()
+    assert not T(3, (T(2), T(1))).is_chain()
+    assert not T(4, (T(3, (T(2), T(1))),)).is_chain()
+
+
+def test_claim_result_json_rounds_seconds_to_milliseconds():
+    """Kills ``claims/base.py`` ``round(self.seconds, 3)`` -> ``round(self.seconds, 4)`` (verify JSON)."""
+    from residual_expansion.claims.base import PASS, ClaimResult
+
+    assert ClaimResult("X", "m", "n=1", PASS, {}, 0.123456).to_dict()["seconds"] == 0.123
+
+
+# --- claims/scaling_claims.py -------------------------------------------------------------
+
+def test_scaling_within_has_a_relative_rounding_allowance():
+    """Kills ``claims/scaling_claims.py`` ``ROUNDING * max(1.0, abs(predicted))`` -> ``ROUNDING``: with
+    no sampling error the allowance is ROUNDING relative to the prediction (1e-10 of 1e12 is 100)."""
+    from residual_expansion.claims import scaling_claims as sc
+
+    good, tol = sc._within(1e12 + 50.0, 0.0, 1e12)
+    assert good and tol == pytest.approx(sc.ROUNDING * 1e12)
+    assert not sc._within(1e12 + 150.0, 0.0, 1e12)[0]
+    assert sc._within(0.5 + 1e-11, 0.0, 0.5)[0] and not sc._within(0.5 + 2e-10, 0.0, 0.5)[0]
+
+
+def test_scaling_claims_depth_limit_is_inclusive():
+    """Kills ``claims/scaling_claims.py`` ``depth > MAX_DEPTH`` -> ``>=``."""
+    from residual_expansion.claims import scaling_claims as sc
+
+    assert sc._too_deep(sc.MAX_DEPTH, "m") is None
+    skip = sc._too_deep(sc.MAX_DEPTH + 1, "m")
+    assert skip is not None and skip.status == "SKIP"
+
+
+def test_scale_spectrum_largest_z_is_the_largest_standardised_deviation(monkeypatch):
+    """Kills ``claims/scaling_claims.py`` ``abs(st.mean - p) / st.stderr`` -> ``* st.stderr``: with a
+    Monte Carlo replaced by measurements exactly 2.5 (order k) standard errors of 0.01 from each
+    prediction, the reported largest |z| is 2.5 and every order passes (z <= 4)."""
+    from types import SimpleNamespace
+
+    from residual_expansion.claims import scaling_claims as sc
+    from residual_expansion.scaling import predictions as scaling
+
+    depth = 6
+    kmax = min(depth, 10)
+
+    def fake_simulate(model, init, scheds, L, samples, seed, route, orders):
+        runs = []
+        for sch in scheds:
+            full = [float(v) for v in scaling.linear_energy_spectrum(sch.scales(L), 1.0, L)]
+            preds = full[: kmax + 1] + [sum(full[kmax + 1:])]
+            runs.append(SimpleNamespace(orders=[SimpleNamespace(mean=p + 0.025, stderr=0.01) for p in preds]))
+        return runs
+
+    monkeypatch.setattr(sc, "simulate", fake_simulate)
+    out = sc.check_spectrum(depth, 0)
+    assert out.status == "PASS", out.evidence
+    assert out.evidence["sqrt_largest_abs_z"] == pytest.approx(2.5)
+    assert out.evidence["ramp_largest_abs_z"] == pytest.approx(2.5)
+
+
+# --- claims/numeric_claims.py ---------------------------------------------------------------
+
+def test_num_linear_depth_limit_is_inclusive():
+    """Kills ``claims/numeric_claims.py`` ``depth > MAX_PATH_DEPTH`` -> ``>=``: NUM-LINEAR runs (and
+    passes) at depth MAX_PATH_DEPTH = 24 and is skipped beyond."""
+    from residual_expansion.claims.numeric_claims import check_linear
+    from residual_expansion.numeric.crosscheck import MAX_PATH_DEPTH
+
+    assert check_linear(MAX_PATH_DEPTH, 3, 0).status == "PASS"
+    assert check_linear(MAX_PATH_DEPTH + 1, 3, 0).status == "SKIP"
+
+
+# --- claims/expansion_claims.py ---------------------------------------------------------------
+
+def test_rex2_counts_the_second_order_form_as_n_n_plus_1_over_2():
+    """Kills ``claims/expansion_claims.py`` ``depth * (depth + 1) // 2`` -> ``depth * depth // 2``: the
+    second-order form has n + n(n-1)/2 = n(n+1)/2 terms (counted here from the form itself at
+    n = 7), and the SKIP reason just past REX2_MAX_DEPTH names that count."""
+    from residual_expansion.claims import expansion_claims as ec
+
+    assert ec.check_rex2(7, 2, 0).evidence["terms"] == len(ec.dherin_munn_terms(7)) == 7 * 8 // 2
+    n = ec.REX2_MAX_DEPTH + 1
+    out = ec.check_rex2(n, 2, 0)
+    assert out.status == "SKIP" and f"has {n * (n + 1) // 2} terms at depth {n}" in out.evidence["reason"]
+
+
+def test_count_names_lowered_orders_only_when_lowered():
+    """Kills ``claims/expansion_claims.py`` ``k_max < order`` -> ``<=``: the ``orders`` note appears
+    only when the budget lowered the order."""
+    from residual_expansion.claims import expansion_claims as ec
+
+    assert "orders" not in ec.check_count(4, 2, 0).evidence
+    assert ec.check_count(30, 5, 0).evidence["orders"].startswith("1..2 ")
+
+
+# --- scaling/sweep.py ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth, expected", [
+    (2, (1.0, 1.0, 0.25, 0.0, 0.0, 0.0)),          # e_k of (1/2, 1/2), orders 0..4, tail
+    (3, (1.0, 1.0, 1 / 3, 1 / 27, 0.0, 0.0)),      # e_k of (1/3, 1/3, 1/3)
+])
+def test_per_order_predictions_pad_orders_beyond_the_depth_with_zeros(depth, expected):
+    """Kills ``scaling/sweep.py`` ``np.zeros(max(0, orders + 1 - len(full)))`` mutants (``orders + 1`` ->
+    ``orders``, ``0`` -> ``1``, ``- len(full)`` -> ``+ len(full)``): the linear per-order energies
+    at lambda = L^(-1/2), s = 1 are the elementary symmetric polynomials e_k(lambda_i^2) (orders
+    0..K), zero beyond the depth, then the tail: K + 2 numbers."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling.montecarlo import Model
+    from residual_expansion.scaling.schedules import power
+    from residual_expansion.scaling.sweep import run_sweep
+
+    sweep = run_sweep(Model("linear", dim=4, input_dim=4), Init("iid-uniform"), [power(0.5)], [depth], 4, 0, orders=4)
+    got = sweep.rows[0].predicted_orders
+    assert len(got) == 6
+    assert got == pytest.approx(expected, abs=1e-15)
+
+
+def test_sweep_z_score_is_measured_minus_predicted_over_stderr():
+    """Kills ``scaling/sweep.py`` ``(sq.mean - pred) / sq.stderr`` -> ``(sq.mean + pred) / ...``; the sign
+    says which side of the prediction the measurement lies."""
+    from types import SimpleNamespace
+
+    from residual_expansion.scaling.sweep import SweepRow
+
+    run = SimpleNamespace(sq_ratio=SimpleNamespace(mean=3.0, stderr=0.5))
+    row = SweepRow(run, SimpleNamespace(minus_one=2.0), None, None)
+    assert row.z_score == pytest.approx(2.0)
+    low = SweepRow(SimpleNamespace(sq_ratio=SimpleNamespace(mean=1.0, stderr=0.5)), SimpleNamespace(minus_one=2.0),
+                   None, None)
+    assert low.z_score == pytest.approx(-2.0)
+    none = SweepRow(SimpleNamespace(sq_ratio=SimpleNamespace(mean=1.0, stderr=0.0)), SimpleNamespace(minus_one=2.0),
+                    None, None)
+    assert none.z_score is None
+
+
+# --- theorem/instances.py -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dim, degree", [(2, 3), (3, 2), (1, 4)])
+def test_random_polymap_has_every_monomial_up_to_its_degree(dim, degree):
+    """Kills ``theorem/instances.py`` ``range(degree + 1)`` -> ``range(degree - 1)``: each component has
+    all C(dim + degree, dim) monomials of total degree <= degree, each with a nonzero coefficient
+    in [-9, 9], so every derivative up to ``degree`` is generically nonzero."""
+    import itertools
+    import random
+
+    from residual_expansion.theorem.instances import random_polymap
+
+    g = random_polymap(random.Random(5), dim, degree)
+    want = {e for e in itertools.product(range(degree + 1), repeat=dim) if sum(e) <= degree}
+    assert len(want) == math.comb(dim + degree, dim)
+    for comp in g.components:
+        assert set(comp) == want
+        assert all(c != 0 and -9 <= c <= 9 for c in comp.values())
+
+
+# --- numeric/crosscheck.py, numeric/taylor.py ---------------------------------------------------------
+
+def test_piecewise_linear_window_stops_at_half_the_sign_radius():
+    """Kills ``numeric/crosscheck.py`` ``cap = 0.5 * radius`` -> ``cap = 0.5``: for a ReLU stack the
+    automatic window ends at half the certified sign radius (here the cap is what binds)."""
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    for seed in (0, 2):
+        c = crosscheck(2, 2, "mlp", activation="relu", dim=4, seed=seed)
+        assert c.radius is not None and 0 < c.radius < 1
+        assert c.fit.window.hi == 0.5 * c.radius
+        assert c.passed
+
+
+def test_remainder_curves_have_one_row_per_order():
+    """Kills ``numeric/crosscheck.py`` ``range(1, order + 1)`` -> ``range(1, order + 1 - 1)`` in
+    remainder_curves: the plotted R_k curves are k = 1..K, and R_K is the fitted remainder."""
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    c = crosscheck(3, 3, "mlp", activation="tanh", dim=4, seed=0, curves=True)
+    lams, rows = c.curves
+    assert len(rows) == 3 and all(len(r) == len(lams) for r in rows)
+    # R_k decreases with k at the smallest lambda (each order removes a term of size lambda^k)
+    assert rows[0][0] > rows[1][0] > rows[2][0]
+
+
+def test_exactness_never_passes_a_non_finite_remainder(monkeypatch):
+    """Kills ``numeric/crosscheck.py`` ``np.isfinite(r) and r <= t`` -> ``r <= t``: an overflowed
+    forward pass (R = inf) with an overflowed bound (inf) is no pass."""
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric import crosscheck as cc
+
+    stack = make_stack("linear", 3, 4, seed=0)
+    assert cc.check_exactness(stack, (0.5, 1.0)).passed
+    monkeypatch.setattr(cc, "remainder", lambda *a, **k: math.inf)
+    monkeypatch.setattr(cc, "rounding_bound", lambda *a, **k: math.inf)
+    assert not cc.check_exactness(stack, (0.5, 1.0)).passed
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_asymptotic_window_upper_end_is_the_ratio_formula(order):
+    """Kills ``numeric/taylor.py`` ``(lead / a[order + 1 + j]) ** (1 / j)`` -> ``lead ** (1 / j)``: the
+    upper end is hi = ASYMPTOTIC_RATIO min_j (a_{K+1} / a_{K+1+j})^(1/j), j = 1, 2, 3, with
+    a_k = max |T_k| (docs/numeric.md), recomputed here from the Taylor coefficients."""
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric import taylor as tx
+
+    stack = make_stack("mlp", 4, 5, activation_name="tanh", seed=1)
+    T = tx.taylor_coefficients(stack, order + 4)
+    a = np.max(np.abs(T), axis=1)
+    hi = tx.ASYMPTOTIC_RATIO * min((a[order + 1] / a[order + 1 + j]) ** (1.0 / j) for j in (1, 2, 3))
+    w = tx.asymptotic_window(stack, order)
+    assert w.hi == pytest.approx(hi, rel=1e-12)
+    assert tx.asymptotic_window(stack, order, cap=hi / 2).hi == pytest.approx(hi / 2, rel=1e-12)
