@@ -3,16 +3,35 @@
 Each *mutant* is the package with one small change made by one of the operators below,
 applied to one site of one module's syntax tree. A mutant is **killed** when
 
-* ``verify`` (every claim) at each of :data:`VERIFY_DEPTHS` prints a FAIL row, exits with
-  a status other than 0, crashes or times out (``verify``), or
-* the module's tests (the test files that import it, plus the module's own doctests) fail
-  or time out (``suite``).
+* ``verify`` at each of :data:`VERIFY_DEPTHS` prints a FAIL row, exits with a status other
+  than 0, crashes or times out (``verify``), or
+* a test fails, errors or times out (``suite``);
 
-Mutants that survive the targeted tests are re-run against the *whole* suite before they
-are called survivors, so "survived" always means "survived ``verify`` at every depth and
-the full test suite". A survivor is then either killed by a new test or argued equivalent
-in :data:`tests.mutation.equivalents.EQUIVALENT` (one line each); the report in
-``docs/soundness.md`` lists both.
+a mutant whose module no longer imports is killed in both columns at once.
+
+Speed: a **coverage map** of the unmutated source (``--build-map``: the whole suite traced with
+one coverage context per test, subprocesses included, then ``verify`` at every depth of
+:data:`VERIFY_DEPTHS` with one context per claim and depth) says which tests and which claims
+execute each statement. A mutant can only change what executes its statement, so the first
+pass runs, in a process forked from a parent that has imported the heavy dependencies:
+
+1. ``verify --claims`` the claims that execute the statement, at the depths where they do,
+   stopping at the first FAIL;
+2. pytest on the tests that execute the statement, fastest first, stopping at the first failure.
+
+A statement that also runs at import time (module constants, default arguments, decorators)
+runs both stages on the module's claims (:data:`RELEVANT_CLAIMS`) and test files
+(:func:`tests_for`) as well. Both stages always run, so the report has both columns (killed by
+the suite, killed by ``verify`` alone). A stage with nothing that executes the statement
+cannot kill the mutant and is recorded as such without running.
+
+Survivors of the first pass are re-run with ``--confirm``: every claim at every depth, and every
+test file holding a test that executes the statement plus :func:`tests_for` (the whole suite
+for an import-time statement), without stopping early. This also catches kills the map misses
+(a cached result computed under one test and read by another). A survivor is then either killed
+by a new test (merge the new test file into the map with ``--map-tests`` and ``--confirm`` again)
+or argued equivalent in :data:`tests.mutation.equivalents.EQUIVALENT` (one line each); the
+report in ``docs/soundness.md`` lists both.
 
 Operators (:data:`OPERATORS`): ``arith`` (+ <-> -, * <-> /, // -> /, ** -> *),
 ``compare`` (< <-> <=, > <-> >=, == <-> !=), ``range`` (off by one at the stop or start of
@@ -24,20 +43,28 @@ comparison or boolean forced to ``True``).
 
 Each mutant is applied in a temporary copy of the repository (source segment replaced,
 the rest of the file byte-identical; no byte-code cache), with a time budget per stage.
+Results are JSON lines appended to ``--out`` (resumable: ids already there are skipped);
+``--reuse`` takes an earlier run's results, locates each mutant again in the current source
+(same operator, segment and replacement on a line with the same text) and reuses a kill.
 
-This is a benchmark-style job, not part of the test suite. From the repository root::
+This is a benchmark-style job, not part of the test suite (it needs ``coverage``, in the
+``bench`` extra). From the repository root::
 
-    python tests/mutation/mutate.py --limit 240 --shard 1/2 --out /tmp/mutants-1.jsonl &
-    python tests/mutation/mutate.py --limit 240 --shard 2/2 --out /tmp/mutants-2.jsonl
-    python tests/mutation/mutate.py --report /tmp/mutants-1.jsonl,/tmp/mutants-2.jsonl   # docs/soundness.md
+    python tests/mutation/mutate.py --build-map                      # /tmp/rex-covmap.json
+    python tests/mutation/mutate.py --limit 240 --shard 1/2 --out /tmp/m1.jsonl &
+    python tests/mutation/mutate.py --limit 240 --shard 2/2 --out /tmp/m2.jsonl
+    python tests/mutation/mutate.py --confirm /tmp/m1.jsonl,/tmp/m2.jsonl --out /tmp/c.jsonl
+    python tests/mutation/mutate.py --report /tmp/m1.jsonl,/tmp/m2.jsonl --confirmed /tmp/c.jsonl  # docs/soundness.md
 
-``--list`` prints the mutants that would be run, without running them.
+``--list`` prints the mutants that would be run, without running them; ``--only TEXT`` runs
+the mutants whose id contains TEXT (e.g. to show that a new test kills one).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import os
 import random
@@ -275,8 +302,8 @@ def _copy_tree(dest: Path) -> None:
 
 def tests_for(module: str) -> list[str]:
     """The module's doctests, then its own test files: ``tests/test_*<stem>*.py`` when there are
-    any, else the (at most two smallest) test files that import it. The survivors of this
-    targeted run are re-run against the whole suite (``--confirm``)."""
+    any, else the (at most two smallest) test files that import it. Used for statements that run
+    at import time (the coverage map cannot tell which tests depend on them) and by ``--confirm``."""
     dotted = module[:-3].replace("/", ".")
     pkg, _, name = dotted.rpartition(".")
     stem = name.removesuffix("_claims")
@@ -292,7 +319,8 @@ def tests_for(module: str) -> list[str]:
 def _preload() -> None:
     """Import the heavy dependencies once in the parent; each mutant's stages are forked from it."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    for name in ("numpy", "sympy", "scipy.special", "scipy.stats", "networkx", "pytest", "hypothesis", "_pytest.doctest"):
+    for name in ("numpy", "sympy", "scipy.special", "scipy.stats", "scipy.integrate", "networkx", "gmpy2",
+                 "pytest", "hypothesis", "_pytest.doctest", "jsonschema", "matplotlib.pyplot"):
         try:
             __import__(name)
         except ImportError:
@@ -305,7 +333,7 @@ def _forked(tree: Path, stage, seconds: int) -> tuple[bool, str]:
     The child imports the (mutated) package afresh from ``tree``, writes no byte code and
     is killed by SIGALRM after ``seconds`` (a timeout kills the mutant).
     """
-    log = tree / ".stage-output"
+    log = Path(tempfile.gettempdir()) / f"rex-stage-{os.getpid()}.out"
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -313,6 +341,7 @@ def _forked(tree: Path, stage, seconds: int) -> tuple[bool, str]:
             os.close(r)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
             signal.alarm(seconds)
+            os.environ["REX_STAGE_LOG"] = str(log)
             fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
             os.dup2(fd, 1)
             os.dup2(fd, 2)
@@ -344,47 +373,227 @@ def _forked(tree: Path, stage, seconds: int) -> tuple[bool, str]:
     return bool(killed), str(why)
 
 
-def _verify_stage(claims: str | None):
+def _import_stage(module: str):
+    def stage() -> tuple[bool, str]:
+        import importlib
+
+        importlib.import_module("residual_expansion.cli")
+        importlib.import_module("residual_expansion.claims")
+        importlib.import_module(module[:-3].replace("/", "."))
+        return False, ""
+    return stage
+
+
+def _verify_stage(plan: list[tuple[int, str | None]]):
+    """verify at each (depth, claims) of ``plan``; stop at the first depth that FAILs."""
     def stage() -> tuple[bool, str]:
         import contextlib
         import io
 
         from residual_expansion.cli import main as cli_main
 
-        bad = []
-        for depth in VERIFY_DEPTHS:
+        for depth, claims in plan:
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 status = cli_main(["verify", "--depth", str(depth)] + (["--claims", claims] if claims else []))
             fails = [ln.split()[0] for ln in out.getvalue().splitlines() if "  FAIL  " in ln]
             if status != 0 or fails:
-                bad.append(f"depth {depth}: exit {status} {' '.join(fails)}")
-        return bool(bad), ("FAIL " + "; ".join(bad)) if bad else ""
+                return True, f"FAIL depth {depth}: exit {status} {' '.join(fails)}"
+        return False, ""
     return stage
 
 
-def _tests_stage(files: list[str], tree: Path):
+def _tests_stage(files: list[str], tree: Path, stop_first: bool = True):
     def stage() -> tuple[bool, str]:
         import pytest
 
-        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore", *files])
+        args = ["-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"] + (["-x"] if stop_first else [])
+        code = pytest.main([*args, *files])
         if code == 0:
             return False, ""
+        if code == 5:  # no tests collected: nothing could fail
+            return False, "no tests ran"
         sys.stdout.flush()
-        text = (tree / ".stage-output").read_text(errors="replace")
+        text = Path(os.environ["REX_STAGE_LOG"]).read_text(errors="replace")
         failed = [ln for ln in text.splitlines() if ln.startswith(("FAILED", "ERROR"))]
         return True, (failed[0] if failed else f"pytest exit {int(code)}")[:200]
     return stage
 
 
-def run_verify(tree: Path, claims: str | None) -> tuple[bool, str]:
-    """(killed, why) from ``verify --claims claims`` at every depth of :data:`VERIFY_DEPTHS`."""
-    return _forked(tree, _verify_stage(claims), VERIFY_SECONDS)
+# --- coverage map: which tests and which claims execute each statement -------------------
+
+IMPORT_CONTEXT = ""          # statements run while importing / collecting (no test context)
+_SITECUSTOMIZE = """\
+import os
+if os.environ.get("REX_COV_DATA"):
+    import atexit
+    import coverage
+    _cov = coverage.Coverage(data_file=os.environ["REX_COV_DATA"], data_suffix=True,
+                             source=[os.environ["REX_COV_SOURCE"]], context=os.environ.get("REX_COV_CONTEXT", ""))
+    _cov.start()
+    atexit.register(lambda: (_cov.stop(), _cov.save()))
+"""
 
 
-def run_tests(tree: Path, files: list[str]) -> tuple[bool, str]:
-    """(killed, why) from pytest on ``files`` (stop at the first failure)."""
-    return _forked(tree, _tests_stage(files, tree), SUITE_SECONDS)
+def _map_stage(workdir: Path, tests: list[str] | None):
+    """Run ``tests`` (None: verify at every depth of VERIFY_DEPTHS, all claims) under coverage,
+    one dynamic context per test node id (``verify:CLAIM:DEPTH`` per claim); subprocesses are
+    traced too (through a ``sitecustomize`` on PYTHONPATH), under their parent test's context."""
+    def stage() -> tuple[bool, str]:
+        import coverage
+
+        data = workdir / "cov"
+        site = workdir / "site"
+        site.mkdir(exist_ok=True)
+        (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT)] + [
+            p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+        os.environ.update(REX_COV_DATA=str(data), REX_COV_SOURCE=str(ROOT / PACKAGE), REX_COV_CONTEXT="")
+        cov = coverage.Coverage(data_file=str(data), data_suffix=True, source=[str(ROOT / PACKAGE)])
+        durations: dict[str, float] = {}
+
+        def switch(context: str) -> None:
+            cov.switch_context(context)
+            os.environ["REX_COV_CONTEXT"] = context
+
+        cov.start()
+        try:
+            if tests is None:
+                import contextlib
+                import io
+
+                from residual_expansion.claims.base import Claim
+                from residual_expansion.cli import main as cli_main
+
+                run = Claim.run
+                depth_now = [0]
+
+                def traced(self, depth, order, seed):
+                    switch(f"verify:{self.id}:{depth_now[0]}")
+                    try:
+                        return run(self, depth, order, seed)
+                    finally:
+                        switch(IMPORT_CONTEXT)
+
+                Claim.run = traced
+                for depth in VERIFY_DEPTHS:
+                    depth_now[0] = depth
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        cli_main(["verify", "--depth", str(depth)])
+            else:
+                import pytest
+
+                class Contexts:
+                    @pytest.hookimpl(hookwrapper=True)
+                    def pytest_runtest_protocol(self, item, nextitem):
+                        switch(item.nodeid)
+                        t = time.perf_counter()
+                        yield
+                        durations[item.nodeid] = round(time.perf_counter() - t, 3)
+                        switch(IMPORT_CONTEXT)
+
+                pytest.main(["-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore", *tests],
+                            plugins=[Contexts()])
+        finally:
+            cov.stop()
+            cov.save()
+        (workdir / "durations.json").write_text(json.dumps(durations))
+        return False, ""
+    return stage
+
+
+def build_map(out: Path, tests: list[str] | None, merge: bool) -> None:
+    """Write the coverage map ``out`` (JSON): for each mathematics module, line -> the test node
+    ids and ``verify:CLAIM:DEPTH`` contexts that execute it, and each test's duration.
+
+    ``tests``: the test paths to trace (None: the whole suite, then ``verify``); ``merge``: add
+    to an existing map (e.g. after writing new tests) instead of replacing it.
+    """
+    import coverage
+
+    _preload()
+    workdir = Path(tempfile.mkdtemp(prefix="rex-covmap-"))
+    try:
+        plans = [["tests", PACKAGE], None] if tests is None else [tests]
+        for plan in plans:
+            start = time.perf_counter()
+            _forked(ROOT, _map_stage(workdir, plan), 3600)
+            print(f"traced {'verify' if plan is None else ' '.join(plan)} in {time.perf_counter() - start:.0f} s",
+                  flush=True)
+        cov = coverage.Coverage(data_file=str(workdir / "cov"))
+        cov.combine([str(workdir)], keep=False)
+        data = cov.get_data()
+        durations = json.loads((workdir / "durations.json").read_text()) if (workdir / "durations.json").exists() else {}
+    finally:
+        pass
+    old = json.loads(out.read_text()) if merge and out.exists() else {"contexts": [], "lines": {}, "durations": {}}
+    contexts: list[str] = old["contexts"]
+    index = {c: i for i, c in enumerate(contexts)}
+    lines: dict[str, dict[str, list[int]]] = old["lines"]
+    for path in target_modules(MATH_PACKAGES):
+        rel = str(path.relative_to(ROOT))
+        by_line = data.contexts_by_lineno(str(path))
+        mod = lines.setdefault(rel, {})
+        for ln, ctxs in by_line.items():
+            ids = set(mod.get(str(ln), []))
+            for c in ctxs:
+                if c not in index:
+                    index[c] = len(contexts)
+                    contexts.append(c)
+                ids.add(index[c])
+            mod[str(ln)] = sorted(ids)
+    old["durations"].update(durations)
+    out.write_text(json.dumps({"contexts": contexts, "lines": lines, "durations": old["durations"]}))
+    shutil.rmtree(workdir, ignore_errors=True)
+    print(f"wrote {out}: {len(contexts)} contexts over {len(lines)} modules", flush=True)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Who executes a mutant's statement, from the coverage map of the unmutated source."""
+
+    tests: tuple[str, ...]                 # test node ids, fastest first
+    claims: tuple[tuple[int, str], ...]    # (depth, "CLAIM,CLAIM") per depth that executes it
+    at_import: bool                        # also run while importing or collecting
+
+
+def _statement_span(module: str, line: int, end_line: int) -> tuple[int, int]:
+    """First and last line of the innermost statement of ``module`` containing lines ``line..end_line``
+    (a compound statement counts whole: its header runs whenever any line of it does)."""
+    tree = ast.parse((ROOT / module).read_text())
+    best = (line, end_line)
+    size = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno <= line and end_line <= (node.end_lineno or node.lineno):
+            span = (node.end_lineno or node.lineno) - node.lineno
+            if size is None or span < size:
+                best, size = (node.lineno, node.end_lineno or node.lineno), span
+    return best
+
+
+def coverage_of(cmap: dict, m: Mutant) -> Coverage:
+    """The tests and claims that execute ``m``'s statement (any line of it)."""
+    lo, hi = _statement_span(m.module, m.line, m.end_line)
+    mod = cmap["lines"].get(m.module, {})
+    ids: set[int] = set()
+    for ln in range(lo, hi + 1):
+        ids.update(mod.get(str(ln), ()))
+    names = [cmap["contexts"][i] for i in ids]
+    at_import = IMPORT_CONTEXT in names
+    durations = cmap["durations"]
+    tests = tuple(sorted((c for c in names if c and not c.startswith("verify:")),
+                         key=lambda c: (durations.get(c, 1e9), c)))
+    per_depth: dict[int, list[str]] = {}
+    for c in names:
+        if c.startswith("verify:"):
+            _, claim, depth = c.split(":")
+            per_depth.setdefault(int(depth), []).append(claim)
+    claims = tuple((d, ",".join(sorted(per_depth[d]))) for d in sorted(per_depth))
+    return Coverage(tests, claims, at_import)
+
+
+def _files_of(nodeids) -> list[str]:
+    return sorted({n.split("::")[0] for n in nodeids})
 
 
 @dataclass(frozen=True)
@@ -399,42 +608,76 @@ class Result:
     verify_why: str
     suite_killed: bool
     suite_why: str
-    full_suite: bool      # True when the suite stage ran the whole suite
+    full_suite: bool      # True when the suite stage was a --confirm run (see run_mutant)
     seconds: float
+    reused_from: str = ""  # the commit of an earlier run whose result is reused (same source line)
 
 
-def run_mutant(m: Mutant, tree: Path, full: bool = False) -> Result:
+def run_mutant(m: Mutant, tree: Path, cmap: dict, confirm: bool = False) -> Result:
+    """Apply ``m`` in ``tree`` and run the kill stages.
+
+    1. import: the mutated package must import (a crash kills it in both columns);
+    2. verify: the claims that execute the statement, at the depths where they do (import-time
+       statements: :func:`relevant_claims` at every depth), stopping at the first FAIL;
+       ``confirm``: every claim at every depth;
+    3. suite: the tests that execute the statement, fastest first, stopping at the first failure
+       (import-time statements: plus :func:`tests_for`); ``confirm``: every test file holding such a
+       test, plus :func:`tests_for`, plus the whole suite for import-time statements.
+    A stage with nothing that executes the statement cannot kill it and is not run.
+    """
     start = time.perf_counter()
     target = tree / m.module
     original = target.read_text()
+    cov = coverage_of(cmap, m)
     try:
         target.write_text(apply(original, m))
-        v_killed, v_why = run_verify(tree, None if full else relevant_claims(m.module))
-        files = ["tests", PACKAGE] if full else tests_for(m.module)
-        s_killed, s_why = run_tests(tree, files)
+        crashed, why = _forked(tree, _import_stage(m.module), 60)
+        if crashed:
+            v_killed, v_why, s_killed, s_why = True, f"import {why}", True, f"import {why}"
+        else:
+            if confirm:
+                plan = [(d, None) for d in VERIFY_DEPTHS]
+            elif cov.at_import:
+                plan = [(d, relevant_claims(m.module)) for d in VERIFY_DEPTHS]
+            else:
+                plan = list(cov.claims)
+            if plan:
+                v_killed, v_why = _forked(tree, _verify_stage(plan), VERIFY_SECONDS * len(plan))
+            else:
+                v_killed, v_why = False, "not executed by any claim"
+            if confirm:
+                files = ["tests", PACKAGE] if cov.at_import else sorted(
+                    set(_files_of(cov.tests)) | set(tests_for(m.module)))
+            else:
+                files = list(cov.tests) + (tests_for(m.module) if cov.at_import else [])
+            if files:
+                s_killed, s_why = _forked(tree, _tests_stage(files, tree), SUITE_SECONDS * (3 if confirm else 1))
+            else:
+                s_killed, s_why = False, "not executed by any test"
     finally:
         target.write_text(original)
     return Result(m.id, m.module, m.operator, m.line, m.original[:120], m.replacement[:120], v_killed, v_why,
-                  s_killed, s_why, full, round(time.perf_counter() - start, 1))
+                  s_killed, s_why, confirm, round(time.perf_counter() - start, 1))
 
 
-def run_all(mutants: list[Mutant], out: Path, confirm: bool = False) -> None:
+def run_all(mutants: list[Mutant], out: Path, cmap_path: Path, confirm: bool = False) -> None:
     """Run ``mutants`` (skipping ids already in ``out``), append results to ``out``.
 
-    ``confirm``: run every claim and the whole suite (for the survivors of a first pass).
+    ``confirm``: run every claim and the wider test set (for the survivors of a first pass).
     """
     done = set()
     if out.exists():
         done = {json.loads(ln)["id"] for ln in out.read_text().splitlines() if ln.strip()}
     todo = [m for m in mutants if m.id not in done]
     print(f"{len(mutants)} mutants, {len(done)} already done, {len(todo)} to run", flush=True)
+    cmap = json.loads(cmap_path.read_text())
     _preload()
     tree = Path(tempfile.mkdtemp(prefix="rex-mutant-"))
     _copy_tree(tree)
     try:
         with out.open("a") as fh:
             for i, m in enumerate(todo, 1):
-                r = run_mutant(m, tree, full=confirm)
+                r = run_mutant(m, tree, cmap, confirm=confirm)
                 fh.write(json.dumps(asdict(r)) + "\n")
                 fh.flush()
                 status = ("verify+suite" if r.verify_killed and r.suite_killed else
@@ -444,26 +687,73 @@ def run_all(mutants: list[Mutant], out: Path, confirm: bool = False) -> None:
         shutil.rmtree(tree, ignore_errors=True)
 
 
+# --- locating mutants of an earlier run in the current source ----------------------------
+
+@functools.lru_cache(maxsize=None)
+def _source(commit: str | None, module: str) -> str | None:
+    import subprocess
+
+    if commit is None:
+        path = ROOT / module
+        return path.read_text() if path.exists() else None
+    proc = subprocess.run(["git", "show", f"{commit}:{module}"], cwd=ROOT, capture_output=True, text=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _line_text(commit: str | None, module: str, line: int) -> str | None:
+    text = _source(commit, module)
+    lines = text.splitlines() if text is not None else []
+    return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+
+def relocate(rows: list[dict], commit: str | None) -> list[tuple[dict, Mutant | None]]:
+    """Each earlier result with the current mutant of the same operator, segment and replacement
+    on a line with the same text (``commit``: the source of the earlier run; None: the current
+    source), nearest the old line; None when the line changed or the module is gone."""
+    cache: dict[str, list[Mutant]] = {}
+    out = []
+    for r in rows:
+        path = ROOT / r["module"]
+        if r["module"] not in cache:
+            cache[r["module"]] = mutants_of(path) if path.exists() else []
+        old_text = _line_text(commit, r["module"], r["line"])
+        best = None
+        for m in cache[r["module"]]:
+            if (m.operator == r["operator"] and m.original[:120] == r["original"]
+                    and m.replacement[:120] == r["replacement"]
+                    and _line_text(None, m.module, m.line) == old_text):
+                if best is None or abs(m.line - r["line"]) < abs(best.line - r["line"]):
+                    best = m
+        out.append((r, best))
+    return out
+
+
+def _read_rows(paths: str) -> list[dict]:
+    return [json.loads(ln) for part in paths.split(",") for ln in Path(part).read_text().splitlines() if ln.strip()]
+
+
 # --- report -------------------------------------------------------------------------
 
-def write_report(results_path: Path, report: Path) -> None:
-    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, RUN_NOTE, TARGETED
+def write_report(results: str, confirmed: str | None, report: Path) -> None:
+    """docs/soundness.md from first-pass ``results`` and the ``confirmed`` re-runs of survivors."""
+    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, RUN_NOTE
 
-    rows = [json.loads(ln) for part in str(results_path).split(",")
-            for ln in Path(part).read_text().splitlines() if ln.strip()]
+    rows = list({r["id"]: r for r in _read_rows(results)}.values())
+    confirm = {r["id"]: r for r in _read_rows(confirmed)} if confirmed else {}
     by_module: dict[str, list[dict]] = {}
     for r in rows:
         by_module.setdefault(r["module"], []).append(r)
     lines = [
         "# Soundness: what the verifier catches",
         "",
-        "Generated by `python tests/mutation/mutate.py --report RESULTS` from a run of the mutation",
-        "harness ([tests/mutation/mutate.py](../tests/mutation/mutate.py)); see its docstring for the",
-        "operators and the kill criteria. A mutant is *killed by the suite* when the test files that import",
-        "its module (or the module's doctests) fail; *killed by verify* when `verify` at depths",
-        f"{', '.join(map(str, VERIFY_DEPTHS))} (the claims relevant to the module) prints a FAIL row, exits",
-        "non-zero or crashes. Survivors can be re-run against every claim and the whole suite with",
-        "`--confirm RESULTS`.",
+        "Generated by `python tests/mutation/mutate.py --report RESULTS --confirmed CONFIRMED` from a run of",
+        "the mutation harness ([tests/mutation/mutate.py](../tests/mutation/mutate.py)); see its docstring",
+        "for the operators, the coverage map and the kill criteria. A mutant is *killed by the suite* when",
+        "a test that executes the mutated statement fails; *killed by verify* when `verify` at depths",
+        f"{', '.join(map(str, VERIFY_DEPTHS))} (on the claims that execute the statement) prints a FAIL row,",
+        "exits non-zero or crashes. Every first-pass survivor is re-run with `--confirm`: every claim at",
+        "every depth, and every test file holding a test that executes the statement (the whole suite for",
+        "a statement that runs at import time).",
         "",
         "## This run",
         "",
@@ -489,32 +779,42 @@ def write_report(results_path: Path, report: Path) -> None:
         lines.append(f"| `{module}` | " + " | ".join(map(str, counts)) + " |")
     lines.append("| **total** | " + " | ".join(f"**{c}**" for c in totals) + " |")
     survivors = [r for r in rows if not (r["verify_killed"] or r["suite_killed"])]
-    argued = [r for r in survivors if r["id"] in EQUIVALENT]
-    new_test = [r for r in survivors if r["id"] in KILLED_BY_NEW_TEST]
-    open_ = [r for r in survivors if r["id"] not in EQUIVALENT and r["id"] not in KILLED_BY_NEW_TEST]
+    verdicts = []
+    for r in survivors:
+        c = confirm.get(r["id"])
+        killed_now = c is not None and (c["verify_killed"] or c["suite_killed"])
+        why = c and ((c["verify_why"] if c["verify_killed"] else "") or c["suite_why"])
+        if killed_now and r["id"] in KILLED_BY_NEW_TEST:
+            verdicts.append(("test", f"killed by the new test `{KILLED_BY_NEW_TEST[r['id']]}` (confirm: {why})"))
+        elif killed_now:
+            verdicts.append(("wider", f"killed by the confirm run ({why})"))
+        elif r["id"] in EQUIVALENT and c is not None:
+            verdicts.append(("equivalent", f"equivalent: {EQUIVALENT[r['id']]}"))
+        elif c is None:
+            verdicts.append(("open", "**open** (not confirmed)"))
+        else:
+            verdicts.append(("open", "**open**"))
+    count = {k: sum(v[0] == k for v in verdicts) for k in ("test", "wider", "equivalent", "open")}
     killed = totals[0] - totals[5]
+    done = killed + count["test"] + count["wider"]
     lines += [
         "",
-        f"{totals[0]} mutants: {killed} killed by the suite or `verify`, {len(new_test)} survivors killed "
-        f"by a new test, {len(argued)} argued equivalent, {len(open_)} open.",
+        f"{totals[0]} mutants: {killed} killed by the suite or `verify`; of the {totals[5]} survivors, "
+        f"{count['wider']} killed by the confirm run (every claim, wider tests), {count['test']} killed by a "
+        f"new test, {count['equivalent']} argued equivalent, {count['open']} open. Killed or argued "
+        f"equivalent: {done + count['equivalent']} of {totals[0]} "
+        f"({100 * (done + count['equivalent']) / max(1, totals[0]):.1f}%).",
         "",
-        "## Survivors",
+        "## Survivors of the first pass",
         "",
     ]
     if not survivors:
         lines.append("None.")
-    for r in survivors:
+    for r, (_, text) in zip(survivors, verdicts):
         loc = f"`{r['module']}:{r['line']}` ({r['operator']}): `{r['original']}` -> `{r['replacement']}`"
-        if r["id"] in KILLED_BY_NEW_TEST:
-            lines.append(f"- {loc}: killed by `{KILLED_BY_NEW_TEST[r['id']]}`.")
-        elif r["id"] in EQUIVALENT:
-            lines.append(f"- {loc}: equivalent: {EQUIVALENT[r['id']]}")
-        elif r["id"] in TARGETED:
-            lines.append(f"- {loc}: **open**; aimed at by `{TARGETED[r['id']]}` (not re-run against the mutant).")
-        else:
-            lines.append(f"- {loc}: **open**.")
+        lines.append(f"- {loc}: {text}")
     report.write_text("\n".join(lines) + "\n")
-    print(f"wrote {report}: {totals[0]} mutants, {len(open_)} open survivors")
+    print(f"wrote {report}: {totals[0]} mutants, {count['open']} open survivors")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -527,31 +827,72 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard", default="1/1", metavar="I/N",
                         help="run every N-th mutant starting at the I-th (run N shards in parallel, one per core)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/rex-mutants.jsonl"), help="results (JSON lines, resumable)")
+    parser.add_argument("--map", type=Path, default=Path("/tmp/rex-covmap.json"),
+                        help="the coverage map (which tests and claims execute each line)")
+    parser.add_argument("--build-map", action="store_true",
+                        help="trace the whole suite and verify at every depth into --map, and exit")
+    parser.add_argument("--map-tests", default=None, metavar="PATHS",
+                        help="trace these test paths (comma-separated) and merge them into --map, and exit")
+    parser.add_argument("--reuse", default=None, metavar="RESULTS",
+                        help="earlier results (comma-separated files): their mutants come first in the selection, "
+                             "located again in the current source; a killed one whose line is unchanged is reused")
+    parser.add_argument("--reuse-commit", default=None, help="the source commit of --reuse")
     parser.add_argument("--only", default=None, help="run only mutants whose id contains this text")
     parser.add_argument("--list", action="store_true", help="list the selected mutants and exit")
-    parser.add_argument("--confirm", type=Path, default=None, metavar="RESULTS",
+    parser.add_argument("--confirm", default=None, metavar="RESULTS",
                         help="re-run the survivors of RESULTS (located again in the current source) against every "
-                             "claim and the whole suite; results go to --out")
-    parser.add_argument("--report", type=Path, default=None, metavar="RESULTS",
-                        help="write docs/soundness.md from a results file and exit")
+                             "claim and the wider test set; results go to --out")
+    parser.add_argument("--report", default=None, metavar="RESULTS",
+                        help="write docs/soundness.md from results files (comma-separated) and exit")
+    parser.add_argument("--confirmed", default=None, metavar="RESULTS", help="with --report: the --confirm results")
     args = parser.parse_args(argv)
     if args.report is not None:
         sys.path.insert(0, str(ROOT))
-        write_report(args.report, ROOT / "docs" / "soundness.md")
+        write_report(args.report, args.confirmed, ROOT / "docs" / "soundness.md")
         return 0
+    if args.build_map or args.map_tests:
+        build_map(args.map, None if args.build_map else args.map_tests.split(","), merge=not args.build_map)
+        return 0
+    i, n = (int(x) for x in args.shard.split("/"))
     if args.confirm is not None:
-        run_all(relocate_survivors(args.confirm), args.out, confirm=True)
+        rows = [r for r in _read_rows(args.confirm) if not (r["verify_killed"] or r["suite_killed"])]
+        found = relocate(rows, args.reuse_commit)
+        for r, m in found:
+            if m is None:
+                print(f"not found in the current source: {r['id']}", flush=True)
+        mutants = [m for _, m in found if m is not None]
+        if args.only:
+            mutants = [m for m in mutants if args.only in m.id]
+        run_all(mutants[i - 1::n], args.out, args.map, confirm=True)
         return 0
-    mutants = select(tuple(args.packages.split(",")), args.limit, args.seed, tuple(args.operators.split(",")))
+    packages = tuple(args.packages.split(","))
+    mutants = select(packages, args.limit, args.seed, tuple(args.operators.split(",")))
+    reused: dict[str, dict] = {}
+    if args.reuse:
+        found = [(r, m) for r, m in relocate(_read_rows(args.reuse), args.reuse_commit) if m is not None]
+        first = list(dict.fromkeys(m for _, m in found))
+        for r, m in found:
+            if r["verify_killed"] or r["suite_killed"]:
+                reused[m.id] = dict(r, id=m.id, line=m.line, reused_from=r.get("reused_from") or args.reuse_commit or "")
+        known = {m.id for m in first}
+        mutants = (first + [m for m in mutants if m.id not in known])[:max(args.limit, len(first))]
     if args.only:
         mutants = [m for m in mutants if args.only in m.id]
     if args.list:
         for m in mutants:
-            print(f"{m.id}    {m.original[:60]!r}")
-        print(f"{len(mutants)} mutants")
+            print(f"{m.id}    {m.original[:60]!r}{'  (reused)' if m.id in reused else ''}")
+        print(f"{len(mutants)} mutants, {len(reused)} reused")
         return 0
-    i, n = (int(x) for x in args.shard.split("/"))
-    run_all(mutants[i - 1::n], args.out)
+    mine = mutants[i - 1::n]
+    if reused:
+        have = set()
+        if args.out.exists():
+            have = {json.loads(ln)["id"] for ln in args.out.read_text().splitlines() if ln.strip()}
+        with args.out.open("a") as fh:
+            for m in mine:
+                if m.id in reused and m.id not in have:
+                    fh.write(json.dumps(reused[m.id]) + "\n")
+    run_all(mine, args.out, args.map)
     return 0
 
 
