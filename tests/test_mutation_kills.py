@@ -344,3 +344,52 @@ def test_asymptotic_window_upper_end_is_the_ratio_formula(order):
     w = tx.asymptotic_window(stack, order)
     assert w.hi == pytest.approx(hi, rel=1e-12)
     assert tx.asymptotic_window(stack, order, cap=hi / 2).hi == pytest.approx(hi / 2, rel=1e-12)
+
+
+def test_condition_of_a_vanishing_coefficient_is_one():
+    """Kills ``numeric/crosscheck.py`` ``value > 0`` -> ``value >= 0`` in the condition numbers: past the
+    depth of a linear stack T_k and its magnitude are exactly 0 (no terms), reported as condition
+    1.0 (the mutant divides 0.0 by 0.0 and crashes)."""
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    c = crosscheck(2, 3, "linear", dim=3)
+    assert c.passed and c.coefficients.condition[2] == 1.0
+    assert all(1.0 <= x < 100 for x in c.coefficients.condition[:2])
+
+
+# --- paths/architectures.py, claims/path_claims.py ------------------------------------------------
+
+def test_several_inputs_message_lists_five_and_an_ellipsis():
+    """Kills ``paths/architectures.py`` ``... + (", ..." if len(ends) > 5 else "")`` -> without the
+    ellipsis: the error names the first five inputs and says there are more."""
+    from residual_expansion.paths.architectures import architecture_from_dict
+
+    sources = [f"s{i}" for i in range(7)]
+    data = {"nodes": [{"id": s, "kind": "junction"} for s in sources] + [{"id": "f", "kind": "module"},
+                                                                          {"id": "y", "kind": "junction"}],
+            "edges": [[s, "f"] for s in sources] + [["f", "y"]]}
+    with pytest.raises(UsageError) as err:
+        architecture_from_dict(data)
+    assert "('s0', 's1', 's2', 's3', 's4', ...)" in str(err.value)
+    few = {"nodes": data["nodes"][:2] + data["nodes"][-2:], "edges": [["s0", "f"], ["s1", "f"], ["f", "y"]]}
+    with pytest.raises(UsageError) as err:
+        architecture_from_dict(few)
+    assert "('s0', 's1')" in str(err.value)
+
+
+def test_paths_fail_names_the_first_differing_coefficient_even_the_last():
+    """Kills ``claims/path_claims.py`` ``range(max(len(a), len(b)))`` -> ``... - 1``: a polynomial wrong
+    only in its top coefficient FAILs and the evidence names that coefficient."""
+    from residual_expansion.claims.path_claims import _first_difference, check_paths
+    from residual_expansion.paths.polynomial import path_polynomial
+
+    def top_wrong(arch):
+        p = list(path_polynomial(arch))
+        p[-1] += 1
+        return tuple(p)
+
+    out = check_paths(3, 0, polynomial=top_wrong)
+    assert out.status == "FAIL"
+    assert out.evidence["first_mismatch"] == "plain vs binomial at t^3: 2 vs 1"
+    assert _first_difference((1, 2), (1, 2, 5)) == "t^2: 0 vs 5"
+    assert _first_difference((1, 2), (1, 2)) == ""
