@@ -416,6 +416,8 @@ def _tests_stage(files: list[str], tree: Path, stop_first: bool = True):
         sys.stdout.flush()
         text = Path(os.environ["REX_STAGE_LOG"]).read_text(errors="replace")
         failed = [ln for ln in text.splitlines() if ln.startswith(("FAILED", "ERROR"))]
+        if not stop_first:  # every failing test, by node id
+            return True, "; ".join(ln.split()[1] for ln in failed if len(ln.split()) > 1) or f"pytest exit {int(code)}"
         return True, (failed[0] if failed else f"pytest exit {int(code)}")[:200]
     return stage
 
@@ -687,6 +689,68 @@ def run_all(mutants: list[Mutant], out: Path, cmap_path: Path, confirm: bool = F
         shutil.rmtree(tree, ignore_errors=True)
 
 
+# --- the issue's named, hand-made mutants -------------------------------------------------
+
+def run_named(out: Path) -> None:
+    """Apply each of :data:`tests.mutation.named.NAMED` (a text replacement) and run ``verify`` on its
+    claims at every depth and all of its tests; append one JSON line per mutant to ``out``."""
+    sys.path.insert(0, str(ROOT))
+    from tests.mutation.named import NAMED
+
+    _preload()
+    tree = Path(tempfile.mkdtemp(prefix="rex-named-"))
+    _copy_tree(tree)
+    try:
+        with out.open("a") as fh:
+            for spec in NAMED:
+                start = time.perf_counter()
+                target = tree / spec["module"]
+                original = target.read_text()
+                if original.count(spec["find"]) != 1:
+                    raise SystemExit(f"{spec['name']}: the text to replace occurs {original.count(spec['find'])} "
+                                     f"times in {spec['module']}")
+                try:
+                    target.write_text(original.replace(spec["find"], spec["replace"]))
+                    crashed, why = _forked(tree, _import_stage(spec["module"]), 60)
+                    if crashed:
+                        v = s_ = (True, f"import {why}")
+                    else:
+                        v = _forked(tree, _verify_stage([(d, spec["claims"]) for d in VERIFY_DEPTHS]),
+                                    VERIFY_SECONDS * len(VERIFY_DEPTHS))
+                        s_ = _forked(tree, _tests_stage(list(spec["tests"]), tree, stop_first=False), SUITE_SECONDS * 3)
+                finally:
+                    target.write_text(original)
+                row = {"name": spec["name"], "module": spec["module"], "find": spec["find"], "replace": spec["replace"],
+                       "tests": list(spec["tests"]), "claims": spec["claims"], "verify_killed": v[0],
+                       "verify_why": v[1], "suite_killed": s_[0], "suite_why": s_[1],
+                       "seconds": round(time.perf_counter() - start, 1)}
+                fh.write(json.dumps(row) + "\n")
+                fh.flush()
+                print(f"{'KILLED' if v[0] or s_[0] else 'SURVIVED':8s} {row['seconds']:6.1f}s {spec['name']}: "
+                      f"verify {'FAIL' if v[0] else 'pass'}, tests {s_[1] or 'pass'}", flush=True)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def _named_section(path: str | None) -> list[str]:
+    """The report's section on the issue's nine named mutants, from ``--named`` results."""
+    lines = ["", "## The issue's nine named mutants", ""]
+    if not path:
+        return lines + ["Not run (`--named`)."]
+    rows = list({r["name"]: r for r in _read_rows(path)}.values())
+    killed = sum(r["verify_killed"] or r["suite_killed"] for r in rows)
+    lines += [f"Each applied by hand (`python tests/mutation/mutate.py --named`, text replacements in "
+              f"[tests/mutation/named.py](../tests/mutation/named.py)): {killed} of {len(rows)} killed.", "",
+              "| mutant | `verify` (depths " + ", ".join(map(str, VERIFY_DEPTHS)) + ") | tests that fail on it |",
+              "|:--|:--|:--|"]
+    for r in rows:
+        verify = f"FAIL ({r['verify_why'].removeprefix('FAIL ')})" if r["verify_killed"] else f"passes on {r['claims']}"
+        tests = ", ".join(f"`{t.split('::', 1)[1]}`" for t in r["suite_why"].split("; ")) if r["suite_killed"] else \
+            "**none**"
+        lines.append(f"| {r['name']} | {verify} | {tests} |")
+    return lines
+
+
 # --- locating mutants of an earlier run in the current source ----------------------------
 
 @functools.lru_cache(maxsize=None)
@@ -734,7 +798,7 @@ def _read_rows(paths: str) -> list[dict]:
 
 # --- report -------------------------------------------------------------------------
 
-def write_report(results: str, confirmed: str | None, report: Path) -> None:
+def write_report(results: str, confirmed: str | None, report: Path, named: str | None = None) -> None:
     """docs/soundness.md from first-pass ``results`` and the ``confirmed`` re-runs of survivors."""
     from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, RUN_NOTE
 
@@ -813,6 +877,7 @@ def write_report(results: str, confirmed: str | None, report: Path) -> None:
     for r, (_, text) in zip(survivors, verdicts):
         loc = f"`{r['module']}:{r['line']}` ({r['operator']}): `{r['original']}` -> `{r['replacement']}`"
         lines.append(f"- {loc}: {text}")
+    lines += _named_section(named)
     report.write_text("\n".join(lines) + "\n")
     print(f"wrote {report}: {totals[0]} mutants, {count['open']} open survivors")
 
@@ -845,10 +910,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", default=None, metavar="RESULTS",
                         help="write docs/soundness.md from results files (comma-separated) and exit")
     parser.add_argument("--confirmed", default=None, metavar="RESULTS", help="with --report: the --confirm results")
+    parser.add_argument("--named", action="store_true",
+                        help="run the issue's hand-made mutants (tests/mutation/named.py) into --out, and exit")
+    parser.add_argument("--named-results", default=None, metavar="RESULTS", help="with --report: the --named results")
     args = parser.parse_args(argv)
     if args.report is not None:
         sys.path.insert(0, str(ROOT))
-        write_report(args.report, args.confirmed, ROOT / "docs" / "soundness.md")
+        write_report(args.report, args.confirmed, ROOT / "docs" / "soundness.md", args.named_results)
+        return 0
+    if args.named:
+        run_named(args.out)
         return 0
     if args.build_map or args.map_tests:
         build_map(args.map, None if args.build_map else args.map_tests.split(","), merge=not args.build_map)
