@@ -18,6 +18,9 @@ RUN_NOTE = (
     "not part of the run."
 )
 
+#: Test files written to kill earlier runs' survivors: a first-pass kill by one of them is listed.
+NEW_TEST_FILES: tuple[str, ...] = ("tests/test_mutation_kills.py", "tests/test_soundness.py", "tests/test_limits_boundary.py")
+
 #: mutant id -> one-line argument why no verdict, number or exit status can change.
 EQUIVALENT: dict[str, str] = {
     P + "claims/base.py:112:18:arith:time.perf_counter() + start":

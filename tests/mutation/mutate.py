@@ -499,7 +499,8 @@ def _map_stage(workdir: Path, tests: list[str] | None):
         finally:
             cov.stop()
             cov.save()
-        (workdir / "durations.json").write_text(json.dumps(durations))
+        if tests is not None:
+            (workdir / "durations.json").write_text(json.dumps(durations))
         return False, ""
     return stage
 
@@ -550,6 +551,19 @@ def build_map(out: Path, tests: list[str] | None, merge: bool) -> None:
     print(f"wrote {out}: {len(contexts)} contexts over {len(lines)} modules", flush=True)
 
 
+def load_map(path: Path) -> dict:
+    """The coverage map, with ``weight``: statements each context executes (a proxy for the cost of
+    a test whose duration was not recorded; tests are run fastest first)."""
+    cmap = json.loads(path.read_text())
+    counts = [0] * len(cmap["contexts"])
+    for mod in cmap["lines"].values():
+        for ids in mod.values():
+            for i in ids:
+                counts[i] += 1
+    cmap["weight"] = {c: n for c, n in zip(cmap["contexts"], counts)}
+    return cmap
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Who executes a mutant's statement, from the coverage map of the unmutated source."""
@@ -583,8 +597,9 @@ def coverage_of(cmap: dict, m: Mutant) -> Coverage:
     names = [cmap["contexts"][i] for i in ids]
     at_import = IMPORT_CONTEXT in names
     durations = cmap["durations"]
+    weight = cmap.get("weight", {})
     tests = tuple(sorted((c for c in names if c and not c.startswith("verify:")),
-                         key=lambda c: (durations.get(c, 1e9), c)))
+                         key=lambda c: (durations.get(c, 1e9), weight.get(c, 0), c)))
     per_depth: dict[int, list[str]] = {}
     for c in names:
         if c.startswith("verify:"):
@@ -672,7 +687,7 @@ def run_all(mutants: list[Mutant], out: Path, cmap_path: Path, confirm: bool = F
         done = {json.loads(ln)["id"] for ln in out.read_text().splitlines() if ln.strip()}
     todo = [m for m in mutants if m.id not in done]
     print(f"{len(mutants)} mutants, {len(done)} already done, {len(todo)} to run", flush=True)
-    cmap = json.loads(cmap_path.read_text())
+    cmap = load_map(cmap_path)
     _preload()
     tree = Path(tempfile.mkdtemp(prefix="rex-mutant-"))
     _copy_tree(tree)
@@ -800,7 +815,7 @@ def _read_rows(paths: str) -> list[dict]:
 
 def write_report(results: str, confirmed: str | None, report: Path, named: str | None = None) -> None:
     """docs/soundness.md from first-pass ``results`` and the ``confirmed`` re-runs of survivors."""
-    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, RUN_NOTE
+    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, NEW_TEST_FILES, RUN_NOTE
 
     rows = list({r["id"]: r for r in _read_rows(results)}.values())
     confirm = {r["id"]: r for r in _read_rows(confirmed)} if confirmed else {}
@@ -843,6 +858,9 @@ def write_report(results: str, confirmed: str | None, report: Path, named: str |
         lines.append(f"| `{module}` | " + " | ".join(map(str, counts)) + " |")
     lines.append("| **total** | " + " | ".join(f"**{c}**" for c in totals) + " |")
     survivors = [r for r in rows if not (r["verify_killed"] or r["suite_killed"])]
+    # Kills by the tests written to kill earlier survivors (the first failing test is one of them)
+    fresh = [r for r in rows if r["suite_killed"] and not r["verify_killed"]
+             and any(f in r["suite_why"] for f in NEW_TEST_FILES)]
     verdicts = []
     for r in survivors:
         c = confirm.get(r["id"])
@@ -868,6 +886,12 @@ def write_report(results: str, confirmed: str | None, report: Path, named: str |
         f"new test, {count['equivalent']} argued equivalent, {count['open']} open. Killed or argued "
         f"equivalent: {done + count['equivalent']} of {totals[0]} "
         f"({100 * (done + count['equivalent']) / max(1, totals[0]):.1f}%).",
+        "",
+        f"Of the {totals[4]} mutants killed by the suite alone, {len(fresh)} were first caught by a test "
+        f"written to kill an earlier run's survivors ({', '.join(f'`{f}`' for f in NEW_TEST_FILES)}):",
+        "",
+        *[f"- `{r['module']}:{r['line']}` ({r['operator']}): `{r['original']}` -> `{r['replacement']}`: "
+          f"`{r['suite_why'].removeprefix('FAILED ').split(' - ')[0]}`" for r in fresh],
         "",
         "## Survivors of the first pass",
         "",
