@@ -232,11 +232,12 @@ def test_count_names_lowered_orders_only_when_lowered():
 
 # --- scaling/sweep.py ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("depth, expected", [
-    (2, (1.0, 1.0, 0.25, 0.0, 0.0, 0.0)),          # e_k of (1/2, 1/2), orders 0..4, tail
-    (3, (1.0, 1.0, 1 / 3, 1 / 27, 0.0, 0.0)),      # e_k of (1/3, 1/3, 1/3)
+@pytest.mark.parametrize("depth, orders, expected", [
+    (2, 4, (1.0, 1.0, 0.25, 0.0, 0.0, 0.0)),          # e_k of (1/2, 1/2), orders 0..4, tail
+    (3, 4, (1.0, 1.0, 1 / 3, 1 / 27, 0.0, 0.0)),      # e_k of (1/3, 1/3, 1/3)
+    (4, 2, (1.0, 1.0, 6 / 16, 4 / 64 + 1 / 256)),     # e_k of (1/4, ...): orders 0..2, tail e_3 + e_4
 ])
-def test_per_order_predictions_pad_orders_beyond_the_depth_with_zeros(depth, expected):
+def test_per_order_predictions_pad_orders_beyond_the_depth_with_zeros(depth, orders, expected):
     """Kills ``scaling/sweep.py`` ``np.zeros(max(0, orders + 1 - len(full)))`` mutants (``orders + 1`` ->
     ``orders``, ``0`` -> ``1``, ``- len(full)`` -> ``+ len(full)``): the linear per-order energies
     at lambda = L^(-1/2), s = 1 are the elementary symmetric polynomials e_k(lambda_i^2) (orders
@@ -246,9 +247,10 @@ def test_per_order_predictions_pad_orders_beyond_the_depth_with_zeros(depth, exp
     from residual_expansion.scaling.schedules import power
     from residual_expansion.scaling.sweep import run_sweep
 
-    sweep = run_sweep(Model("linear", dim=4, input_dim=4), Init("iid-uniform"), [power(0.5)], [depth], 4, 0, orders=4)
+    sweep = run_sweep(Model("linear", dim=4, input_dim=4), Init("iid-uniform"), [power(0.5)], [depth], 4, 0,
+                      orders=orders)
     got = sweep.rows[0].predicted_orders
-    assert len(got) == 6
+    assert len(got) == orders + 2
     assert got == pytest.approx(expected, abs=1e-15)
 
 
