@@ -395,3 +395,145 @@ def test_paths_fail_names_the_first_differing_coefficient_even_the_last():
     assert out.evidence["first_mismatch"] == "plain vs binomial at t^3: 2 vs 1"
     assert _first_difference((1, 2), (1, 2, 5)) == "t^2: 0 vs 5"
     assert _first_difference((1, 2), (1, 2)) == ""
+
+
+# --- second run (first pass on main a469ee6): survivors ------------------------------------------
+
+def test_scale_spectrum_names_a_failing_tail_as_tail(monkeypatch):
+    """Kills ``claims/scaling_claims.py`` ``"tail" if k == kmax + 1 else k`` -> ``kmax - 1``: a tail
+    measured 10 standard errors off FAILs and is named ``tail`` (order kmax - 1 is not)."""
+    from types import SimpleNamespace
+
+    from residual_expansion.claims import scaling_claims as sc
+    from residual_expansion.scaling import predictions as scaling
+
+    depth, kmax = 6, 6
+
+    def fake_simulate(model, init, scheds, L, samples, seed, route, orders):
+        runs = []
+        for sch in scheds:
+            full = [float(v) for v in scaling.linear_energy_spectrum(sch.scales(L), 1.0, L)]
+            preds = full[: kmax + 1] + [sum(full[kmax + 1:])]
+            stats = [SimpleNamespace(mean=p, stderr=0.01) for p in preds]
+            stats[-1] = SimpleNamespace(mean=preds[-1] + 0.1, stderr=0.01)
+            runs.append(SimpleNamespace(orders=stats))
+        return runs
+
+    monkeypatch.setattr(sc, "simulate", fake_simulate)
+    out = sc.check_spectrum(depth, 0)
+    assert out.status == "FAIL"
+    assert out.evidence["sqrt_failed_orders"] == "tail" and out.evidence["ramp_failed_orders"] == "tail"
+
+
+def test_remainder_curves_span_a_thirtieth_of_the_window_to_four_times_it():
+    """Kills ``numeric/crosscheck.py`` ``window.lo / 30`` -> ``window.lo * 30`` in remainder_curves."""
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    c = crosscheck(3, 2, "mlp", activation="tanh", dim=4, seed=0, curves=True)
+    lams, _ = c.curves
+    assert lams[0] == pytest.approx(c.fit.window.lo / 30, rel=1e-12)
+    assert lams[-1] == pytest.approx(c.fit.window.hi * 4, rel=1e-12)
+
+
+@pytest.mark.parametrize("la, lb", [(17, 17), (20, 33), (40, 18)])
+def test_poly_mul_kronecker_route_equals_the_convolution(la, lb):
+    """Kills ``paths/polynomial.py`` ``width * (len(a) + len(b) - 1)`` -> ``len(a) - len(b)`` (the
+    Kronecker route, both factors longer than 16): the product equals the schoolbook convolution."""
+    import random
+
+    from residual_expansion.paths.polynomial import poly_mul
+
+    rng = random.Random(la * 100 + lb)
+    a = tuple(rng.randint(1, 10**12) for _ in range(la))
+    b = tuple(rng.randint(1, 10**30) for _ in range(lb))
+    want = [0] * (la + lb - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            want[i + j] += x * y
+    assert poly_mul(a, b) == tuple(want)
+
+
+def test_progress_units_of_a_gradient_sweep_count_two_passes_per_layer():
+    """Kills ``scaling/sweep.py`` ``2 * L * ...`` -> ``2 / L * ...``: with gradients the progress total
+    is twice the layers times the chunks (a forward and a backward pass)."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling import gradients as grad
+    from residual_expansion.scaling.montecarlo import Model
+    from residual_expansion.scaling.sweep import total_layers
+
+    model, init = Model("res3", dim=4, input_dim=4), Init("iid-uniform")
+    depths, samples = (5, 12), 30
+    want = sum(2 * L * -(-samples // grad.chunk_size(model, init, L, samples, 1)) for L in depths)
+    assert total_layers(depths, samples, model, init, "auto", None, gradients="loss") == want
+    assert want >= 2 * sum(depths)
+
+
+@pytest.mark.parametrize("degree, shapes", [(1, ["[]", "[[]]", "[[[]]]"]), (2, ["[]", "[[]]", "[[],[]]", "[[[]]]"])])
+def test_tied_expansion_keeps_the_shapes_a_degree_allows(degree, shapes):
+    """Kills ``theorem/expansion.py`` ``[len(tree.children)] + [...]`` -> ``-`` in _max_children: the
+    weight-tied expansion of modules of polynomial degree d keeps the shapes whose nodes have at
+    most d children."""
+    from residual_expansion.theorem.expansion import expand
+
+    e = expand(5, 3, tied=True, degree=degree)
+    assert sorted(str(t.tree) for t in e.terms) == sorted(shapes)
+
+
+def test_snake_key_prefixes_a_key_that_does_not_start_with_a_letter():
+    """Kills ``claims/base.py`` ``"k_" + key`` -> ``"k_" - key``."""
+    from residual_expansion.claims.base import Outcome, snake_key
+
+    assert snake_key("2nd order") == "k_2nd_order"
+    assert snake_key("0.5") == "k_0_5"
+    assert dict(Outcome("m", "n=1", "PASS", {"1 layer": 1}).evidence) == {"k_1_layer": 1}
+
+
+def test_num_coef_error_over_tolerance_is_their_ratio():
+    """Kills ``claims/numeric_claims.py`` ``worst / cmp.tolerance`` -> ``worst * cmp.tolerance``."""
+    from residual_expansion.claims.numeric_claims import check_coefficients
+
+    ev = check_coefficients(3, 2, 0).evidence
+    assert ev["error_over_tolerance"] == pytest.approx(ev["largest_relative_error"] / ev["tolerance"], rel=1e-12)
+    assert 0 <= ev["error_over_tolerance"] <= 1
+
+
+def test_enumeration_tolerance_counts_the_largest_order():
+    """Kills ``numeric/path_sums.py`` ``range(1, K + 1)`` -> ``range(1, K - 1)`` in the all-paths
+    tolerance: per_order is the largest number of chain terms of one order, max_k C(n, k), and the
+    reported worst ratio is recomputed here with it."""
+    from math import comb
+
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.path_sums import check_enumeration, dp_rounding_length, stack_path_sums
+    from residual_expansion.numeric.taylor import chain_terms, closed_form, gamma, rounding_length
+
+    stack = make_stack("linear", 4, 3, seed=2)
+    sums = stack_path_sums(stack)
+    check = check_enumeration(stack, sums, 0)
+    K = sums.coefficients.shape[0] - 1
+    cf = closed_form(stack, tuple(chain_terms(4)), K)
+    tol = 2 * gamma(dp_rounding_length(stack, K) + rounding_length(stack, K, max(comb(4, k) for k in range(1, 5))))
+    worst = 0.0
+    for k in range(1, K + 1):
+        dev = float(np.max(np.abs(cf.coefficients[k] - sums.coefficients[k])))
+        scale = float(np.max(np.maximum(cf.magnitudes[k], sums.magnitudes[k])))
+        worst = max(worst, dev / (tol * scale) if scale > 0 else 0.0)
+    assert check.mode == "all" and check.passed
+    assert check.worst == pytest.approx(worst, rel=1e-9, abs=1e-300)
+
+
+def test_order_checks_z_is_measured_minus_predicted_over_stderr():
+    """Kills ``scaling/checks.py`` ``(st.mean - pred) / st.stderr`` -> ``(st.mean + pred) / ...``: per-order
+    checks (1000 samples or more) carry the signed z of each order."""
+    from types import SimpleNamespace
+
+    from residual_expansion.scaling.checks import MIN_ORDER_SAMPLES, prediction_checks
+
+    sched = SimpleNamespace(label="sqrt")
+    run = SimpleNamespace(schedule=sched, depth=4, sq_ratio=None,
+                          orders=[SimpleNamespace(mean=1.2, stderr=0.1), SimpleNamespace(mean=0.5, stderr=0.05)])
+    row = SimpleNamespace(run=run, z_score=None, predicted_orders=(1.0, 0.6), predicted_sq_ratio=None)
+    sweep = SimpleNamespace(rows=[row], samples=MIN_ORDER_SAMPLES, fits=(), grad_fits=())
+    orders = [c for c in prediction_checks(sweep) if c.kind == "order"]
+    assert [round(c.z, 12) for c in orders] == [2.0, -2.0]
+    assert [c.passed for c in orders] == [True, True]

@@ -940,6 +940,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--confirm", default=None, metavar="RESULTS",
                         help="re-run the survivors of RESULTS (located again in the current source) against every "
                              "claim and the wider test set; results go to --out")
+    parser.add_argument("--first-pass", action="store_true",
+                        help="with --confirm: re-run the survivors as in the first pass (e.g. after a new test was "
+                             "merged into the map with --map-tests)")
     parser.add_argument("--report", default=None, metavar="RESULTS",
                         help="write docs/soundness.md from results files (comma-separated) and exit")
     parser.add_argument("--confirmed", default=None, metavar="RESULTS", help="with --report: the --confirm results")
@@ -967,7 +970,7 @@ def main(argv: list[str] | None = None) -> int:
         mutants = [m for _, m in found if m is not None]
         if args.only:
             mutants = [m for m in mutants if args.only in m.id]
-        run_all(mutants[i - 1::n], args.out, args.map, confirm=True)
+        run_all(mutants[i - 1::n], args.out, args.map, confirm=not args.first_pass)
         return 0
     packages = tuple(args.packages.split(","))
     mutants = select(packages, args.limit, args.seed, tuple(args.operators.split(",")))
