@@ -537,3 +537,18 @@ def test_order_checks_z_is_measured_minus_predicted_over_stderr():
     orders = [c for c in prediction_checks(sweep) if c.kind == "order"]
     assert [round(c.z, 12) for c in orders] == [2.0, -2.0]
     assert [c.passed for c in orders] == [True, True]
+
+
+@pytest.mark.parametrize("ident, ok", [("GOOD", True), ("good", False), (" GOOD", False), ("A,B", False),
+                                       ("A B", False), ("", False)])
+def test_plugin_claim_ids_are_upper_case_without_spaces_or_commas(ident, ok):
+    """Kills ``claims/plugins.py`` ``c.id != c.id.strip().upper()`` -> ``==`` (and the other clauses)."""
+    from residual_expansion.claims.base import PASS, Claim, Outcome
+    from residual_expansion.claims.plugins import _claims_of
+
+    claim = Claim(ident, "s", "h", "proofs/x.md", lambda n, k, s: Outcome("m", "n=1", PASS))
+    if ok:
+        assert _claims_of(claim, "plugin x") == (claim,)
+    else:
+        with pytest.raises(UsageError, match="must be upper case without spaces or commas"):
+            _claims_of(claim, "plugin x")

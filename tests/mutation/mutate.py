@@ -421,6 +421,8 @@ def _tests_stage(files: list[str], tree: Path, stop_first: bool = True):
             return False, ""
         if code == 5:  # no tests collected: nothing could fail
             return False, "no tests ran"
+        if code == 4:  # pytest usage error (e.g. a node id not found): nothing ran
+            return False, "pytest usage error: no test ran"
         sys.stdout.flush()
         text = Path(os.environ["REX_STAGE_LOG"]).read_text(errors="replace")
         failed = [ln for ln in text.splitlines() if ln.startswith(("FAILED", "ERROR"))]
@@ -554,15 +556,63 @@ def build_map(out: Path, tests: list[str] | None, merge: bool) -> None:
                 ids.add(index[c])
             mod[str(ln)] = sorted(ids)
     old["durations"].update(durations)
-    out.write_text(json.dumps({"contexts": contexts, "lines": lines, "durations": old["durations"]}))
+    out.write_text(json.dumps({"contexts": contexts, "lines": lines, "durations": old["durations"],
+                               **({"unknown": old["unknown"]} if "unknown" in old else {})}))
     shutil.rmtree(workdir, ignore_errors=True)
     print(f"wrote {out}: {len(contexts)} contexts over {len(lines)} modules", flush=True)
 
 
+def remap(path: Path, commit: str) -> None:
+    """Carry the coverage map ``path`` of the source at ``commit`` over to the current source: each
+    module's unchanged lines (difflib's matching blocks) keep their contexts under their new
+    numbers; changed or new lines are listed under ``unknown`` (a mutant there runs the wider
+    import-time stages, as if the map said nothing)."""
+    import difflib
+
+    cmap = json.loads(path.read_text())
+    unknown: dict[str, list[int]] = {}
+    for module, by_line in list(cmap["lines"].items()):
+        old, new = _source(commit, module), _source(None, module)
+        if old is None or new is None:
+            continue
+        a, b = old.splitlines(), new.splitlines()
+        moved: dict[str, list[int]] = {}
+        mapped: set[int] = set()
+        for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+            for k in range(block.size):
+                mapped.add(block.b + k + 1)
+                ids = by_line.get(str(block.a + k + 1))
+                if ids is not None:
+                    moved[str(block.b + k + 1)] = ids
+        cmap["lines"][module] = moved
+        unknown[module] = [ln for ln in range(1, len(b) + 1) if ln not in mapped]
+    cmap["unknown"] = unknown
+    path.write_text(json.dumps(cmap))
+    print(f"remapped {path} from {commit}: {sum(map(len, unknown.values()))} changed lines", flush=True)
+
+
+def _test_exists(nodeid: str) -> bool:
+    """Whether a test node id still names a test (its file exists and defines the function)."""
+    file, _, rest = nodeid.partition("::")
+    path = ROOT / file
+    if not path.exists():
+        return False
+    if file.startswith(PACKAGE):  # a doctest: module::dotted.name
+        return rest.rsplit(".", 1)[-1] in _source(None, file)
+    name = rest.split("::")[-1].split("[")[0]
+    return f"def {name}(" in _source(None, file)
+
+
 def load_map(path: Path) -> dict:
     """The coverage map, with ``weight``: statements each context executes (a proxy for the cost of
-    a test whose duration was not recorded; tests are run fastest first)."""
+    a test whose duration was not recorded; tests are run fastest first); test contexts whose test
+    no longer exists are dropped."""
     cmap = json.loads(path.read_text())
+    gone = {i for i, c in enumerate(cmap["contexts"]) if "::" in c and not _test_exists(c)}
+    if gone:
+        for mod in cmap["lines"].values():
+            for ln, ids in mod.items():
+                mod[ln] = [i for i in ids if i not in gone]
     counts = [0] * len(cmap["contexts"])
     for mod in cmap["lines"].values():
         for ids in mod.values():
@@ -603,7 +653,8 @@ def coverage_of(cmap: dict, m: Mutant) -> Coverage:
     for ln in range(lo, hi + 1):
         ids.update(mod.get(str(ln), ()))
     names = [cmap["contexts"][i] for i in ids]
-    at_import = IMPORT_CONTEXT in names
+    changed = set(cmap.get("unknown", {}).get(m.module, ()))
+    at_import = IMPORT_CONTEXT in names or any(ln in changed for ln in range(lo, hi + 1))
     durations = cmap["durations"]
     weight = cmap.get("weight", {})
     tests = tuple(sorted((c for c in names if c and not c.startswith("verify:")),
@@ -678,6 +729,8 @@ def run_mutant(m: Mutant, tree: Path, cmap: dict, confirm: bool = False) -> Resu
                     tests_for(m.module) if cov.at_import else [])
             if files:
                 s_killed, s_why = _forked(tree, _tests_stage(files, tree), SUITE_SECONDS * (3 if confirm else 1))
+            elif cov.tests:
+                s_killed, s_why = False, "executed by end-to-end tests only (run by --confirm)"
             else:
                 s_killed, s_why = False, "not executed by any test"
     finally:
@@ -931,6 +984,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="trace the whole suite and verify at every depth into --map, and exit")
     parser.add_argument("--map-tests", default=None, metavar="PATHS",
                         help="trace these test paths (comma-separated) and merge them into --map, and exit")
+    parser.add_argument("--remap", default=None, metavar="COMMIT",
+                        help="carry --map (built on COMMIT) over to the current source, and exit")
     parser.add_argument("--reuse", default=None, metavar="RESULTS",
                         help="earlier results (comma-separated files): their mutants come first in the selection, "
                              "located again in the current source; a killed one whose line is unchanged is reused")
@@ -956,6 +1011,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.named:
         run_named(args.out)
+        return 0
+    if args.remap:
+        remap(args.map, args.remap)
         return 0
     if args.build_map or args.map_tests:
         build_map(args.map, None if args.build_map else args.map_tests.split(","), merge=not args.build_map)
