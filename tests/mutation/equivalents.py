@@ -26,15 +26,15 @@ EQUIVALENT: dict[str, str] = {
     P + "paths/polynomial.py:85:21:arith:len(a) + len(b) + 1":
         "allocates two more zero coefficients at the top, which `_trim` removes before the product is returned "
         "(the original's top coefficient is a product of two nonzero tops, or everything is 0 and trims to (0,)).",
-    P + "claims/path_claims.py:167:14:swap_args:max(_affordable(depth, order, WORD_BUDGET, _words_up_to), 1)":
+    P + "claims/path_claims.py:170:14:swap_args:max(_affordable(depth, order, WORD_BUDGET, _words_up_to), 1)":
         "max is symmetric.",
-    P + "claims/numeric_claims.py:109:31:drop_clause:stack.terminates":
+    P + "claims/numeric_claims.py:114:31:drop_clause:stack.terminates":
         "NUM-REMAINDER's stack is mlp/tanh (smooth, no degree), which terminates only at depth 1, where "
         "used >= 1 = depth always holds (used = 0 returns SKIP before).",
-    P + "claims/numeric_claims.py:113:77:drop_term:used":
+    P + "claims/numeric_claims.py:118:77:drop_term:used":
         "per_order only enters the rounding length, which only the exact (terminating) case reads: depth 1 for "
         "mlp/tanh, where N(1, 1) = 1 and N(1, k) = 0 for k >= 2, so per_order is 1 with or without the last order.",
-    P + "claims/numeric_claims.py:113:68:range:range(1 + 1, used + 1)":
+    P + "claims/numeric_claims.py:118:68:range:range(1 + 1, used + 1)":
         "per_order only enters the rounding length, which only the exact case reads (depth 1 for mlp/tanh); "
         "there max([] + [1]) = 1 = max([1] + [1]): dropping order 1 changes nothing.",
     P + "theorem/composition.py:107:37:arith:order + 1":
@@ -47,6 +47,6 @@ EQUIVALENT: dict[str, str] = {
 
 #: mutant id -> the new test written to kill it (re-run with ``--confirm`` to show it killed).
 KILLED_BY_NEW_TEST: dict[str, str] = {
-    P + "scaling/sweep.py:305:72:scale_const:1":
+    P + "scaling/sweep.py:302:72:scale_const:1":
         "tests/test_mutation_kills.py::test_per_order_predictions_pad_orders_beyond_the_depth_with_zeros[4-2-expected2]",
 }
