@@ -552,3 +552,15 @@ def test_plugin_claim_ids_are_upper_case_without_spaces_or_commas(ident, ok):
     else:
         with pytest.raises(UsageError, match="must be upper case without spaces or commas"):
             _claims_of(claim, "plugin x")
+
+
+def test_complexity_evidence_is_labeled_by_model():
+    """Kills ``claims/normalization_claims.py`` ``"linear" if model.kind == "linear"`` -> ``!=``: the
+    predictions under each label are that model's: (1 + 1/n)^n for linear, (1 + 1/(2n))^n for
+    res-3/ReLU (kappa = 1/2), at lambda = n^(-1/2)."""
+    from residual_expansion.claims.normalization_claims import check_complexity
+
+    n = 3
+    ev = check_complexity(n, 0).evidence
+    assert ev["linear_jacobian_sq_norm_over_d_predicted"] == pytest.approx((1 + 1 / n) ** n, rel=1e-12)
+    assert ev["res3_relu_jacobian_sq_norm_over_d_predicted"] == pytest.approx((1 + 0.5 / n) ** n, rel=1e-12)

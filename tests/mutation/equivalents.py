@@ -44,9 +44,3 @@ EQUIVALENT: dict[str, str] = {
         "the difference table gets one more row, empty, after the single-entry row; `any([])` is False, so the "
         "degree (the last nonzero row) and its leading entry are unchanged.",
 }
-
-#: mutant id -> the new test written to kill it (re-run with ``--confirm`` to show it killed).
-KILLED_BY_NEW_TEST: dict[str, str] = {
-    P + "scaling/sweep.py:302:72:scale_const:1":
-        "tests/test_mutation_kills.py::test_per_order_predictions_pad_orders_beyond_the_depth_with_zeros[4-2-expected2]",
-}

@@ -877,7 +877,7 @@ def _read_rows(paths: str) -> list[dict]:
 
 def write_report(results: str, confirmed: str | None, report: Path, named: str | None = None) -> None:
     """docs/soundness.md from first-pass ``results`` and the ``confirmed`` re-runs of survivors."""
-    from tests.mutation.equivalents import EQUIVALENT, KILLED_BY_NEW_TEST, NEW_TEST_FILES, RUN_NOTE
+    from tests.mutation.equivalents import EQUIVALENT, NEW_TEST_FILES, RUN_NOTE
 
     rows = list({r["id"]: r for r in _read_rows(results)}.values())
     confirm = {r["id"]: r for r in _read_rows(confirmed)} if confirmed else {}
@@ -928,8 +928,9 @@ def write_report(results: str, confirmed: str | None, report: Path, named: str |
         c = confirm.get(r["id"])
         killed_now = c is not None and (c["verify_killed"] or c["suite_killed"])
         why = c and ((c["verify_why"] if c["verify_killed"] else "") or c["suite_why"])
-        if killed_now and r["id"] in KILLED_BY_NEW_TEST:
-            verdicts.append(("test", f"killed by the new test `{KILLED_BY_NEW_TEST[r['id']]}` (confirm: {why})"))
+        if killed_now and any(f in (c["suite_why"] or "") for f in NEW_TEST_FILES) and not c["verify_killed"]:
+            test = c["suite_why"].removeprefix("FAILED ").split(" - ")[0]
+            verdicts.append(("test", f"killed by the new test `{test}` (re-run after it was written)"))
         elif killed_now:
             verdicts.append(("wider", f"killed by the confirm run ({why})"))
         elif r["id"] in EQUIVALENT and c is not None:
@@ -990,6 +991,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="earlier results (comma-separated files): their mutants come first in the selection, "
                              "located again in the current source; a killed one whose line is unchanged is reused")
     parser.add_argument("--reuse-commit", default=None, help="the source commit of --reuse")
+    parser.add_argument("--reuse-survivors", action="store_true",
+                        help="with --reuse: reuse survivors too (they are re-run by --confirm on the current source)")
+    parser.add_argument("--rerun-modules", default=None, metavar="FILES",
+                        help="with --reuse: modules (path suffixes, comma-separated) whose mutants are all re-run")
     parser.add_argument("--only", default=None, help="run only mutants whose id contains this text")
     parser.add_argument("--list", action="store_true", help="list the selected mutants and exit")
     parser.add_argument("--confirm", default=None, metavar="RESULTS",
@@ -1036,8 +1041,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.reuse:
         found = [(r, m) for r, m in relocate(_read_rows(args.reuse), args.reuse_commit) if m is not None]
         first = list(dict.fromkeys(m for _, m in found))
+        fresh = tuple(args.rerun_modules.split(",")) if args.rerun_modules else ()
         for r, m in found:
-            if r["verify_killed"] or r["suite_killed"]:
+            if (r["verify_killed"] or r["suite_killed"] or args.reuse_survivors) and not m.module.endswith(fresh or ("\0",)):
                 reused[m.id] = dict(r, id=m.id, line=m.line, reused_from=r.get("reused_from") or args.reuse_commit or "")
         known = {m.id for m in first}
         mutants = (first + [m for m in mutants if m.id not in known])[:max(args.limit, len(first))]
