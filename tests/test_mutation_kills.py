@@ -564,3 +564,19 @@ def test_complexity_evidence_is_labeled_by_model():
     ev = check_complexity(n, 0).evidence
     assert ev["linear_jacobian_sq_norm_over_d_predicted"] == pytest.approx((1 + 1 / n) ** n, rel=1e-12)
     assert ev["res3_relu_jacobian_sq_norm_over_d_predicted"] == pytest.approx((1 + 0.5 / n) ** n, rel=1e-12)
+
+
+def test_exactness_over_given_chain_terms_passes_and_agrees_with_the_path_sums():
+    """Kills ``numeric/crosscheck.py`` ``[...] + [1]`` -> ``- [1]`` in check_exactness's ``terms`` route
+    (the tree evaluator over the 2^n - 1 chain terms instead of the path sums): on a linear stack
+    both routes pass, count the same paths and give residuals of the same rounding size."""
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric.crosscheck import check_exactness
+    from residual_expansion.numeric.taylor import chain_terms
+
+    stack = make_stack("linear", 4, 3, seed=1)
+    by_terms = check_exactness(stack, (0.5, 1.0), terms=chain_terms(4))
+    by_sums = check_exactness(stack, (0.5, 1.0))
+    assert by_terms.passed and by_sums.passed
+    assert by_terms.paths == by_sums.paths == 2 ** 4 - 1
+    assert all(r <= t for r, t in zip(by_terms.residuals, by_terms.tolerances))
