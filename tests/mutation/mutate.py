@@ -997,6 +997,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --reuse: reuse survivors too (they are re-run by --confirm on the current source)")
     parser.add_argument("--rerun-modules", default=None, metavar="FILES",
                         help="with --reuse: modules (path suffixes, comma-separated) whose mutants are all re-run")
+    parser.add_argument("--reverse", default=None, metavar="RESULTS",
+                        help="run the shard's mutants last to first, skipping ids already in RESULTS (the forward "
+                             "worker's results)")
     parser.add_argument("--only", default=None, help="run only mutants whose id contains this text")
     parser.add_argument("--list", action="store_true", help="list the selected mutants and exit")
     parser.add_argument("--confirm", default=None, metavar="RESULTS",
@@ -1065,6 +1068,13 @@ def main(argv: list[str] | None = None) -> int:
             for m in mine:
                 if m.id in reused and m.id not in have:
                     fh.write(json.dumps(reused[m.id]) + "\n")
+    if args.reverse:  # a second worker on the same shard, from the other end (the report keeps one row per id)
+        mine = mine[::-1]
+        done = set()
+        for part in str(args.reverse).split(","):
+            if Path(part).exists():
+                done |= {json.loads(ln)["id"] for ln in Path(part).read_text().splitlines() if ln.strip()}
+        mine = [m for m in mine if m.id not in done]
     run_all(mine, args.out, args.map)
     return 0
 
