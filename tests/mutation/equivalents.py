@@ -8,14 +8,20 @@ P = "residual_expansion/"
 
 #: Where and how the reported run was made (printed in docs/soundness.md).
 RUN_NOTE = (
-    "Source: main at 5cb4f6d (1 Dec 2026, 23:25 UTC) plus the harness; 240 mutants selected "
-    "(`--limit 240 --seed 0`, spread over the 21 mathematics and claims modules), run as two shards "
-    "(`--shard 1/2`, `--shard 2/2`) on the shared 2-core machine under a load of 8 to 10. The run was "
-    "stopped at the deadline after 131 mutants (about 1 mutant per minute per shard under that load); "
-    "the other 109 were not run. The survivors were not re-run with `--confirm` (whole suite, every "
-    "claim), so a survivor here survived `verify` at depths 5, 8, 12 on its claims and its module's "
-    "own tests only. The soundness tests added afterwards (tests/test_soundness.py and others) were "
-    "not part of the run."
+    "Source: main at 98b8c1b (2 Dec 2026, 03:05 UTC) with this branch's tests. Selection: the mutants of the "
+    "previous run (5cb4f6d, 131 run), located again in the current source, then new ones spread over every "
+    "mathematics module (`--limit 210 --seed 0`; 39 modules of theorem/, paths/, models/, numeric/, scaling/, "
+    "claims/). History: a first pass on main a469ee6 (02:33 to 03:14 UTC, 2 shards; kills of the previous run "
+    "reused where the mutated line was unchanged); main then moved to 98b8c1b, so the coverage map was carried "
+    "over (`--remap a469ee6`), every result whose mutated line is unchanged was reused (killed or survived: "
+    "the survivors are re-run below), every mutant of the four modules that changed in substance "
+    "(models/families.py, models/normalization.py, scaling/gradients.py, scaling/montecarlo.py) and every "
+    "mutant on a changed line was re-run, and the new mutants were run (3 shards plus 3 reverse workers, "
+    "`--reverse`). The machine ran at a load of 20 to 27 on its 2 cores throughout (six engineers), so stage "
+    "budgets were generous (240 s per verify depth, 900 s per test stage; no stage timed out in the reported "
+    "results). First-pass survivors were re-run after the tests written for them were merged into the map "
+    "(`--map-tests`, `--confirm --first-pass`); the survivors argued equivalent were re-run with `--confirm` "
+    "where the run finished in time (each row below says whether)."
 )
 
 #: Test files written to kill earlier runs' survivors: a first-pass kill by one of them is listed.

@@ -935,8 +935,10 @@ def write_report(results: str, confirmed: str | None, report: Path, named: str |
             verdicts.append(("test", f"killed by the new test `{test}` (re-run after it was written)"))
         elif killed_now:
             verdicts.append(("wider", f"killed by the confirm run ({why})"))
-        elif r["id"] in EQUIVALENT and c is not None:
-            verdicts.append(("equivalent", f"equivalent: {EQUIVALENT[r['id']]}"))
+        elif r["id"] in EQUIVALENT:
+            note = ("survived --confirm" if c is not None and c.get("full_suite") else
+                    "re-run, survived" if c is not None else "the --confirm run did not finish in time")
+            verdicts.append(("equivalent", f"equivalent ({note}): {EQUIVALENT[r['id']]}"))
         elif c is None:
             verdicts.append(("open", "**open** (not confirmed)"))
         else:
