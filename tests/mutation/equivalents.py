@@ -49,4 +49,7 @@ EQUIVALENT: dict[str, str] = {
     P + "claims/expansion_claims.py:252:10:compare:len(table[-1]) >= 1":
         "the difference table gets one more row, empty, after the single-entry row; `any([])` is False, so the "
         "degree (the last nonzero row) and its leading entry are unchanged.",
+    P + "models/activations.py:403:7:drop_clause:head == 'leaky_relu'":
+        "a name whose head is leaky_relu but has no colon is `leaky_relu` itself, which ACTIVATIONS returns two "
+        "lines earlier: the dropped `sep` clause is never decisive.",
 }
