@@ -580,3 +580,56 @@ def test_exactness_over_given_chain_terms_passes_and_agrees_with_the_path_sums()
     assert by_terms.passed and by_sums.passed
     assert by_terms.paths == by_sums.paths == 2 ** 4 - 1
     assert all(r <= t for r, t in zip(by_terms.residuals, by_terms.tolerances))
+
+
+# --- third run (98b8c1b) -----------------------------------------------------------------------------
+
+def test_growth_exponent_is_the_log_ratio_over_the_log_depth_ratio():
+    """Kills ``scaling/hurst.py`` ``math.log(b.mean) - math.log(a.mean)`` -> ``+``: g = log(m2/m1) / (2 log(L2/L1))."""
+    from types import SimpleNamespace
+
+    from residual_expansion.scaling.hurst import growth_exponents
+
+    a, b = SimpleNamespace(mean=2.0, stderr=0.1), SimpleNamespace(mean=8.0, stderr=0.4)
+    g, se = growth_exponents([a], [b], 10, 100)
+    assert g[0] == pytest.approx(math.log(4.0) / (2 * math.log(10.0)), rel=1e-12)
+    assert se[0] == pytest.approx(math.hypot(0.05, 0.05) / (2 * math.log(10.0)), rel=1e-12)
+
+
+def test_gaussian_radial_chunk_follows_the_layer_budget():
+    """Kills ``scaling/montecarlo.py`` ``8 * 4 * LAYER_BLOCK * 8`` -> ``8 * 4 / LAYER_BLOCK * 8``: on the
+    Gaussian-radial route a chunk holds LAYER_BUDGET // (8 * 4 * LAYER_BLOCK * 8) samples (four float64
+    noise arrays of LAYER_BLOCK layers, up to 8 schedules), at most ``samples``."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling import montecarlo as mc
+
+    per = mc.LAYER_BUDGET // (8 * 4 * mc.LAYER_BLOCK * 8)
+    model = mc.Model("res3", dim=4, input_dim=4)
+    assert mc.chunk_size(model, Init("iid-gaussian"), 10, 10**9, "gaussian-radial") == max(1, per)
+    assert mc.chunk_size(model, Init("iid-gaussian"), 10, 3, "gaussian-radial") == min(3, max(1, per))
+
+
+@pytest.mark.parametrize("lambda_range", [(0.5, 0.1), (-0.1, 0.1), (0.0, 0.1), (math.nan, 1.0), (0.1, math.inf)])
+def test_crosscheck_refuses_a_lambda_range_that_is_not_0_lt_lo_lt_hi(lambda_range):
+    """Kills ``numeric/crosscheck.py`` ``np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi`` with a
+    clause dropped (the library's own check, behind the CLI's limits)."""
+    from residual_expansion.numeric.crosscheck import crosscheck
+
+    with pytest.raises(UsageError, match="lambda_range must satisfy 0 < lo < hi"):
+        crosscheck(3, 2, "mlp", activation="tanh", dim=3, lambda_range=lambda_range)
+
+
+def test_linear_integer_route_compares_the_top_order_of_the_path_words():
+    """Kills ``claims/path_claims.py`` ``range(k_words + 1)`` -> ``range(k_words)``: path words listed
+    wrong only at their highest order FAIL against the graded product."""
+    from residual_expansion.claims.path_claims import check_linear_integer
+    from residual_expansion.paths import unraveling as linear
+
+    assert check_linear_integer(12, 3, 0).status == "PASS"
+
+    def words_wrong(matrices, scales, k):
+        E = list(linear.enumerated_word_sums(matrices, scales, k))
+        E[k] = E[k - 1]  # the top order's words replaced by the order below
+        return E
+
+    assert check_linear_integer(12, 3, 0, enumerated=words_wrong).status == "FAIL"
