@@ -109,8 +109,9 @@ SCALING_MAX_INPUT_WORK = 2_000_000_000  # schedules * samples * d * n_in (the in
 SCALING_MAX_BETA = 10.0
 SCALING_MAX_WEIGHT_SCALE = 1e6
 
-#: Output files: the figure formats matplotlib writes.
-FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+#: Output files: the figure formats render/figures.py writes (a fixed allow-list, so that the
+#: suffix is checked before the run without importing matplotlib).
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".eps")
 
 
 def _beyond(name: str, value, limit, command: str, why: str) -> UsageError:
@@ -345,7 +346,7 @@ def check_output_path(path: str, option: str, suffixes: Sequence[str] = FIGURE_S
     >>> check_output_path("out.txt", "plot")
     Traceback (most recent call last):
     ...
-    residual_expansion.errors.UsageError: plot 'out.txt' has the suffix '.txt'; allowed: .png, .pdf, .svg
+    residual_expansion.errors.UsageError: plot 'out.txt' has the suffix '.txt'; allowed: .png, .pdf, .svg, .eps
 
     ``option`` is the Python parameter name (``plot``, ``spectrum_plot``); the CLI shows its flag.
     """

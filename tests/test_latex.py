@@ -19,12 +19,8 @@ from tests.cli_runs import SIZES, run_cli
 needs_pdflatex = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 
 
-#: Cases whose LaTeX is refused with a usage error (the exact route prints text or JSON only).
-NO_LATEX = {"crosscheck-exact"}
-
-
 @needs_pdflatex
-@pytest.mark.parametrize("case", sorted(set(SIZES) - NO_LATEX))
+@pytest.mark.parametrize("case", sorted(SIZES))
 def test_standalone_document_fits_the_page(case, tmp_path):
     status, doc = run_cli(*SIZES[case], "--format", "latex", "--standalone")
     assert status == 0
@@ -39,7 +35,8 @@ def test_standalone_document_fits_the_page(case, tmp_path):
 def test_fragments_compile_with_the_packages_they_name(tmp_path):
     """All fragments in one user document whose preamble is what the first lines ask for."""
     bodies = []
-    for case in ("expand-5-4", "verify-8", "paths-54", "counts-8-6", "crosscheck-8", "scaling-res3"):
+    for case in ("expand-5-4", "verify-8", "paths-54", "counts-8-6", "crosscheck-8", "crosscheck-exact",
+                 "scaling-res3"):
         status, fragment = run_cli(*SIZES[case], "--format", "latex")
         first = fragment.splitlines()[0]
         assert first.startswith("% needs \\usepackage{") and ",".join(PACKAGES) in first

@@ -48,6 +48,37 @@ def add_quiet_option(parser: argparse.ArgumentParser) -> None:
                         help="no progress bar on stderr (it is also off when stderr is not a terminal)")
 
 
+#: Figure sizes of ``--figsize``: columns of a two-column paper (render/figures.py WIDTHS).
+FIGURE_SIZES: tuple[str, ...] = ("one", "two")
+
+
+def add_figsize_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--figsize one|two`` to a command that writes figures (the width of a paper column)."""
+    parser.add_argument("--figsize", choices=FIGURE_SIZES, default=None,
+                        help="figure width: one (3.25 in, one column) or two (6.75 in, two columns) of a paper, "
+                             "fonts 8 pt at that size (default: one column for a single panel, two for "
+                             "side-by-side panels); the file format follows the extension: .png, .pdf, .svg, .eps")
+
+
+def check_figsize(args: argparse.Namespace, *outputs: str) -> None:
+    """Reject ``--figsize`` when none of the figure options ``outputs`` (``plot``, ...) is given.
+
+    Raises
+    ------
+    UsageError
+        When ``figsize`` is set without a figure to size.
+
+    >>> check_figsize(argparse.Namespace(figsize="one", plot="f.pdf"), "plot")
+    >>> check_figsize(argparse.Namespace(figsize="one", plot=None), "plot")
+    Traceback (most recent call last):
+    ...
+    residual_expansion.errors.UsageError: figsize applies only with a figure: give plot
+    """
+    if getattr(args, "figsize", None) is not None and not any(getattr(args, o, None) for o in outputs):
+        raise UsageError(f"figsize applies only with a figure: give {' or '.join(outputs)}",
+                         parameters=("figsize", *outputs))
+
+
 def check_output_options(args: argparse.Namespace) -> None:
     """Reject ``--standalone`` without ``--format latex``.
 

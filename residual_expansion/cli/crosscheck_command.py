@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import float_pair, nonnegative_int, positive_int
-from residual_expansion.cli.common import add_output_options, check_output_options, emit
+from residual_expansion.cli.common import (add_figsize_option, add_output_options, check_figsize, check_output_options,
+                                           emit)
 from residual_expansion.errors import UsageError
 
 # Kept literal so that registering the parser imports no numpy; tests check them against
@@ -71,8 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="pre-normalize every module: g(N(x)) with N = RMSNorm or LayerNorm (smooth away from 0)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     add_output_options(p, progress=False)
-    p.add_argument("--plot", default=None, metavar="FILE.png",
+    p.add_argument("--plot", default=None, metavar="FILE",
                    help="also write a log-log plot of the remainders R_1..R_K (needs matplotlib)")
+    add_figsize_option(p)
     p.set_defaults(run=run)
 
 
@@ -85,11 +87,12 @@ def run_exact(args: argparse.Namespace) -> int:
 
     if not is_spec(args.module):
         raise UsageError("--exact needs your own sympy modules: --module FILE.py:NAME or package.module:NAME")
-    if args.format not in ("text", "json") or args.plot or args.lambda_range or args.activation or args.width:
-        raise UsageError("--exact takes --depth, --order, --dim, --seed and --format text|json only")
+    if args.plot or args.lambda_range or args.activation or args.width:
+        raise UsageError("--exact takes --depth, --order, --dim, --seed, --format and --standalone only")
+    check_output_options(args)
     modules = load_stack(args.module, args.depth, args.dim, args.seed)
     result = exact_check(modules, args.order, seed=args.seed)
-    print(render_exact(result, args.format, module=args.module))
+    emit(args, render_exact(result, args.format, module=args.module), title="Exact cross-check")
     return 0 if result.passed else 1
 
 
@@ -98,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.limits import check_crosscheck, check_output_path
 
     check_crosscheck(args.depth, args.order, args.dim, args.width, args.lambda_range)
+    check_figsize(args, "plot")
     if args.plot is not None:
         check_output_path(args.plot, "plot")
     if args.exact:
@@ -121,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     plot = None
     if args.plot is not None:
         # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
-        from residual_expansion.render.numeric_output import require_matplotlib
+        from residual_expansion.render.figures import require_matplotlib
 
         plot = require_matplotlib()
     result = crosscheck(
@@ -133,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     emit(args, render_crosscheck(result, args.format), title="Numeric cross-check")
     if plot is not None:
         # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
-        from residual_expansion.render.numeric_output import plot_remainders
+        from residual_expansion.render.figures import plot_remainders
 
-        plot_remainders(result, args.plot)
+        plot_remainders(result, args.plot, figsize=args.figsize)
     return 0 if result.passed else 1

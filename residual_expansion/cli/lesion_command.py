@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
-from residual_expansion.cli.common import add_output_options, check_output_options, emit
+from residual_expansion.cli.common import (add_figsize_option, add_output_options, check_figsize, check_output_options,
+                                           emit)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,9 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input-dim", type=positive_int, default=64, help="input dimension n_in (default 64)")
     p.add_argument("--weight-scale", type=finite_float, default=1.0, help="s: entries of variance s^2/d (default 1)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
-    p.add_argument("--plot", metavar="FILE.png",
+    p.add_argument("--plot", metavar="FILE",
                    help="write the fraction against K (needs matplotlib); without --plain the plain stack of the "
                         "same model is also run for the figure")
+    add_figsize_option(p)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from residual_expansion.limits import check_lesion, check_output_path
 
     check_lesion(args.depth, args.samples, args.dim, args.input_dim, args.delete, args.beta, args.c, args.weight_scale)
+    check_figsize(args, "plot")
     if args.plot:
         check_output_path(args.plot, "plot")
     # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
@@ -63,9 +66,9 @@ def run(args: argparse.Namespace) -> int:
     check_output_options(args)
     if args.plot:
         # optional extra (plot): render.figures loads matplotlib
-        from residual_expansion.render.figures import pyplot
+        from residual_expansion.render.figures import require_matplotlib
 
-        pyplot()  # fail early when matplotlib is missing
+        require_matplotlib()  # fail early when matplotlib is missing
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     init, norm, schedule = parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c)
     lesion = run_lesion(model, init, norm, schedule, args.depth, args.delete, args.samples, args.seed, plain=args.plain)
@@ -88,5 +91,5 @@ def run(args: argparse.Namespace) -> int:
         if not args.plain:
             studies.append(run_lesion(model, init, Norm(None), schedule, args.depth, args.delete, args.samples,
                                       args.seed, plain=True))
-        plot_lesion(studies, args.plot)
+        plot_lesion(studies, args.plot, figsize=args.figsize)
     return 0 if all(c.passed for c in checks) else 1

@@ -6,7 +6,8 @@ import argparse
 
 from residual_expansion.cli.args import comma_list, finite_float, float_grid, nonnegative_int, positive_int
 from residual_expansion.cli.execution_args import add_execution_arguments, backend_of, reject_execution_arguments
-from residual_expansion.cli.common import add_output_options, check_output_options, emit, progress
+from residual_expansion.cli.common import (add_figsize_option, add_output_options, check_figsize, check_output_options,
+                                           emit, progress)
 
 FIGURE1_DEPTHS = "10,120,230,340,450,560,670,780,890,1000"
 FIGURE1_DEPTHS_TUPLE = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
@@ -74,15 +75,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="auto (default) takes an exact Gaussian shortcut where one applies")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every random draw (default 0)")
     add_execution_arguments(p)
-    p.add_argument("--plot", metavar="FILE.png", help="write the ratio-against-L panel (with --norm: the energy with and without it; needs matplotlib)")
-    p.add_argument("--spectrum-plot", metavar="FILE.png", help="write the per-order energy spectrum (with --orders)")
+    p.add_argument("--plot", metavar="FILE", help="write the ratio-against-L panel (with --norm: the energy with and without it; needs matplotlib)")
+    p.add_argument("--spectrum-plot", metavar="FILE", help="write the per-order energy spectrum (with --orders)")
     p.add_argument("--ode", action="store_true",
                    help="neural-ODE limit instead of a sweep: smooth weight functions, alpha = 1/L, error of the stack "
                         "against solve_ivp at each depth (--samples networks, --dim, --activation; --plot draws it)")
-    p.add_argument("--heatmap", metavar="FILE.png",
+    p.add_argument("--heatmap", metavar="FILE",
                    help="with --hurst: heatmaps of log10 of the forward (and gradient) ratio over (beta, H)")
-    p.add_argument("--histogram", metavar="FILE.png",
+    p.add_argument("--histogram", metavar="FILE",
                    help="histograms of ||h_L|| / ||h_0|| (and ||p_0|| / ||p_L||) at the largest depth and first beta")
+    add_figsize_option(p)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -117,6 +119,7 @@ def _check_limits(args: argparse.Namespace) -> None:
         from residual_expansion.limits import check_hurst_map
 
         check_hurst_map(len(args.hurst), args.networks, args.inputs, schedules, depths, args.dim)
+    check_figsize(args, "plot", "spectrum_plot", "heatmap", "histogram")
     for option, path in (("plot", args.plot), ("spectrum_plot", args.spectrum_plot), ("heatmap", args.heatmap),
                          ("histogram", args.histogram)):
         if path:
@@ -216,9 +219,9 @@ def run(args: argparse.Namespace) -> int:
                   betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
                   capacity=args.capacity, route=route)
     if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
-        from residual_expansion.render.figures import pyplot
+        from residual_expansion.render.figures import require_matplotlib
 
-        pyplot()  # fail early, before the sweep, when matplotlib is missing
+        require_matplotlib()  # fail early, before the sweep, when matplotlib is missing
     if init is None:
         return _run_hurst(args, model, schedules, depths, gradients)
     backend = backend_of(args)
@@ -238,13 +241,13 @@ def run(args: argparse.Namespace) -> int:
         from residual_expansion.render import figures as plots
 
         if args.plot and gradients is not None:
-            plots.plot_gradients(sweep, args.plot)
+            plots.plot_gradients(sweep, args.plot, figsize=args.figsize)
         elif args.plot:
-            plots.plot_ratio(sweep, args.plot)
+            plots.plot_ratio(sweep, args.plot, figsize=args.figsize)
         if args.spectrum_plot:
-            plots.plot_spectrum(sweep, args.spectrum_plot)
+            plots.plot_spectrum(sweep, args.spectrum_plot, figsize=args.figsize)
         if args.histogram:
-            plots.plot_histograms(sweep, args.histogram)
+            plots.plot_histograms(sweep, args.histogram, figsize=args.figsize)
     return 0 if all(c.passed for c in checks) else 1
 
 
@@ -261,15 +264,15 @@ def _run_ode(args: argparse.Namespace) -> int:
         raise UsageError("--ode needs a smooth activation: --activation tanh or identity")
     depths = tuple(args.depths) if args.depths is not None else (16, 32, 64, 128, 256, 512)
     if args.plot:
-        from residual_expansion.render.figures import pyplot
+        from residual_expansion.render.figures import require_matplotlib
 
-        pyplot()
+        require_matplotlib()
     res = ode_errors(depths, args.samples, args.dim, args.activation, args.seed)
     emit(args, render_ode(res, args.format), title="Scaling: neural ODE limit")
     if args.plot:
         from residual_expansion.render import figures as plots
 
-        plots.plot_ode(res, args.plot)
+        plots.plot_ode(res, args.plot, figsize=args.figsize)
     return 0
 
 
@@ -297,7 +300,7 @@ def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) ->
     if args.heatmap:
         from residual_expansion.render import figures as plots
 
-        plots.plot_heatmap(hmap, args.heatmap)
+        plots.plot_heatmap(hmap, args.heatmap, figsize=args.figsize)
     return 0
 
 
@@ -310,9 +313,9 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     if args.orders is not None or args.spectrum_plot:
         raise UsageError("--norm does not combine with --orders or --spectrum-plot")
     if args.plot:
-        from residual_expansion.render.figures import pyplot
+        from residual_expansion.render.figures import require_matplotlib
 
-        pyplot()
+        require_matplotlib()
     route = "auto" if args.route in ("auto", "gaussian-radial") else args.route
     if args.route == "gaussian-radial":
         raise UsageError("--route gaussian-radial is not available with --norm; use auto, materialised or gaussian-vector")
@@ -330,7 +333,7 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     if args.plot:
         from residual_expansion.render.figures import plot_norm_energy
 
-        plot_norm_energy(sweep, args.plot)
+        plot_norm_energy(sweep, args.plot, figsize=args.figsize)
     return status
 
 
@@ -345,9 +348,9 @@ def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int
     if any(s.values is not None for s in schedules):
         raise UsageError("--orders for res1/res3 takes power schedules (--beta or const/sqrt/inv/power:BETA)")
     if args.spectrum_plot:
-        from residual_expansion.render.figures import pyplot
+        from residual_expansion.render.figures import require_matplotlib
 
-        pyplot()
+        require_matplotlib()
     profiles = run_order_profiles(model, init, schedules, depths, args.orders, args.samples, args.seed, args.tied)
     from residual_expansion.render.normalization_output import order_profiles_json
 
@@ -356,7 +359,7 @@ def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int
     if args.spectrum_plot:
         from residual_expansion.render.figures import plot_order_profiles
 
-        plot_order_profiles(profiles, args.spectrum_plot)
+        plot_order_profiles(profiles, args.spectrum_plot, figsize=args.figsize)
     return status
 
 

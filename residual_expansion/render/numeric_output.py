@@ -1,15 +1,13 @@
-"""Render a numeric cross-check (``crosscheck``) as text or JSON, and plot its remainders.
+"""Render a numeric cross-check (``crosscheck``) as text, Markdown, LaTeX or JSON.
 
-matplotlib is imported only by :func:`require_matplotlib` / :func:`plot_remainders`.
+The plot of its remainders is :func:`residual_expansion.render.figures.plot_remainders`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any
 
-from residual_expansion.errors import UsageError
 from residual_expansion.render.latex import latex_text
 from residual_expansion.render.table import Table, render_table, to_json
 from residual_expansion.schemas import tag
@@ -99,49 +97,3 @@ def render_crosscheck(result: Any, fmt: str) -> str:
     if result.exactness is not None:
         parts.append(render_table(exactness_table(result), fmt))
     return "\n\n".join(parts)
-
-
-def require_matplotlib():
-    """Import matplotlib (Agg backend) or raise UsageError naming the optional extra."""
-    try:
-        # optional extra (plot): matplotlib
-        import matplotlib
-    except ImportError:
-        raise UsageError("plot needs matplotlib: pip install 'residual-expansion[plot]'",
-                         parameters=("plot",)) from None
-
-    if "ipykernel" not in sys.modules:  # in a Jupyter kernel keep its (inline) backend: Figures display
-        matplotlib.use("Agg")
-    return matplotlib
-
-
-def plot_remainders(result: Any, path: str | None = None):
-    """A log-log plot of R_k(lambda), k = 1..K, with the fitted window of R_K and slope guides, as a matplotlib
-    Figure (also written to ``path`` when given)."""
-    require_matplotlib()
-    # optional extra (plot): matplotlib
-    import matplotlib.pyplot as plt
-
-    if result.curves is None:
-        raise ValueError("plot_remainders needs a result computed with curves=True")
-    lams, rows = result.curves
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
-    for k, rs in enumerate(rows, start=1):
-        pts = [(l, r) for l, r in zip(lams, rs) if r > 0 and math.isfinite(r)]
-        if pts:
-            ax.loglog(*zip(*pts), label=f"R_{k}  (slope {k + 1} expected)")
-    fit = result.fit
-    if fit.lambdas and not fit.exact:
-        ax.loglog(fit.lambdas, fit.remainders, "ko", ms=3, label=f"fit window of R_{fit.order}: slope "
-                  + ("none" if fit.slope is None else f"{fit.slope:.2f}"))
-    act = f"/{result.activation}" if result.activation else ""
-    ax.set_title(f"Remainder of the order-k closed form: {result.module}{act}, n={result.depth}, d={result.dim}")
-    ax.set_xlabel("lambda")
-    ax.set_ylabel("||x_n(lambda) - sum_{j<=k} lambda^j T_j||_inf")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, metadata={"Software": None})
-        plt.close(fig)
-    return fig

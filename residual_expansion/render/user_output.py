@@ -1,21 +1,76 @@
-"""Render the exact route of a user's sympy stack (``crosscheck --module SPEC --exact``) as text or JSON."""
+"""Render the exact route of a user's sympy stack (``crosscheck --module SPEC --exact``) as text, Markdown,
+LaTeX or JSON."""
 
 from __future__ import annotations
 
 from typing import Any
 
+<<<<<<< HEAD
 from residual_expansion.render.table import to_json
 from residual_expansion.schemas import tag
+=======
+from residual_expansion.render.table import Table, render_table, to_json
+
+
+_EXACT_METHOD = ("composition of Taylor polynomials (line derivatives) vs closed form over labeled trees "
+                 "(partial-derivative tensors), one ring over Q")
+
+
+def exact_table(result: Any, module: str = "") -> Table:
+    """The exact route's result as a two-column table (field, value): status, sizes, the point,
+    counts and the first mismatch when there is one. LaTeX cells hold the point and rationals
+    in math mode."""
+    from residual_expansion.render.latex import latex_escape
+
+    status = "PASS" if result.passed else "FAIL"
+    point = f"({', '.join(result.point)})"
+    rows = [("status", status, status, "status"),
+            ("module", module, r"\texttt{" + latex_escape(module).replace("/", r"/\allowbreak{}") + "}", "module"),
+            ("depth n", str(result.depth), f"${result.depth}$", "depth $n$"),
+            ("order K", str(result.order), f"${result.order}$", "order $K$"),
+            ("dimension d", str(result.dim), f"${result.dim}$", "dimension $d$"),
+            ("point x0", point, "$" + _latex_tuple(result.point) + "$", "point $x_0$"),
+            ("terms", str(result.terms), f"${result.terms}$", "terms"),
+            ("subtrees", str(result.subtrees), f"${result.subtrees}$", "subtrees"),
+            ("transcendental generators", str(result.generators), f"${result.generators}$",
+             "transcendental generators"),
+            ("mismatches", str(len(result.mismatches)), f"${len(result.mismatches)}$", "mismatches")]
+    if not module:
+        rows.pop(1)
+    if result.mismatches:
+        k, j = result.mismatches[0]
+        comp, closed = result.first_mismatch
+        text = f"order {k}, coordinate {j}: composition {comp} != closed form {closed}"
+        rows.append(("first mismatch", text, latex_escape(text).replace("!=", r"$\neq$"), "first mismatch"))
+    return Table(("field", "value"), tuple((a, b) for a, b, _, _ in rows), align="ll",
+                 latex_rows=tuple((d, c) for _, _, c, d in rows))
+
+
+def _latex_tuple(point: Any) -> str:
+    r"""``("3/4", "-1", "0")`` -> ``(\tfrac{3}{4}, -1, 0)`` (breakable after each comma).
+
+    >>> _latex_tuple(("3/4", "-1", "0"))
+    '(\\tfrac{3}{4},\\allowbreak -1,\\allowbreak 0)'
+    """
+    parts = []
+    for x in point:
+        sign, body = ("-", x[1:]) if x.startswith("-") else ("", x)
+        num, _, den = body.partition("/")
+        parts.append(sign + (rf"\tfrac{{{num}}}{{{den}}}" if den else num))
+    return "(" + r",\allowbreak ".join(parts) + ")"
+>>>>>>> 580aa7b (Figures for papers (issue 15): one style in render/figures.py (mathtext labels, Okabe-Ito palette, cividis heatmaps, one/two-column widths with 8 pt fonts, PNG/PDF/SVG/EPS by extension with fixed metadata and SVG hash salt, Figure + Agg canvas without pyplot or backend switch); plot_remainders moves there; --figsize one|two on crosscheck, scaling and lesion; plot_lesion writes its file; crosscheck --exact prints Markdown and LaTeX (compiled by the LaTeX test))
 
 
 def render_exact(result: Any, fmt: str, module: str = "") -> str:
-    """An :class:`~residual_expansion.models.adapters.exact.ExactCheck` as ``text`` or ``json``.
+    """An :class:`~residual_expansion.models.adapters.exact.ExactCheck` as ``text``, ``markdown``,
+    ``latex`` (a headline and a two-column table, see :func:`exact_table`) or ``json``.
 
     >>> import sympy
     >>> from residual_expansion.models.adapters import SympyModule
     >>> from residual_expansion.models.adapters.exact import exact_check
     >>> x = sympy.symbols("x1:2")
-    >>> print(render_exact(exact_check([SympyModule((x[0] ** 2,), x)] * 2, 2, point=(1,)), "text"))
+    >>> result = exact_check([SympyModule((x[0] ** 2,), x)] * 2, 2, point=(1,))
+    >>> print(render_exact(result, "text"))
     residual-expansion crosscheck (exact): depth 2, order 2, dim 1: PASS
     method:      composition of Taylor polynomials (line derivatives) vs closed form over labeled trees (partial-derivative tensors), one ring over Q
     point x0:    (1)
@@ -23,18 +78,28 @@ def render_exact(result: Any, fmt: str, module: str = "") -> str:
     subtrees:    3
     generators:  0 transcendental values
     mismatches:  0
+    >>> print(render_exact(result, "markdown").splitlines()[6])
+    | status | PASS |
     """
     d = result.to_dict()
     if module:
         d = {"module": module, **d}
     if fmt == "json":
         return to_json(tag("crosscheck", {"mode": "exact", **d}))
+    status = "PASS" if result.passed else "FAIL"
+    if fmt in ("markdown", "latex"):
+        head = (f"crosscheck (exact): depth {result.depth}, order {result.order}, dim {result.dim}: {status}")
+        if fmt == "markdown":
+            return f"**{head}**\n\nmethod: {_EXACT_METHOD}\n\n" + render_table(exact_table(result, module), fmt)
+        from residual_expansion.render.latex import latex_text
+
+        return ("\\par\\noindent " + latex_text(head) + "\\par\n\\par\\noindent method: " + latex_text(_EXACT_METHOD)
+                + "\\par\n\n" + render_table(exact_table(result, module), fmt))
     head = (f"residual-expansion crosscheck (exact): depth {result.depth}, order {result.order}, dim {result.dim}"
-            f"{', module ' + module if module else ''}: {'PASS' if result.passed else 'FAIL'}")
+            f"{', module ' + module if module else ''}: {status}")
     lines = [
         head,
-        "method:      composition of Taylor polynomials (line derivatives) vs closed form over labeled trees "
-        "(partial-derivative tensors), one ring over Q",
+        "method:      " + _EXACT_METHOD,
         f"point x0:    ({', '.join(result.point)})",
         f"terms:       {result.terms}",
         f"subtrees:    {result.subtrees}",
@@ -48,4 +113,4 @@ def render_exact(result: Any, fmt: str, module: str = "") -> str:
     return "\n".join(lines)
 
 
-__all__ = ["render_exact"]
+__all__ = ["exact_table", "render_exact"]
