@@ -98,3 +98,32 @@ def test_wide_tables_get_paragraph_columns():
     assert r"p{" in wide and r"\begin{longtable}" in wide
     narrow = render_longtable(("k", "N"), (("1", "8"),), align="rr")
     assert "{rr}" in narrow and "p{" not in narrow
+
+
+@needs_pdflatex
+def test_a_failing_exact_crosscheck_prints_its_first_mismatch_in_latex(tmp_path):
+    """crosscheck --exact in LaTeX: a corrupted closed form (1/sigma forgotten) shows FAIL and the first
+    mismatch (two exact expressions), and still compiles within the page."""
+    from dataclasses import replace
+    from fractions import Fraction
+
+    import sympy
+
+    from residual_expansion.models.adapters import SympyModule
+    from residual_expansion.models.adapters.exact import exact_check
+    from residual_expansion.render.user_output import render_exact
+    from residual_expansion.theorem.expansion import expand
+
+    x = sympy.symbols("x1:3")
+    g1 = SympyModule((sympy.sin(x[1] / 2), x[0] * x[1]), x)
+    g2 = SympyModule((sympy.cos(x[0]) * x[1], sympy.exp(x[0] - x[1])), x)
+
+    def no_sigma(n, k):
+        return [replace(t, coefficient=Fraction(1)) for t in expand(n, k, uniform=True).terms]
+
+    good = render_exact(exact_check([g1, g2, g1], 4, seed=2), "latex", module="demo.py:stack")
+    bad = render_exact(exact_check([g1, g2, g1], 4, seed=2, terms_of=no_sigma), "latex", module="demo.py:stack")
+    assert "PASS" in good and "first mismatch" not in good
+    assert "FAIL" in bad and "first mismatch" in bad and r"$\neq$" in bad
+    report = compile_latex(standalone(bad), tmp_path)
+    assert report.errors == () and report.worst_overfull() <= 1.0, (report.errors, report.overfull)

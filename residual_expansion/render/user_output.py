@@ -41,9 +41,22 @@ def exact_table(result: Any, module: str = "") -> Table:
         k, j = result.mismatches[0]
         comp, closed = result.first_mismatch
         text = f"order {k}, coordinate {j}: composition {comp} != closed form {closed}"
-        rows.append(("first mismatch", text, latex_escape(text).replace("!=", r"$\neq$"), "first mismatch"))
+        latex = (f"order ${k}$, coordinate ${j}$: composition ${_latex_expr(comp)}$ $\\neq$ closed form "
+                 f"${_latex_expr(closed)}$")
+        rows.append(("first mismatch", text, latex, "first mismatch"))
     return Table(("field", "value"), tuple((a, b) for a, b, _, _ in rows), align="ll",
                  latex_rows=tuple((d, c) for _, _, c, d in rows))
+
+
+def _latex_expr(value: Any) -> str:
+    r"""An exact value (a sympy expression or its string) in LaTeX math, by ``sympy.latex``.
+
+    >>> _latex_expr("sin(1/4)**2/2")
+    '\\frac{\\sin^{2}{\\left(\\frac{1}{4} \\right)}}{2}'
+    """
+    import sympy
+
+    return sympy.latex(sympy.sympify(value))
 
 
 def _latex_tuple(point: Any) -> str:
