@@ -36,6 +36,28 @@ def _regen_check(*options):
                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
 
 
+def unmarked_output_blocks(pages):
+    """The ```text blocks (command output) neither generated from a <!-- run: ... --> line right above them
+    nor in a paragraph that says it is a benchmark's "Recorded output" (wall times too long to repeat)."""
+    unmarked = []
+    for page in pages:
+        lines = page.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if line != "```text" or (i and lines[i - 1].startswith("<!-- run")):
+                continue
+            if "Recorded output" not in " ".join(lines[max(0, i - 12):i]):
+                unmarked.append(f"{page.name}:{i + 1}")
+    return unmarked
+
+
+def test_every_output_block_comes_from_a_run_marker(tmp_path):
+    """Nothing in README or docs shows output that regen.py does not produce (and --check compare)."""
+    assert unmarked_output_blocks(PAGES) == []
+    pasted = tmp_path / "pasted.md"
+    pasted.write_text("Run it:\n\n```text\nresidual-expansion verify: 24 PASS\n```\n")
+    assert unmarked_output_blocks([pasted]) == ["pasted.md:3"]
+
+
 def test_output_blocks_are_current():
     """Every output block of README.md and docs/*.md is what its command prints now, except the blocks
     marked slow (Monte Carlo figures at real sizes: test_slow_output_blocks_are_current) and benchmark

@@ -323,6 +323,49 @@ def _legend_columns(labels: Sequence[str], width: float) -> int:
     return max(1, min(len(labels), int(width // widest)))
 
 
+def _errorbar(ax, x, y, err, *, color: str, label: str, fmt: str = "o") -> None:
+    """Points with error bars ``err``; the legend entry is a plain marker drawn with the lines, so that
+    entries keep the order they were drawn in (matplotlib lists error-bar containers last)."""
+    ax.errorbar(x, y, yerr=err, fmt=fmt, color=color)
+    ax.plot([], [], fmt, color=color, label=label)
+
+
+def _printed_width(text: str) -> float:
+    """A rough width in inches of ``text`` at 8 pt (mathtext commands count as one character)."""
+    visible = re.sub(r"\\[a-zA-Z]+", "x", text)
+    return 0.062 * len(re.sub(r"[${}^_]", "", visible))
+
+
+def wrap_title(text: str, width: float) -> str:
+    r"""``text`` broken into lines at ", " (outside mathtext) so that each line fits ``width`` inches at 8 pt.
+
+    >>> wrap_title("res-3, ReLU, i.i.d. uniform, $d = 40$, 50 samples", 2.0)
+    'res-3, ReLU, i.i.d. uniform,\n$d = 40$, 50 samples'
+    """
+    if _printed_width(text) <= width:
+        return text
+    lines: list[str] = []
+    current = ""
+    for part in text.split(", "):
+        candidate = part if not current else current + ", " + part
+        if current and current.count("$") % 2 == 0 and _printed_width(candidate) > width:
+            lines.append(current + ",")
+            current = part
+        else:
+            current = candidate
+    return "\n".join([*lines, current])
+
+
+def _wrap_titles(fig) -> None:
+    """Wrap the figure's title and each panel's title to the width they have."""
+    width = fig.get_figwidth()
+    if fig._suptitle is not None:
+        fig._suptitle.set_text(wrap_title(fig._suptitle.get_text(), width - 0.2))
+    for ax in fig.axes:
+        if ax.get_title():
+            ax.set_title(wrap_title(ax.get_title(), ax.get_position().width * width))
+
+
 def _legend(fig, axes, panels_height: float, per_row: float = 0.16) -> None:
     """One legend for the figure, below the panels, with as many columns as fit its width
     (entries of the same label on several panels appear once); the figure's height becomes
@@ -333,6 +376,7 @@ def _legend(fig, axes, panels_height: float, per_row: float = 0.16) -> None:
             if label not in labels:
                 handles.append(h)
                 labels.append(label)
+    _wrap_titles(fig)
     width = fig.get_figwidth()
     if not handles:
         fig.set_size_inches(width, panels_height)
@@ -426,7 +470,7 @@ def plot_spectrum(sweep, path: str | Path | None = None, *, figsize: str | None 
         sch = r.run.schedule
         mean = np.array([st.mean for st in r.run.orders[: K + 1]])
         se = np.array([st.stderr for st in r.run.orders[: K + 1]])
-        ax.errorbar(k + 0.08 * i, mean, yerr=4 * se, fmt="o", color=color, label=schedule_label(sch))
+        _errorbar(ax, k + 0.08 * i, mean, 4 * se, color=color, label=schedule_label(sch))
         if r.predicted_orders is not None:
             ax.plot(k, r.predicted_orders[: K + 1], "_", color=color, ms=10, mew=1.5)
         if sch.beta == 0.5:
@@ -617,9 +661,8 @@ def plot_norm_energy(sweep, path: str | Path | None = None, *, figsize: str | No
         tag = f", {schedule_label(sch)}" if len(schedules) > 1 else ""
         color = PALETTE[(2 * i) % len(PALETTE)]
         good = [r for r in rows if r.run.sq_norm_ratio is not None]
-        ax.errorbar([r.run.depth for r in good], [r.run.sq_norm_ratio.mean for r in good],
-                    yerr=[4 * r.run.sq_norm_ratio.stderr for r in good], fmt="o", color=color,
-                    label=f"{name}{tag}: {MEASURED_4SE}")
+        _errorbar(ax, [r.run.depth for r in good], [r.run.sq_norm_ratio.mean for r in good],
+                  [4 * r.run.sq_norm_ratio.stderr for r in good], color=color, label=f"{name}{tag}: {MEASURED_4SE}")
         pred = [r.predicted_sq_norm_ratio for r in rows]
         if all(p is not None for p in pred):
             ax.plot(L, pred, "-", color=color, lw=1.0, label=f"{name}: predicted (additive)")
@@ -657,8 +700,7 @@ def plot_order_profiles(profiles, path: str | Path | None = None, *, figsize: st
             k = np.arange(1, len(p.energies) + 1)
             mean = np.array([st.mean for st in p.energies])
             se = np.array([st.stderr for st in p.energies])
-            ax.errorbar(k, mean, yerr=4 * se, fmt="o-", color=PALETTE[j % len(PALETTE)], ms=3, lw=1,
-                        label=f"$L = {L}$")
+            _errorbar(ax, k, mean, 4 * se, fmt="o-", color=PALETTE[j % len(PALETTE)], label=f"$L = {L}$")
         _log_axes(ax, ORDER_LABEL, ORDER_ENERGY_LABEL, logx=False)
         ax.set_title(_schedule_text(lab))
     for ax in axes[1:] if not one else ():
@@ -700,8 +742,8 @@ def plot_lesion(lesions: Sequence[Any], path: str | Path | None = None, *, figsi
         ok = [r for r in les.results if not r.explodes]
         K = np.array([r.deleted for r in ok])
         name = f"{'plain' if les.plain else 'residual'} {model_label(les.model)}"
-        ax.errorbar(K, [r.fraction for r in ok], yerr=[4 * r.stderr for r in ok], fmt="o", color=color,
-                    label=f"{name}: {MEASURED_4SE}")
+        _errorbar(ax, K, [r.fraction for r in ok], [4 * r.stderr for r in ok], color=color,
+                  label=f"{name}: {MEASURED_4SE}")
         pred = [r.predicted for r in ok]
         if ok and all(p is not None for p in pred):
             ax.plot(K, pred, "-", color=color, lw=1.0, label=f"{name}: predicted")
