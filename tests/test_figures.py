@@ -217,3 +217,15 @@ def test_a_figure_displays_itself_in_a_notebook():
                                         (0.123, "0.123"), (1.3, "1.3"), (0.2, "0.2"), (0.375, "3/8")])
 def test_tex_number(value, text):
     assert figures.tex_number(value) == text
+
+
+def test_the_allow_list_checked_before_the_run_is_what_figures_writes():
+    """limits.FIGURE_SUFFIXES (checked at parse time, without matplotlib) and figures.FORMATS agree, and
+    every format is one matplotlib can write."""
+    import matplotlib.figure
+
+    from residual_expansion.limits import FIGURE_SUFFIXES
+
+    assert FIGURE_SUFFIXES == tuple("." + f for f in figures.FORMATS)
+    supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
+    assert set(figures.FORMATS) <= set(supported)
