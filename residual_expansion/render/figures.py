@@ -100,6 +100,7 @@ def require_matplotlib():
     'matplotlib'
     """
     try:
+        # optional extra (plot): matplotlib loads when a figure is drawn, never at import
         import matplotlib
         import matplotlib.figure  # noqa: F401
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
@@ -144,6 +145,7 @@ def styled(function: Callable[..., Any]) -> Callable[..., Any]:
 @lru_cache(maxsize=1)
 def _figure_class():
     """A Figure that shows itself as a PNG in a notebook (``_repr_png_``), without pyplot."""
+    # optional extra (plot): matplotlib loads when a figure is drawn, never at import
     from matplotlib.figure import Figure
 
     class PaperFigure(Figure):
@@ -158,6 +160,7 @@ def _figure_class():
 def new_figure(width: float, height: float):
     """An empty Figure of ``width`` x ``height`` inches on an Agg canvas, with constrained layout
     (labels and legends outside the axes are given room)."""
+    # optional extra (plot): matplotlib loads when a figure is drawn, never at import
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = _figure_class()(figsize=(width, height), layout="constrained")
@@ -195,6 +198,7 @@ def figure_bytes(fig, fmt: str) -> bytes:
 def _opaque(fig):
     """PostScript has no transparency: while saving EPS, a translucent band becomes its outline in
     the same colour and a translucent bar becomes opaque (then both are restored)."""
+    # optional extra (plot): matplotlib loads when a figure is drawn, never at import
     from matplotlib.collections import Collection
     from matplotlib.colors import to_rgba
 
@@ -454,6 +458,7 @@ def plot_spectrum(sweep, path: str | Path | None = None, *, figsize: str | None 
     """
     if sweep.orders is None or sweep.model.kind != "linear":
         raise UsageError("spectrum_plot needs kind linear with orders K", parameters=("spectrum_plot", "kind", "orders"))
+    # render does not import the Monte Carlo (scipy) at import time; only this figure needs it
     from residual_expansion.scaling import predictions as scaling
 
     depth = max(r.run.depth for r in sweep.rows)
@@ -541,6 +546,7 @@ def plot_histograms(sweep, path: str | Path | None = None, *, figsize: str | Non
     UsageError
         When the sweep kept no per-sample values (run with gradients and keep_samples).
     """
+    # render does not import the Monte Carlo (scipy) at import time; only this figure needs it
     from residual_expansion.scaling.limits import sde_limit_for
 
     depth = max(r.run.depth for r in sweep.rows)
@@ -810,6 +816,7 @@ def figure_texts(fig) -> list[str]:
 
 def figure_colors(fig) -> set[str]:
     """The colours (``#rrggbb``) of every line, marker, band and bar of the figure's axes."""
+    # optional extra (plot): matplotlib loads when a figure is drawn, never at import
     from matplotlib.colors import to_hex
 
     colors: set[str] = set()

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-<<<<<<< HEAD
-from residual_expansion.render.table import to_json
-from residual_expansion.schemas import tag
-=======
+from residual_expansion.render.latex import latex_escape, latex_text
 from residual_expansion.render.table import Table, render_table, to_json
+from residual_expansion.schemas import tag
 
 
 _EXACT_METHOD = ("composition of Taylor polynomials (line derivatives) vs closed form over labeled trees "
@@ -20,8 +18,6 @@ def exact_table(result: Any, module: str = "") -> Table:
     """The exact route's result as a two-column table (field, value): status, sizes, the point,
     counts and the first mismatch when there is one. LaTeX cells hold the point and rationals
     in math mode."""
-    from residual_expansion.render.latex import latex_escape
-
     status = "PASS" if result.passed else "FAIL"
     point = f"({', '.join(result.point)})"
     rows = [("status", status, status, "status"),
@@ -54,7 +50,7 @@ def _latex_expr(value: Any) -> str:
     >>> _latex_expr("sin(1/4)**2/2")
     '\\frac{\\sin^{2}{\\left(\\frac{1}{4} \\right)}}{2}'
     """
-    import sympy
+    import sympy  # start-up: sympy loads only to typeset a mismatch
 
     return sympy.latex(sympy.sympify(value))
 
@@ -71,7 +67,6 @@ def _latex_tuple(point: Any) -> str:
         num, _, den = body.partition("/")
         parts.append(sign + (rf"\tfrac{{{num}}}{{{den}}}" if den else num))
     return "(" + r",\allowbreak ".join(parts) + ")"
->>>>>>> 580aa7b (Figures for papers (issue 15): one style in render/figures.py (mathtext labels, Okabe-Ito palette, cividis heatmaps, one/two-column widths with 8 pt fonts, PNG/PDF/SVG/EPS by extension with fixed metadata and SVG hash salt, Figure + Agg canvas without pyplot or backend switch); plot_remainders moves there; --figsize one|two on crosscheck, scaling and lesion; plot_lesion writes its file; crosscheck --exact prints Markdown and LaTeX (compiled by the LaTeX test))
 
 
 def render_exact(result: Any, fmt: str, module: str = "") -> str:
@@ -104,8 +99,6 @@ def render_exact(result: Any, fmt: str, module: str = "") -> str:
         head = (f"crosscheck (exact): depth {result.depth}, order {result.order}, dim {result.dim}: {status}")
         if fmt == "markdown":
             return f"**{head}**\n\nmethod: {_EXACT_METHOD}\n\n" + render_table(exact_table(result, module), fmt)
-        from residual_expansion.render.latex import latex_text
-
         return ("\\par\\noindent " + latex_text(head) + "\\par\n\\par\\noindent method: " + latex_text(_EXACT_METHOD)
                 + "\\par\n\n" + render_table(exact_table(result, module), fmt))
     head = (f"residual-expansion crosscheck (exact): depth {result.depth}, order {result.order}, dim {result.dim}"
