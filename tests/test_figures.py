@@ -34,7 +34,7 @@ FIGURES = [
                    "--init", "iid-gaussian", "--quiet", "--histogram", "{P}"],
      [r"$\|h_L\| / \|h_0\|$", r"$\|p_0\| / \|p_L\|$", "SDE limit density"]),
     ("heatmap", ["scaling", "--init", "fbm", "--hurst", "0.3:0.7:2", "--beta", "0.2:1:3", "--depths", "4,16",
-                 "--samples", "4", "--dim", "3", "--gradients", "--quiet", "--heatmap", "{P}"],
+                 "--networks", "2", "--inputs", "2", "--dim", "3", "--gradients", "--quiet", "--heatmap", "{P}"],
      [r"$\log_{10}\, \|h_L - h_0\| / \|h_0\|$", r"$\beta$", r"Hurst index $H$", r"derived: $\beta = \max(H, 1/2)$"]),
     ("ode", ["scaling", "--ode", "--activation", "tanh", "--samples", "2", "--dim", "3", "--depths", "8,16,32",
              "--quiet", "--plot", "{P}"],
