@@ -38,14 +38,15 @@ def _regen_check(*options):
 
 def unmarked_output_blocks(pages):
     """The ```text blocks (command output) neither generated from a <!-- run: ... --> line right above them
-    nor in a paragraph that says it is a benchmark's "Recorded output" (wall times too long to repeat)."""
+    nor in a section whose text says they are "Recorded" benchmark output (wall times too long to repeat)."""
     unmarked = []
     for page in pages:
         lines = page.read_text().splitlines()
         for i, line in enumerate(lines):
             if line != "```text" or (i and lines[i - 1].startswith("<!-- run")):
                 continue
-            if "Recorded output" not in " ".join(lines[max(0, i - 12):i]):
+            section = lines[max((j for j in range(i) if lines[j].startswith("#")), default=0):i]
+            if not any("Recorded" in line for line in section):
                 unmarked.append(f"{page.name}:{i + 1}")
     return unmarked
 
