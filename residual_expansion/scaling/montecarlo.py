@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,8 @@ ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
 #: Memory budgets (bytes) for one layer's weights and for a chunk's correlated weight paths.
 LAYER_BUDGET = 32 * 2**20
 PATH_BUDGET = 256 * 2**20
+#: Bytes of materialised weights drawn at once per thread (about the size of a core's L2 cache).
+DRAW_BUDGET = 2 * 2**20
 
 Progress = Callable[[int], None]
 
@@ -216,7 +219,9 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
         count = mats * d * d
         paths = draws.each(lambda g: correlated_paths(init, n_layers, count, g, std, factor))
         paths = paths.reshape(c, n_layers, mats, d, d).astype(dt, copy=False)
-    batch = max(1, LAYER_BUDGET // (c * mats * d * d * dt.itemsize))
+    # layers per draw: the buffer stays cache-sized (DRAW_BUDGET) and is reused, so each
+    # layer's weights are drawn, scaled and multiplied while they are in cache
+    batch = max(1, DRAW_BUDGET // (c * mats * d * d * dt.itemsize))
     buf: list[np.ndarray] = []
 
     def weights(k: int) -> list[np.ndarray]:
@@ -224,10 +229,11 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
             return [paths[:, k, j] for j in range(mats)]
         if k % batch == 0:
             shape = (min(batch, n_layers - k), mats, d, d)
+            reuse = buf[0] if buf and buf[0].shape[1:] == shape else None
             if init.kind == "iid-uniform":
-                buf[:] = [draws.uniform(std * math.sqrt(3.0), shape)]
+                buf[:] = [draws.uniform(std * math.sqrt(3.0), shape, out=reuse)]
             else:
-                buf[:] = [draws.normal(std, shape)]
+                buf[:] = [draws.normal(std, shape, out=reuse)]
         return [buf[0][:, k % batch, j] for j in range(mats)]
 
     if model.kind == "linear" and orders is not None:
@@ -469,8 +475,9 @@ def simulate_chunk(
 
     Sample j draws from SeedSequence(seed, spawn_key=(L, j)) only
     (:func:`residual_expansion.scaling.streams.sample_generator`), so the result for sample j
-    is the same in every chunk that contains it. ``threads`` fill the weight draws in
-    parallel; ``dtype`` float32 draws and multiplies the materialised weights in float32.
+    is the same in every chunk that contains it. ``threads`` > 1 splits the samples into that
+    many groups, each run (drawn and multiplied) in its own thread (numpy releases the GIL in
+    its bit generators and in matmul) and joined by :func:`join_chunks`; ``dtype`` float32 draws and multiplies the materialised weights in float32.
 
     >>> from residual_expansion.scaling.schedules import power
     >>> lams = np.stack([power(0.5).scales(4)])
@@ -480,8 +487,17 @@ def simulate_chunk(
     True
     """
     m, depth = lams.shape
-    draws = Draws.of(seed, (depth,), start, stop, threads, dtype)
     tick = progress or (lambda _n: None)
+    if threads > 1 and stop - start > 1:
+        groups = [(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(start, stop), min(threads, stop - start))]
+
+        def group(i: int) -> ChunkResult:  # the first group reports progress (one chunk's worth of layers)
+            a, b = groups[i]
+            return simulate_chunk(model, init, lams, seed, a, b, route, orders, dtype, 1, tick if i == 0 else None)
+
+        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+            return join_chunks(list(pool.map(group, range(len(groups)))))
+    draws = Draws.of(seed, (depth,), start, stop, 1, dtype)
     factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
     with np.errstate(all="ignore"):
         if route == "materialised":
@@ -491,6 +507,39 @@ def simulate_chunk(
         else:
             out = _radial_chunk(model, lams, draws, tick)
     return ChunkResult(start, *out)
+
+
+def _first_layer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per schedule, the earlier of two first-overflow layers (0 = never)."""
+    return np.where(a == 0, b, np.where(b > 0, np.minimum(a, b), a))
+
+
+def join_chunks(parts: Sequence[ChunkResult]) -> ChunkResult:
+    """Consecutive chunks joined into one (sorted by start; the samples must follow each other).
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> lams = np.stack([power(0.5).scales(3)])
+    >>> run = lambda a, b: simulate_chunk(Model("res3", dim=4, input_dim=3), Init("iid-uniform"), lams, 0, a, b, "materialised")
+    >>> joined = join_chunks([run(2, 5), run(0, 2)])
+    >>> joined.start, bool(np.array_equal(joined.norm, run(0, 5).norm))
+    (0, True)
+
+    Raises
+    ------
+    UsageError
+        When the chunks leave a gap or overlap.
+    """
+    parts = sorted(parts, key=lambda p: p.start)
+    at = parts[0].start
+    bad = np.zeros_like(parts[0].bad)
+    for p in parts:
+        if p.start != at:
+            raise UsageError(f"chunks must follow each other; a chunk starts at {p.start}, expected {at}")
+        at += len(p.norm)
+        bad = _first_layer(bad, p.bad)
+    energies = None if parts[0].energies is None else np.concatenate([p.energies for p in parts])
+    return ChunkResult(parts[0].start, np.concatenate([p.norm for p in parts]),
+                       np.concatenate([p.diff for p in parts]), energies, bad)
 
 
 def reduce_chunks(
@@ -511,13 +560,8 @@ def reduce_chunks(
         covered += len(p.norm)
     if covered != samples:
         raise UsageError(f"chunks cover {covered} samples, expected samples={samples}")
-    bad = np.zeros(len(schedules), dtype=int)
-    for p in parts:
-        b = p.bad
-        bad = np.where(bad == 0, b, np.where(b > 0, np.minimum(bad, b), bad))
-    norm = np.concatenate([p.norm for p in parts])
-    diff = np.concatenate([p.diff for p in parts])
-    energies = None if parts[0].energies is None else np.concatenate([p.energies for p in parts])
+    whole = join_chunks(parts)
+    norm, diff, energies, bad = whole.norm, whole.diff, whole.energies, whole.bad
     runs = []
     with np.errstate(all="ignore"):
         for j, sch in enumerate(schedules):

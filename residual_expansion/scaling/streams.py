@@ -223,11 +223,22 @@ class Draws:
         self._rows(lambda i, g: g.random(out=out[i]))
         return out
 
-    def uniform(self, half_width: float, shape: tuple[int, ...], dtype: str | None = None) -> np.ndarray:
+    def _out(self, shape: tuple[int, ...], dt: np.dtype, out: np.ndarray | None) -> np.ndarray:
+        """``out`` when it has shape (samples, *shape) and type ``dt`` (reused, no allocation), else a new array."""
+        want = (self.count, *shape)
+        if out is None:
+            return np.empty(want, dtype=dt)
+        if out.shape != want or out.dtype != dt or not out.flags.c_contiguous:
+            raise ValueError(f"out must be a C-contiguous {dt} array of shape {want}, got {out.dtype} {out.shape}")
+        return out
+
+    def uniform(self, half_width: float, shape: tuple[int, ...], dtype: str | None = None,
+                out: np.ndarray | None = None) -> np.ndarray:
         """U(-a, a) with a = ``half_width``, computed as -a + 2a u from u ~ U[0, 1) in ``dtype``
-        (default: the Draws' dtype)."""
+        (default: the Draws' dtype), in place (the uniforms are drawn into ``out`` when given,
+        then scaled and shifted there: no temporaries, no float64 pass for float32)."""
         dt = np.dtype(dtype or self.dtype)
-        out = np.empty((self.count, *shape), dtype=dt)
+        out = self._out(shape, dt, out)
         scale, low = dt.type(2.0 * half_width), dt.type(-half_width)
 
         def fill(i: int, g: np.random.Generator) -> None:
@@ -239,10 +250,11 @@ class Draws:
         self._rows(fill)
         return out
 
-    def normal(self, std: float, shape: tuple[int, ...], dtype: str | None = None) -> np.ndarray:
-        """N(0, std^2) in ``dtype`` (default: the Draws' dtype), shape (samples, *shape)."""
+    def normal(self, std: float, shape: tuple[int, ...], dtype: str | None = None,
+               out: np.ndarray | None = None) -> np.ndarray:
+        """N(0, std^2) in ``dtype`` (default: the Draws' dtype), shape (samples, *shape), into ``out`` when given."""
         dt = np.dtype(dtype or self.dtype)
-        out = np.empty((self.count, *shape), dtype=dt)
+        out = self._out(shape, dt, out)
         scale = dt.type(std)
 
         def fill(i: int, g: np.random.Generator) -> None:
