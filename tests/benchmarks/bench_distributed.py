@@ -144,9 +144,15 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--sweep-depths", default="500,1000")
     ap.add_argument("--chunk", type=int, default=10)
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--full-networks", type=int, default=10_000, help="networks of the --full runs (default 10,000)")
+    ap.add_argument("--chunk-full", type=int, default=40, help="samples per task of the --full runs (default 40)")
+    ap.add_argument("--only-full", action="store_true", help="run only the --full runs")
     args = ap.parse_args(argv)
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    if args.only_full:
+        print(full_figure2(args.full_networks, args.chunk_full))
+        return 0
     for line in draw_rates():
         print(line)
     n, L, d = args.networks, args.depth, args.dim
@@ -164,12 +170,26 @@ def main(argv: list[str]) -> int:
     for line in strong_scaling(args.sweep_samples, depths, args.chunk, d):
         print(line)
     if args.full:
-        model, init = Model("res3", "relu", 100, 64), Init("iid-uniform")
-        for label, backend in [("in-process", Backend()), ("2 local workers", Backend(workers=2))]:
-            t0 = time.perf_counter()
-            run_sweep(model, init, [power(0.5)], [1000], 10_000, 0, backend=backend)
-            print(f"Figure 2, iid-uniform, 10,000 networks, {label}: {time.perf_counter() - t0:8.1f} s")
+        print(full_figure2(args.full_networks, args.chunk_full))
     return 0
+
+
+def full_figure2(networks: int = 10_000, chunk: int = 40) -> str:
+    """Figure 2 with uniform weights (res-3/ReLU, L = 1000, d = 100, beta = 1/2), float32 draws:
+    in-process with 2 draw threads, then on a local cluster of 2 single-threaded workers
+    (start-up included); the two results must be equal."""
+    model, init = Model("res3", "relu", 100, 64), Init("iid-uniform")
+    lines, results = [], []
+    for label, backend, threads in [("in-process, --threads 2", Backend(), 2), ("2 local workers", Backend(workers=2), 1)]:
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        results.append(run_sweep(model, init, [power(0.5)], [1000], networks, 0, chunk=chunk, dtype="float32",
+                                 threads=threads, backend=backend))
+        t = time.perf_counter() - t0
+        lines.append(f"Figure 2, iid-uniform, {networks:,} networks, float32, chunks of {chunk}, {label}: {t:8.1f} s "
+                     f"(load average {load:.1f} -> {os.getloadavg()[0]:.1f})")
+    lines.append("  same result" if results[0] == results[1] else "  DIFFERENT RESULTS")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
