@@ -14,19 +14,22 @@ from residual_expansion.cli.args import positive_int
 from residual_expansion.errors import UsageError
 
 
-def add_execution_arguments(p: argparse.ArgumentParser) -> None:
-    """--workers/--scheduler (exclusive), --chunk, --threads, --dtype, --checkpoint."""
+def add_execution_arguments(p: argparse.ArgumentParser, dtype: bool = True, chunks: bool = True) -> None:
+    """--workers/--scheduler (exclusive), then (``chunks``) --chunk, --threads, (``dtype``) --dtype, --checkpoint."""
     grp = p.add_mutually_exclusive_group()
     grp.add_argument("--workers", type=positive_int, default=None,
                      help="run the tasks on a local Dask cluster of N worker processes on 127.0.0.1 (needs dask[distributed])")
     grp.add_argument("--scheduler", metavar="ADDRESS", default=None,
                      help="run the tasks on an existing Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    if not chunks:
+        return
     p.add_argument("--chunk", type=positive_int, default=None,
                    help="samples per task (default: a 32 MiB memory budget); does not change the numbers")
     p.add_argument("--threads", type=positive_int, default=1,
-                   help="threads drawing each chunk's weights (default 1); does not change the numbers")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                   help="materialised weights and forward pass in float64 (default) or float32 (faster; other draws)")
+                   help="threads per task, each running a share of its samples (default 1); does not change the numbers")
+    if dtype:
+        p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                       help="materialised weights and forward pass in float64 (default) or float32 (faster; other draws)")
     p.add_argument("--checkpoint", metavar="FILE", default=None,
                    help="append each finished cell to FILE (JSON lines); a rerun with FILE skips finished cells")
 

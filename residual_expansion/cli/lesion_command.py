@@ -6,7 +6,8 @@ import argparse
 
 from residual_expansion.cli.args import comma_list, finite_float, nonnegative_int, positive_int
 from residual_expansion.cli.common import (add_figsize_option, add_output_options, check_figsize, check_output_options,
-                                           emit)
+                                           emit, progress)
+from residual_expansion.cli.execution_args import add_execution_arguments, backend_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the fraction against K (needs matplotlib); without --plain the plain stack of the "
                         "same model is also run for the figure")
     add_figsize_option(p)
+    add_execution_arguments(p, dtype=False)
     add_output_options(p)
     p.set_defaults(run=run)
 
@@ -71,7 +73,13 @@ def run(args: argparse.Namespace) -> int:
         require_matplotlib()  # fail early when matplotlib is missing
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     init, norm, schedule = parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c)
-    lesion = run_lesion(model, init, norm, schedule, args.depth, args.delete, args.samples, args.seed, plain=args.plain)
+    from residual_expansion.scaling.lesion import chunk_size
+
+    tasks = -(-args.samples // (args.chunk or chunk_size(model, args.samples)))
+    with progress(args.depth * tasks, desc="lesion", quiet=args.quiet, unit="layer") as bar:
+        lesion = run_lesion(model, init, norm, schedule, args.depth, args.delete, args.samples, args.seed,
+                            plain=args.plain, chunk=args.chunk, threads=args.threads, backend=backend_of(args),
+                            checkpoint=args.checkpoint, progress=bar.update)
     doc = lesion_json(lesion)
     checks = z_checks("lesion", [{**r, "schedule": doc["schedule"], "depth": doc["depth"]} for r in doc["results"]],
                       "change_energy_fraction", "predicted_change_energy_fraction",
@@ -90,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         studies = [lesion]
         if not args.plain:
             studies.append(run_lesion(model, init, Norm(None), schedule, args.depth, args.delete, args.samples,
-                                      args.seed, plain=True))
+                                      args.seed, plain=True, chunk=args.chunk, threads=args.threads,
+                                      backend=backend_of(args)))
         plot_lesion(studies, args.plot, figsize=args.figsize)
     return 0 if all(c.passed for c in checks) else 1

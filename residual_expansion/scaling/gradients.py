@@ -21,9 +21,10 @@ weights; ``random`` is v ~ N(0, I_d), independent of everything.
 Everything is vectorised over samples and schedules (no Python loop over samples): the
 state has shape (samples, schedules, d), the same networks run under every schedule
 (common random numbers). The forward pass keeps the pre-activations and the weights of
-each layer for the backward pass (chunks of samples sized so this stays under 256 MiB);
-i.i.d. weights come from one generator per layer seeded by (seed, depth, chunk, layer),
-correlated laws (smooth, fbm) are materialised once per chunk.
+each layer for the backward pass (chunks of samples sized so this stays under 256 MiB).
+Sample j at depth L draws everything from its own stream SeedSequence(seed, spawn_key=(L, j))
+(:func:`gradient_chunk`), so chunks, threads and Dask workers cannot change a number
+(docs/distributed.md).
 
 Exact predictions for a random cotangent (proofs/backward.md): v ~ N(0, I_d) is isotropic
 and independent of the network, so E ||J^T v||^2 / ||v||^2 = E tr(J J^T) / d, and
@@ -46,11 +47,16 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import LEAKY_SLOPE, activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
-from residual_expansion.models.weights import Init, correlated_paths, draw_iid, smooth_factor
-from residual_expansion.scaling.montecarlo import DepthRun, LogMoments, Model, Progress, SampleStats
+from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
+from residual_expansion.scaling.montecarlo import (
+    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, input_state, join_chunks, reduce_chunks, summarise,
+)
 from residual_expansion.scaling.schedules import Schedule
+from residual_expansion.scaling.streams import Draws, in_thread_groups
 
 COTANGENTS = ("loss", "random")
+#: The route label of the forward runs of a gradient sweep.
+ROUTE = "materialised-backprop"
 #: Memory budget (bytes) for the stored pre-activations and correlated weights of one chunk.
 GRAD_BUDGET = 256 * 2**20
 
@@ -157,10 +163,6 @@ def _stats_or_none(cols: Sequence[np.ndarray]) -> list[SampleStats] | None:
     return stats if ok else None
 
 
-def _layer_rng(seed: int, depth: int, chunk: int, layer: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, depth, chunk, layer]))
-
-
 def chunk_size(model: Model, init: Init, depth: int, samples: int, schedules: int) -> int:
     """Samples per chunk so the stored pre-activations and weights of a chunk stay under 256 MiB
     (at least one sample per chunk)."""
@@ -229,48 +231,135 @@ def forward_backward(kind: str, act: Pointwise, lams: np.ndarray, h0: np.ndarray
     return h, p_l, p
 
 
-def _chunk(model: Model, init: Init, act: Pointwise, lams: np.ndarray, c: int, seed: int, depth: int,
-           chunk: int, cotangent: str, factor: np.ndarray | None, tick: Progress):
-    """Forward and backward pass of c networks under m schedules; returns per-sample ratios (c, m) each."""
-    m, n_layers = lams.shape
-    d, std = model.dim, model.s / math.sqrt(model.dim)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, depth, chunk]))
-    x = rng.random((c, model.input_dim))
-    law = "iid-uniform" if init.kind == "iid-uniform" else "iid-gaussian"
-    a = draw_iid(rng, law, (c, d, model.input_dim), 1.0 / math.sqrt(model.input_dim))
-    h0 = np.einsum("cij,cj->ci", a, x)
-    paths = None
-    if not init.iid:
-        count = c * model.matrices * d * d
-        paths = correlated_paths(init, n_layers, count, rng, std, factor).reshape(n_layers, model.matrices, c, d, d)
+@dataclass(frozen=True)
+class GradientChunk:
+    """Samples start..stop-1 of one depth: the forward :class:`ChunkResult` and, per sample and
+    schedule (shape (c, m)), ||p_0|| / ||p_L|| (``back``) and ||p_L - p_0|| / ||p_L|| (``back_diff``)."""
 
-    drawn: dict[int, list[np.ndarray]] = {}
+    forward: ChunkResult
+    back: np.ndarray
+    back_diff: np.ndarray
 
-    def weights(k: int) -> list[np.ndarray]:
-        if paths is not None:
-            return [paths[k, j] for j in range(model.matrices)]
-        if k not in drawn:  # first call: the forward pass; the backward pass reuses them
-            lr = _layer_rng(seed, depth, chunk, k)
-            drawn[k] = [draw_iid(lr, init.kind, (c, d, d), std) for _ in range(model.matrices)]
-        return drawn[k]
+    @property
+    def start(self) -> int:
+        return self.forward.start
 
-    def cotangent_of(h: np.ndarray) -> np.ndarray:
-        if cotangent == "loss":
-            readout = draw_iid(rng, law, (c, d), 1.0 / math.sqrt(d))
-            target = rng.random(c)
-            out = np.einsum("cmd,cd->cm", h, readout)
-            return 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]
-        return np.repeat(rng.standard_normal((c, 1, d)), m, axis=1)
 
-    bad = np.zeros(m, dtype=int)
-    h, p_l, p = forward_backward(model.kind, act, lams, h0, weights, cotangent_of, tick, bad)
-    n0 = np.linalg.norm(h0, axis=-1)[:, None]
-    nl = np.linalg.norm(p_l, axis=-1)
-    fwd_norm = np.linalg.norm(h, axis=-1) / n0
-    fwd_diff = np.linalg.norm(h - h0[:, None, :], axis=-1) / n0
-    back = np.linalg.norm(p, axis=-1) / nl
-    back_diff = np.linalg.norm(p_l - p, axis=-1) / nl
-    return fwd_norm, fwd_diff, back, back_diff, bad
+def gradient_chunk(model: Model, init: Init, lams: np.ndarray, seed: int, start: int, stop: int,
+                   cotangent: str = "loss", threads: int = 1, progress: Progress | None = None) -> GradientChunk:
+    """Forward and backward pass of samples start..stop-1 at depth L = lams.shape[1] (lams: (m, L)).
+
+    Sample j draws from its own stream SeedSequence(seed, spawn_key=(L, j))
+    (:func:`residual_expansion.scaling.streams.sample_generator`), in this order: its input
+    (x, then A), its weights layer after layer (W_1, V_1, W_2, ... row-major; correlated laws:
+    the whole path of every entry), then its cotangent (``loss``: the read-out B, then the
+    target y; ``random``: v). Hence the forward pass sees the very networks of the
+    materialised scaling sweep with the same seed, and a sample's numbers do not depend on
+    the chunk, the thread or the worker that computes it. ``threads`` > 1 runs groups of
+    samples in threads.
+
+    >>> from residual_expansion.scaling.schedules import power
+    >>> lams = np.stack([power(0.5).scales(4)])
+    >>> whole = gradient_chunk(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), lams, 0, 0, 6)
+    >>> part = gradient_chunk(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), lams, 0, 2, 6, threads=2)
+    >>> bool(np.array_equal(whole.back[2:], part.back))
+    True
+    """
+    m, depth = lams.shape
+    tick = progress or (lambda _n: None)
+    if threads > 1:
+        return in_thread_groups(
+            lambda a, b, tick_: gradient_chunk(model, init, lams, seed, a, b, cotangent, 1, tick_),
+            start, stop, threads, join_gradient_chunks, tick)
+    act = pointwise(model.activation)
+    draws = Draws.of(seed, (depth,), start, stop)
+    c, d, std = draws.count, model.dim, model.s / math.sqrt(model.dim)
+    mats = model.matrices
+    with np.errstate(all="ignore"):
+        h0 = input_state(model, init, draws)
+        paths = None
+        if not init.iid:
+            factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
+            paths = draws.each(lambda g: correlated_paths(init, depth, mats * d * d, g, std, factor))
+            paths = paths.reshape(c, depth, mats, d, d)
+        drawn: dict[int, list[np.ndarray]] = {}
+
+        def weights(k: int) -> list[np.ndarray]:
+            if paths is not None:
+                return [paths[:, k, j] for j in range(mats)]
+            if k not in drawn:  # first call: the forward pass; the backward pass reuses them
+                if init.kind == "iid-uniform":
+                    w = draws.uniform(std * math.sqrt(3.0), (mats, d, d), "float64")
+                else:
+                    w = draws.normal(std, (mats, d, d), "float64")
+                drawn[k] = [w[:, j] for j in range(mats)]
+            return drawn[k]
+
+        def cotangent_of(h: np.ndarray) -> np.ndarray:
+            if cotangent == "loss":
+                scale = 1.0 / math.sqrt(d)
+                if init.kind == "iid-uniform":
+                    readout = draws.uniform(scale * math.sqrt(3.0), (d,), "float64")
+                else:
+                    readout = draws.normal(scale, (d,), "float64")
+                target = draws.random((1,))[:, 0]
+                out = np.einsum("cmd,cd->cm", h, readout)
+                return 2.0 * (out - target[:, None])[..., None] * readout[:, None, :]
+            return np.repeat(draws.normal(1.0, (1, d), "float64"), m, axis=1)
+
+        bad = np.zeros(m, dtype=int)
+        h, p_l, p = forward_backward(model.kind, act, lams, h0, weights, cotangent_of, tick, bad)
+        norm, diff = summarise(h0, h)
+        nl = np.linalg.norm(p_l, axis=-1)
+        back = np.linalg.norm(p, axis=-1) / nl
+        back_diff = np.linalg.norm(p_l - p, axis=-1) / nl
+    return GradientChunk(ChunkResult(start, norm, diff, None, bad), back, back_diff)
+
+
+def join_gradient_chunks(parts: Sequence[GradientChunk]) -> GradientChunk:
+    """Consecutive gradient chunks joined into one, in sample order (see :func:`join_chunks`)."""
+    parts = sorted(parts, key=lambda p: p.start)
+    return GradientChunk(join_chunks([p.forward for p in parts]), np.concatenate([p.back for p in parts]),
+                         np.concatenate([p.back_diff for p in parts]))
+
+
+def reduce_gradients(model: Model, init: Init, schedules: Sequence[Schedule], depth: int, samples: int, cotangent: str,
+                     parts: Sequence[GradientChunk], keep_samples: bool = False
+                     ) -> tuple[tuple[DepthRun, ...], tuple[GradientRun, ...]]:
+    """The chunks of one depth joined (in sample order) into a DepthRun (forward, by
+    :func:`residual_expansion.scaling.montecarlo.reduce_chunks`, route ``materialised-backprop``)
+    and a GradientRun per schedule.
+
+    Raises
+    ------
+    UsageError
+        When the chunks do not cover samples 0..samples-1 exactly once.
+    """
+    runs = reduce_chunks(schedules, depth, ROUTE, samples, [p.forward for p in parts])
+    whole = join_gradient_chunks(parts)
+    act = pointwise(model.activation)
+    grads = []
+    for j, sch in enumerate(schedules):
+        pred = predicted_grad_energy(model, act, init.iid, cotangent, sch.scales(depth))
+        back, back_diff = whole.back[:, j], whole.back_diff[:, j]
+        with np.errstate(over="ignore"):
+            gcols = (back, back_diff, back**2)
+        kept = (whole.forward.norm[:, j].copy(), back.copy()) if keep_samples else (None, None)
+        gstats = _stats_or_none(gcols)
+        if gstats is not None:
+            grads.append(GradientRun(sch, depth, cotangent, samples, False, *gstats, pred, *kept))
+        else:
+            grads.append(GradientRun(sch, depth, cotangent, samples, True, None, None, None, pred, *kept))
+    return runs, tuple(grads)
+
+
+def validate_gradients(cotangent: str, samples: int) -> None:
+    """UsageError for an unknown cotangent or fewer than 2 samples."""
+    if cotangent not in COTANGENTS:
+        raise UsageError(f"cotangent {cotangent!r} is unknown; allowed: {', '.join(COTANGENTS)}", parameters=("cotangent",))
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
+                         parameters=("samples",))
 
 
 def simulate_gradients(
@@ -283,58 +372,34 @@ def simulate_gradients(
     cotangent: str = "loss",
     progress: Progress | None = None,
     keep_samples: bool = False,
+    chunk: int | None = None,
+    threads: int = 1,
 ) -> tuple[tuple[DepthRun, ...], tuple[GradientRun, ...]]:
     """Forward and backward pass of ``samples`` materialised networks under each schedule.
 
     Returns one :class:`DepthRun` (forward ratios, route ``materialised-backprop``) and one
-    :class:`GradientRun` per schedule, measured on the same networks. ``model.activation``
-    may be ``leaky_relu:SLOPE``; ``model.kind`` may be ``res2``.
+    :class:`GradientRun` per schedule, measured on the same networks (those of the
+    materialised scaling sweep with this seed: see :func:`gradient_chunk`).
+    ``model.activation`` may be ``leaky_relu:SLOPE``; ``model.kind`` may be ``res2``.
+    ``chunk`` (samples per chunk; default :func:`chunk_size`) and ``threads`` do not change
+    the numbers.
 
     >>> from residual_expansion.scaling.schedules import power
     >>> (fw,), (bw,) = simulate_gradients(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), [power(0.5)], 4, 50, 0)
     >>> fw.samples, bw.cotangent, bw.ratio.mean > 0
     (50, 'loss', True)
+    >>> simulate_gradients(Model("res3", dim=8, input_dim=4), Init("iid-uniform"), [power(0.5)], 4, 50, 0, chunk=7) == ((fw,), (bw,))
+    True
 
     Raises
     ------
     UsageError
         For an unknown cotangent or activation, or fewer than 2 samples.
     """
-    if cotangent not in COTANGENTS:
-        raise UsageError(f"cotangent {cotangent!r} is unknown; allowed: {', '.join(COTANGENTS)}")
-    if samples < 2:
-        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error")
-    act = pointwise(model.activation)
+    validate_gradients(cotangent, samples)
+    pointwise(model.activation)
     lams = np.stack([sch.scales(depth) for sch in schedules])
-    tick = progress or (lambda _n: None)
-    per = chunk_size(model, init, depth, samples, len(schedules))
-    factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
-    parts = []
-    with np.errstate(all="ignore"):
-        for chunk, start in enumerate(range(0, samples, per)):
-            c = min(per, samples - start)
-            parts.append(_chunk(model, init, act, lams, c, seed, depth, chunk, cotangent, factor, tick))
-    fwd_norm, fwd_diff, back, back_diff = (np.concatenate([p[i] for p in parts]) for i in range(4))
-    bads = np.stack([p[4] for p in parts])
-    first_bad = np.where(bads > 0, bads, depth + 1).min(axis=0)
-    runs, grads = [], []
-    for j, sch in enumerate(schedules):
-        with np.errstate(over="ignore"):
-            cols = (fwd_diff[:, j], fwd_diff[:, j] ** 2, fwd_norm[:, j], fwd_norm[:, j] ** 2)
-        stats = _stats_or_none(cols)
-        if stats is not None and np.all(fwd_norm[:, j] > 0):
-            runs.append(DepthRun(sch, depth, "materialised-backprop", samples, None, *stats,
-                                 log_moments=LogMoments.of(np.log(fwd_norm[:, j] ** 2))))
-        else:
-            at = int(first_bad[j]) if first_bad[j] <= depth else depth
-            runs.append(DepthRun(sch, depth, "materialised-backprop", samples, at, None, None, None, None))
-        pred = predicted_grad_energy(model, act, init.iid, cotangent, sch.scales(depth))
-        with np.errstate(over="ignore"):
-            gcols = (back[:, j], back_diff[:, j], back[:, j] ** 2)
-        kept = (fwd_norm[:, j].copy(), back[:, j].copy()) if keep_samples else (None, None)
-        gstats = _stats_or_none(gcols)
-        if gstats is not None:
-            grads.append(GradientRun(sch, depth, cotangent, samples, False, *gstats, pred, *kept))
-        else:
-            grads.append(GradientRun(sch, depth, cotangent, samples, True, None, None, None, pred, *kept))
-    return tuple(runs), tuple(grads)
+    per = chunk or chunk_size(model, init, depth, samples, len(schedules))
+    parts = [gradient_chunk(model, init, lams, seed, a, b, cotangent, threads, progress)
+             for a, b in chunk_starts(samples, per)]
+    return reduce_gradients(model, init, schedules, depth, samples, cotangent, parts, keep_samples)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +40,7 @@ from residual_expansion.models.activations import activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
 from residual_expansion.scaling.schedules import Schedule
-from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws
+from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws, in_thread_groups
 
 MODELS = tuple(WEIGHT_MATRICES)  # ("linear", "res1", "res2", "res3"): the weight-only families
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
@@ -167,7 +166,7 @@ class DepthRun:
 # --------------------------------------------------------------------------- forward passes
 
 
-def _input(model: Model, init: Init, draws: Draws) -> np.ndarray:
+def input_state(model: Model, init: Init, draws: Draws) -> np.ndarray:
     """h_0 = A x, x ~ U[0,1]^n_in, A i.i.d. of variance 1/n_in; shape (c, d), float64.
 
     Each sample's stream starts with its x, then its A (row-major).
@@ -182,7 +181,7 @@ def _input(model: Model, init: Init, draws: Draws) -> np.ndarray:
     return np.einsum("cij,cj->ci", a, x)
 
 
-def _summarise(h0: np.ndarray, hl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def summarise(h0: np.ndarray, hl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per sample and schedule: ||h_L|| / ||h_0|| and ||h_L - h_0|| / ||h_0||; h0 (c, d), hl (c, m, d)."""
     n0 = np.linalg.norm(h0, axis=-1)[:, None]
     return np.linalg.norm(hl, axis=-1) / n0, np.linalg.norm(hl - h0[:, None, :], axis=-1) / n0
@@ -212,7 +211,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     dt = np.dtype(draws.dtype)
     lams = lams.astype(dt)
     phi = activation(model.activation)
-    h0 = _input(model, init, draws)
+    h0 = input_state(model, init, draws)
     bad = np.zeros(m, dtype=int)
     paths = None
     if not init.iid:
@@ -250,7 +249,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
         t = t.astype(float, copy=False)
         hl = t.sum(axis=2)
         energies = np.sum(t**2, axis=-1) / np.sum(h0**2, axis=-1)[:, None, None]
-        norm, diff = _summarise(h0, hl)
+        norm, diff = summarise(h0, hl)
         return norm, diff, energies, bad
 
     h = np.repeat(h0[:, None, :], m, axis=1).astype(dt)
@@ -260,7 +259,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
         h = h + lam * module.value(h)
         _first_bad(h, bad, k + 1)
         tick(1)
-    norm, diff = _summarise(h0, h.astype(float, copy=False))
+    norm, diff = summarise(h0, h.astype(float, copy=False))
     return norm, diff, None, bad
 
 
@@ -275,7 +274,7 @@ def _vector_chunk(model, init, lams, draws, tick):
     d = model.dim
     scale = model.s / math.sqrt(d)
     act = activation(model.activation).value
-    h0 = _input(model, init, draws)
+    h0 = input_state(model, init, draws)
     h = np.repeat(h0[:, None, :], m, axis=1)
     bad = np.zeros(m, dtype=int)
     applies = 2 if model.kind == "res3" else 1
@@ -303,7 +302,7 @@ def _vector_chunk(model, init, lams, draws, tick):
             h = h + lam * apply(act(inner), noise(k, 1))
         _first_bad(h, bad, k + 1)
         tick(1)
-    norm, diff = _summarise(h0, h)
+    norm, diff = summarise(h0, h)
     return norm, diff, None, bad
 
 
@@ -488,15 +487,10 @@ def simulate_chunk(
     """
     m, depth = lams.shape
     tick = progress or (lambda _n: None)
-    if threads > 1 and stop - start > 1:
-        groups = [(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(start, stop), min(threads, stop - start))]
-
-        def group(i: int) -> ChunkResult:  # the first group reports progress (one chunk's worth of layers)
-            a, b = groups[i]
-            return simulate_chunk(model, init, lams, seed, a, b, route, orders, dtype, 1, tick if i == 0 else None)
-
-        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-            return join_chunks(list(pool.map(group, range(len(groups)))))
+    if threads > 1:
+        return in_thread_groups(
+            lambda a, b, tick_: simulate_chunk(model, init, lams, seed, a, b, route, orders, dtype, 1, tick_),
+            start, stop, threads, join_chunks, tick)
     draws = Draws.of(seed, (depth,), start, stop, 1, dtype)
     factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
     with np.errstate(all="ignore"):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from residual_expansion.errors import UsageError
 LAYER_BLOCK = 256
 #: Floating-point types the weight draws may use.
 DTYPES = ("float64", "float32")
+
+T = TypeVar("T")
 
 
 def sample_generator(seed: int, key: Sequence[int], sample: int) -> np.random.Generator:
@@ -269,3 +272,23 @@ class Draws:
     def each(self, draw: Callable[[np.random.Generator], np.ndarray]) -> np.ndarray:
         """np.stack([draw(g) for each sample's stream]) (any distribution, float64, no threads)."""
         return np.stack([np.asarray(draw(g)) for g in self.gens])
+
+
+def in_thread_groups(run: Callable[[int, int, Callable[[int], None] | None], T], start: int, stop: int, threads: int,
+                     join: Callable[[list[T]], T], progress: Callable[[int], None] | None = None) -> T:
+    """``run(a, b, progress)`` on ``threads`` consecutive groups of the samples start..stop-1, each
+    in its own thread, joined in sample order by ``join``; only the first group reports progress.
+
+    Every sample draws from its own stream, so the groups compute exactly the rows that one
+    call over start..stop-1 would (numpy releases the GIL in its bit generators and in matmul,
+    so the groups run in parallel). With one thread or one sample: ``run(start, stop, progress)``.
+
+    >>> in_thread_groups(lambda a, b, p: list(range(a, b)), 2, 7, 2, lambda parts: sum(parts, []))
+    [2, 3, 4, 5, 6]
+    """
+    if threads <= 1 or stop - start <= 1:
+        return run(start, stop, progress)
+    groups = [(int(g[0]), int(g[-1]) + 1) for g in np.array_split(np.arange(start, stop), min(threads, stop - start))]
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        parts = list(pool.map(lambda i: run(*groups[i], progress if i == 0 else None), range(len(groups))))
+    return join(parts)

@@ -113,7 +113,8 @@ def total_layers(
 ) -> int:
     """Units of work reported to ``progress`` by :func:`run_sweep` (layers times chunks)."""
     if gradients is not None:
-        return sum(2 * L * -(-samples // grad.chunk_size(model, init, L, samples, schedules)) for L in depths)
+        return sum(2 * L * -(-samples // (chunk or grad.chunk_size(model, init, L, samples, schedules)))
+                   for L in dict.fromkeys(depths))
     chosen = choose_route(model, init, route, orders)
     return sum(L * -(-samples // _chunk(model, init, L, samples, chosen, chunk)) for L in dict.fromkeys(depths))
 
@@ -226,6 +227,82 @@ def sweep_cells(
     return cells
 
 
+def _array_json(a: np.ndarray | None) -> list | None:
+    return None if a is None else [_num(float(x)) for x in a]
+
+
+def _array_of(v: list | None) -> np.ndarray | None:
+    return None if v is None else np.array([float(x) for x in v])
+
+
+def encode_gradients(value: tuple) -> dict:
+    """A gradient cell (DepthRuns, GradientRuns) as JSON; :func:`decode_gradients` inverts it exactly.
+
+    >>> from residual_expansion.scaling.gradients import simulate_gradients
+    >>> from residual_expansion.scaling.schedules import power
+    >>> cell = simulate_gradients(Model("res3", dim=4, input_dim=3), Init("iid-uniform"), [power(1.0)], 3, 4, 0,
+    ...                           keep_samples=True)
+    >>> back = decode_gradients(encode_gradients(cell), [power(1.0)])
+    >>> back == cell, bool(np.array_equal(back[1][0].grad_samples, cell[1][0].grad_samples))
+    (True, True)
+    """
+    runs, grads = value
+    return {
+        "forward": encode_runs(runs),
+        "gradients": [
+            {"cotangent": g.cotangent, "explodes": g.explodes, "ratio": _stats_json(g.ratio), "diff_ratio": _stats_json(g.diff_ratio),
+             "sq_ratio": _stats_json(g.sq_ratio),
+             "predicted_sq_ratio": None if g.predicted_sq_ratio is None else _num(g.predicted_sq_ratio),
+             "norm_samples": _array_json(g.norm_samples), "grad_samples": _array_json(g.grad_samples)}
+            for g in grads
+        ],
+    }
+
+
+def decode_gradients(item: dict, schedules: Sequence[Schedule]) -> tuple:
+    """The inverse of :func:`encode_gradients` (schedules in the sweep's order).
+
+    Raises
+    ------
+    UsageError
+        When the stored cell does not match the schedules.
+    """
+    runs = decode_runs(item["forward"], schedules)
+    if len(item["gradients"]) != len(schedules):
+        raise UsageError("checkpoint cell does not match the sweep's schedules; give another file", parameters=("checkpoint",))
+    grads = tuple(
+        grad.GradientRun(s, r.depth, g["cotangent"], r.samples, bool(g["explodes"]), _stats_of(g["ratio"]),
+                    _stats_of(g["diff_ratio"]), _stats_of(g["sq_ratio"]),
+                    None if g["predicted_sq_ratio"] is None else float(g["predicted_sq_ratio"]),
+                    _array_of(g["norm_samples"]), _array_of(g["grad_samples"]))
+        for s, r, g in zip(schedules, runs, item["gradients"])
+    )
+    return runs, grads
+
+
+def gradient_cells(
+    model: Model, init: Init, schedules: Sequence[Schedule], depths: Sequence[int], samples: int, seed: int,
+    cotangent: str, chunk: int | None = None, threads: int = 1, keep_samples: bool = False,
+) -> list[Cell]:
+    """One cell per distinct depth whose tasks are chunks of forward-and-backward passes
+    (:func:`residual_expansion.scaling.gradients.gradient_chunk`)."""
+    cells = []
+    for L in dict.fromkeys(depths):
+        lams = np.stack([sch.scales(L) for sch in schedules])
+        per = chunk or grad.chunk_size(model, init, L, samples, len(schedules))
+        tasks = tuple(
+            Task(grad.gradient_chunk, (model, init, lams, seed, a, b, cotangent, threads), weight=2 * L,
+                 reports_progress=True)
+            for a, b in chunk_starts(samples, per)
+        )
+
+        def reduce(parts, L=L):
+            return grad.reduce_gradients(model, init, schedules, L, samples, cotangent, parts, keep_samples)
+
+        cells.append(Cell(f"depth={L}", tasks, reduce, encode_gradients, lambda v: decode_gradients(v, schedules)))
+    return cells
+
+
 def run_sweep(
     model: Model,
     init: Init,
@@ -257,9 +334,9 @@ def run_sweep(
 
     Execution (docs/distributed.md): each depth is a cell of chunks of ``chunk`` samples
     (default: the memory budget), run on ``backend`` (in-process by default) with
-    ``threads`` draw threads per chunk; ``checkpoint`` names a JSON-lines file of finished
-    depths to resume from and append to. None of these change the numbers. (Not yet for
-    ``gradients``: that route runs in-process and refuses them.)
+    ``threads`` threads per chunk; ``checkpoint`` names a JSON-lines file of finished
+    depths to resume from and append to. None of these change the numbers, with or
+    without ``gradients``.
 
     Raises
     ------
@@ -276,19 +353,24 @@ def run_sweep(
     if threads < 1:
         raise UsageError(f"threads must be at least 1, got {threads}", parameters=("threads",))
     if gradients is not None:
-        if chunk is not None or threads != 1 or dtype != "float64" or not backend.in_process or checkpoint is not None:
-            raise UsageError("gradients run in-process only (no chunk, threads, dtype, backend or checkpoint yet)")
-        chosen = "materialised-backprop"
-        computed = [grad.simulate_gradients(model, init, schedules, L, samples, seed, gradients, progress, keep_samples)
-                    for L in dict.fromkeys(depths)]
+        if dtype != "float64":
+            raise UsageError(f"dtype {dtype} applies to the forward sweep only; gradients run in float64",
+                             parameters=("dtype",))
+        grad.validate_gradients(gradients, samples)
+        grad.pointwise(model.activation)
+        chosen = grad.ROUTE
+        cells = gradient_cells(model, init, schedules, depths, samples, seed, gradients, chunk, threads, keep_samples)
+        params = {**sweep_params(model, init, schedules, depths, samples, seed, chosen, None, dtype),
+                  "gradients": gradients, "keep_samples": keep_samples}
     else:
         chosen = choose_route(model, init, route, orders)
         validate_simulation(model, samples, orders, dtype, chosen)
         cells = sweep_cells(model, init, schedules, depths, samples, seed, chosen, orders, chunk, dtype, threads)
-        store = None
-        if checkpoint is not None:
-            store = Checkpoint(checkpoint, sweep_params(model, init, schedules, depths, samples, seed, chosen, orders, dtype))
-        computed = [(runs, None) for runs in run_cells(cells, backend, store, progress)]
+        params = sweep_params(model, init, schedules, depths, samples, seed, chosen, orders, dtype)
+    store = None if checkpoint is None else Checkpoint(checkpoint, params)
+    computed = run_cells(cells, backend, store, progress)
+    if gradients is None:
+        computed = [(runs, None) for runs in computed]
     by_depth = dict(zip(dict.fromkeys(depths), computed))
     rows: list[SweepRow] = []
     for L in depths:
