@@ -60,15 +60,37 @@ def select(ids: str | None, entry_points=None) -> tuple[Claim, ...]:
     return tuple(known[w] for w in wanted)
 
 
+def run_claim(claim_id: str, depth: int, order: int, seed: int) -> ClaimResult:
+    """The registered claim ``claim_id`` (plugins included) run at ``(depth, order, seed)``.
+
+    A module-level function, so a Dask worker can unpickle it by name and look the claim up
+    in its own registry (a claim's check is often a lambda, which does not pickle).
+
+    >>> run_claim("COUNT", 4, 2, 0).status
+    'PASS'
+    """
+    (claim,) = select(claim_id)
+    return claim.run(depth, order, seed)
+
+
+def _result_of(v: dict) -> ClaimResult:
+    return ClaimResult(v["claim"], v["method"], v["size"], v["status"], v["evidence"], float(v["seconds"]))
+
+
 def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int, jobs: int = 1,
-               done: Callable[[ClaimResult], None] | None = None) -> tuple[ClaimResult, ...]:
+               done: Callable[[ClaimResult], None] | None = None, backend=None) -> tuple[ClaimResult, ...]:
     """Run each claim at ``(depth, order, seed)``; the results come back in claim order.
 
     ``jobs`` > 1 runs the checks in that many forked worker processes (see
     :func:`residual_expansion.claims.parallel.run_parallel`): every check is a pure function
     of ``(depth, order, seed)``, so the results are the same objects whatever ``jobs`` is,
-    only the wall time changes. ``done(result)`` is called after each result, in claim order
-    (a progress bar).
+    only the wall time changes. ``done(result)`` is called after each result (a progress bar).
+
+    ``backend`` (a :class:`residual_expansion.scaling.execution.Backend`; None or in-process:
+    everything here) sends the Monte Carlo claims (``Claim.monte_carlo``) to a Dask cluster,
+    one task per claim (:func:`run_claim`), while this process runs the others one after the
+    other (no forks next to the Dask client's threads); the results, hence the report (without
+    timings), are the same bytes.
 
     >>> [r.claim for r in run_claims(select("COUNT,TIED"), 3, 2, 0)]
     ['COUNT', 'TIED']
@@ -76,23 +98,44 @@ def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int, job
     Raises
     ------
     UsageError
-        When ``jobs`` < 1, or a check refuses its size.
+        When ``jobs`` < 1, a check refuses its size, or the scheduler cannot be reached.
     """
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, got {jobs}", parameters=("jobs",))
-    if jobs > 1 and len(claims) > 1:
+    remote = [] if backend is None or backend.in_process else [c for c in claims if c.monte_carlo]
+    if not remote and jobs > 1 and len(claims) > 1:
         from residual_expansion.claims.parallel import run_parallel
 
         return ClaimResults(run_parallel(claims, depth, order, seed, jobs, done))
-    results = []
-    for c in claims:
-        results.append(c.run(depth, order, seed))
-        if done is not None:
-            done(results[-1])
-    return ClaimResults(results)
+    results: dict[str, ClaimResult] = {}
+    pending = None
+    if remote:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from residual_expansion.scaling.execution import Cell, Task, run_cells
+
+        cells = [Cell(c.id, (Task(run_claim, (c.id, depth, order, seed)),), lambda outs: outs[0],
+                      lambda r: r.to_dict(), _result_of) for c in remote]
+        pool = ThreadPoolExecutor(max_workers=1)  # the cluster works while this thread runs the other claims
+        pending = pool.submit(run_cells, cells, backend)
+    try:
+        for c in claims:
+            if c not in remote:
+                results[c.id] = c.run(depth, order, seed)
+                if done is not None:
+                    done(results[c.id])
+    finally:
+        if pending is not None:
+            finished = pending.result()  # re-raises a scheduler that cannot be reached (UsageError)
+            pool.shutdown()
+            for r in finished:
+                results[r.claim] = r
+                if done is not None:
+                    done(r)
+    return ClaimResults(results[c.id] for c in claims)
 
 
 __all__ = [
     "PASS", "FAIL", "SKIP", "Claim", "ClaimResult", "ClaimResults", "Outcome", "verdict",
-    "REGISTRY", "RegisteredClaim", "registered_claims", "select", "run_claims",
+    "REGISTRY", "RegisteredClaim", "registered_claims", "select", "run_claim", "run_claims",
 ]

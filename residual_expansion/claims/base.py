@@ -149,6 +149,10 @@ class Claim:
         Path of its written proof, relative to the repository root (``proofs/...md``).
     check:
         ``check(depth, order, seed) -> Outcome``.
+    monte_carlo:
+        True when the check samples random networks (a Monte Carlo claim): ``verify
+        --workers N`` / ``--scheduler ADDRESS`` runs such claims on the Dask backend
+        (:func:`residual_expansion.claims.run_claims`); the others always run in-process.
     """
 
     id: str
@@ -156,6 +160,7 @@ class Claim:
     hypotheses: str
     proof: str
     check: Callable[[int, int, int], Outcome]
+    monte_carlo: bool = False
 
     def run(self, depth: int, order: int, seed: int) -> ClaimResult:
         """Run the check at ``(depth, order, seed)`` and time it.

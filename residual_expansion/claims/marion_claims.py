@@ -217,6 +217,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="weights independent across layers, centred, sign-symmetric, variance s^2/d; J = d h_L / d h_0",
         proof="proofs/backward.md",
         check=lambda depth, order, seed: check_grad_energy(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="MARION-GRAD-REGIMES",
@@ -225,6 +226,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="res-3/ReLU, alpha_L = L^(-beta), Marion et al.'s loss cotangent (read-out B, target y ~ U[0,1])",
         proof="proofs/backward.md",
         check=lambda depth, order, seed: check_grad_regimes(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="MARION-ODE",
@@ -232,6 +234,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="V, W smooth Gaussian processes in t (squared-exponential spectrum, bandwidth 0.1), sigma = tanh",
         proof="proofs/limits.md",
         check=lambda depth, order, seed: check_ode(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="MARION-SDE",
@@ -240,6 +243,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="Gaussian weights of variance s^2/d independent across layers; the limit is dH = sqrt(gamma/d) ||H|| dB",
         proof="proofs/limits.md",
         check=lambda depth, order, seed: check_sde(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="MARION-HURST",
@@ -248,5 +252,6 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="every weight entry an independent unit fGn sequence over layers divided by sqrt(d)",
         proof="proofs/hurst.md",
         check=lambda depth, order, seed: check_hurst(depth, seed),
+        monte_carlo=True,
     ),
 )

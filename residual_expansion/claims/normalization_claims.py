@@ -254,6 +254,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="i.i.d. symmetric weights of variance s^2/d, independent across layers; N = RMSNorm or LayerNorm without gain or bias",
         proof="proofs/normalization.md",
         check=lambda depth, order, seed: check_norm_energy(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="NORM-FREE",
@@ -261,6 +262,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="res-3/ReLU branches (m = 2 weight layers), i.i.d. symmetric weights of variance 1/d",
         proof="proofs/normalization.md",
         check=lambda depth, order, seed: check_norm_free(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="ORDER-ENERGY",
@@ -268,6 +270,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="smooth modules with ||g_i^(m)(x)|| <= D_m for every layer (checked on random res-3/tanh, tied and independent)",
         proof="proofs/normalization.md",
         check=lambda depth, order, seed: check_order_energy(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="LESION",
@@ -275,6 +278,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="A_i independent with i.i.d. zero-mean entries of variance s^2/d; uniform lambda; D uniform among K-subsets",
         proof="proofs/normalization.md",
         check=lambda depth, order, seed: check_lesion(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="COMPLEXITY",
@@ -282,5 +286,6 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="i.i.d. symmetric weights of variance s^2/d independent across layers; no bias",
         proof="proofs/normalization.md",
         check=lambda depth, order, seed: check_complexity(depth, seed),
+        monte_carlo=True,
     ),
 )

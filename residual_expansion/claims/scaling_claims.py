@@ -180,6 +180,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="A_i independent, i.i.d. zero-mean entries of variance s^2/d; any d, any lambda_i",
         proof="proofs/scaling.md",
         check=lambda depth, order, seed: check_energy(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="SCALE-SPECTRUM",
@@ -187,6 +188,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="as SCALE-ENERGY; path terms orthogonal in expectation",
         proof="proofs/scaling.md",
         check=lambda depth, order, seed: check_spectrum(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="MARION-RES3",
@@ -194,6 +196,7 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="no bias; V, W independent across layers with i.i.d. symmetric entries of variance 1/d",
         proof="proofs/scaling.md",
         check=lambda depth, order, seed: check_res3(depth, seed),
+        monte_carlo=True,
     ),
     Claim(
         id="MARION-REGIMES",
@@ -201,5 +204,6 @@ CLAIMS: tuple[Claim, ...] = (
         hypotheses="res-3/ReLU, alpha_L = L^(-beta); i.i.d. uniform or smooth (squared-exponential GP, bandwidth 0.1) weights",
         proof="proofs/scaling.md",
         check=lambda depth, order, seed: check_regimes(depth, seed),
+        monte_carlo=True,
     ),
 )

@@ -6,6 +6,7 @@ import argparse
 
 from residual_expansion.cli.args import comma_list, nonnegative_int, positive_int
 from residual_expansion.cli.common import add_output_options, check_output_options, emit, progress
+from residual_expansion.cli.execution_args import add_execution_arguments, backend_of
 
 DEFAULT_ORDER = 4
 DEFAULT_SEED = 0
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true",
                    help="list every claim (built-in and from plugins) with its source package, and exit")
     p.add_argument("--seed", type=nonnegative_int, default=DEFAULT_SEED, help="seed of every random draw (default 0)")
+    add_execution_arguments(p, chunks=False)  # the Monte Carlo claims on Dask; the report is the same bytes
     add_output_options(p)
     p.add_argument("--timings", action="store_true",
                    help="also print each check's wall time (off by default: same command, same bytes)")
@@ -82,16 +84,17 @@ def run(args: argparse.Namespace) -> int:
     if args.depth is None:
         raise UsageError("--depth is required (or --list to list the claims)")
     claims = select(ids)
+    backend = backend_of(args)
     jobs = default_jobs(len(claims)) if args.jobs is None else args.jobs  # before tqdm starts a thread
-    if jobs > 1 and not fork_available():
-        jobs = 1
+    if jobs > 1 and (not fork_available() or not backend.in_process):
+        jobs = 1  # no forks next to a Dask client's threads: the Monte Carlo claims go to the cluster instead
 
     def done(result) -> None:
         bar.set_postfix_str(result.claim)
         bar.update(1)
 
     with progress(len(claims), desc="verify", quiet=args.quiet, unit="claim") as bar:
-        results = run_claims(claims, args.depth, args.order, args.seed, jobs=jobs, done=done)
+        results = run_claims(claims, args.depth, args.order, args.seed, jobs=jobs, done=done, backend=backend)
     emit(args, render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed,
                               timings=args.timings), title="Verification")
     return 1 if any(r.status == "FAIL" for r in results) else 0
