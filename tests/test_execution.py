@@ -6,6 +6,7 @@ import json
 import sys
 from operator import add, mul
 
+import numpy as np
 import pytest
 
 from residual_expansion.cli import main
@@ -176,3 +177,100 @@ def test_reduce_rejects_a_wrong_partition():
     assert cell.reduce(outs) == montecarlo.simulate(model, init, [power(0.5)], 6, 10, 1)
     with pytest.raises(UsageError, match="cover"):
         cell.reduce(outs[:-1])
+
+
+# --------------------------------------------------------------------------- lesion, gradients, verify
+
+LESION = ["lesion", "--model", "res3", "--depth", "10", "--delete", "0,2", "--samples", "16", "--dim", "5",
+          "--input-dim", "4", "--seed", "2", "--format", "json", "--quiet"]
+GRADS = ARGS + ["--gradients"]
+
+
+@pytest.mark.parametrize("argv", [LESION, ["verify", "--depth", "3", "--claims", "LESION,COUNT", "--quiet"]],
+                         ids=["lesion", "verify"])
+def test_lesion_and_verify_in_process_do_not_import_dask(argv):
+    import subprocess
+
+    code = (
+        "import sys\nfrom residual_expansion.cli import main\n"
+        f"assert main({argv!r}) == 0\n"
+        "assert not any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules), 'dask imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("argv, other", [
+    (LESION, _with_options(LESION, ["--delete", "0,3"])),
+    (GRADS, _with_options(GRADS, ["--cotangent", "random"])),
+    (GRADS, ARGS),  # a forward sweep is another sweep than a gradient sweep
+], ids=["lesion", "gradients", "forward"])
+def test_checkpoint_of_another_study_is_refused_and_kept(capsys, tmp_path, argv, other):
+    ck = tmp_path / "c.jsonl"
+    code, ref, _ = _run(capsys, argv + ["--checkpoint", str(ck)])
+    before = ck.read_bytes()
+    assert _run(capsys, argv + ["--checkpoint", str(ck), "--chunk", "3"])[1] == ref
+    code, out, err = _run(capsys, other + ["--checkpoint", str(ck)])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "different sweep" in err
+    assert ck.read_bytes() == before
+
+
+def test_checkpoint_resumes_a_gradient_sweep_cell_by_cell(capsys, tmp_path, monkeypatch):
+    """A checkpoint holding only the first depth: the rerun computes the second and prints the same bytes."""
+    from residual_expansion.scaling import gradients
+
+    ref = _run(capsys, GRADS)[1]
+    ck = tmp_path / "g.jsonl"
+    _run(capsys, GRADS + ["--checkpoint", str(ck)])
+    lines = ck.read_text().splitlines()
+    assert len(lines) == 3
+    ck.write_text("\n".join(lines[:2]) + "\n" + lines[2][:40])  # the second cell torn by a kill
+    calls = []
+    real = gradients.gradient_chunk
+    monkeypatch.setattr(gradients, "gradient_chunk", lambda *a, **k: calls.append(a[2].shape[1]) or real(*a, **k))
+    assert _run(capsys, GRADS + ["--checkpoint", str(ck)])[1] == ref
+    assert calls and set(calls) == {20}  # only the torn depth was recomputed
+    assert ck.read_text().splitlines()[:2] == lines[:2] and len(ck.read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("argv, extra, message", [
+    (GRADS, ["--dtype", "float32"], "gradients run in float64"),
+    (LESION, ["--dtype", "float32"], "unrecognized arguments: --dtype"),
+    (LESION, ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with argument"),
+    (["verify", "--depth", "3"], ["--chunk", "3"], "unrecognized arguments: --chunk"),
+])
+def test_bad_flags_of_the_other_sweeps(capsys, argv, extra, message):
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main(_with_options(argv, extra)))
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_thread_groups_join_in_sample_order():
+    from residual_expansion.scaling.gradients import gradient_chunk
+    from residual_expansion.scaling.lesion import lesion_chunk
+    from residual_expansion.scaling.normalized import Norm
+
+    model, init = Model("res3", dim=5, input_dim=4), Init("iid-uniform")
+    lams = np.stack([power(0.5).scales(5), power(1.0).scales(5)])
+    one = montecarlo.simulate_chunk(model, init, lams, 3, 1, 8, "materialised")
+    three = montecarlo.simulate_chunk(model, init, lams, 3, 1, 8, "materialised", threads=3)
+    assert one.start == three.start == 1 and np.array_equal(one.norm, three.norm) and np.array_equal(one.bad, three.bad)
+    g1, g3 = gradient_chunk(model, init, lams, 3, 1, 8), gradient_chunk(model, init, lams, 3, 1, 8, threads=3)
+    assert np.array_equal(g1.back, g3.back) and np.array_equal(g1.forward.diff, g3.forward.diff)
+    l1 = lesion_chunk(model, init, Norm(None), lams[0], (0, 2), False, 3, 1, 8)
+    l3 = lesion_chunk(model, init, Norm(None), lams[0], (0, 2), False, 3, 1, 8, threads=3)
+    assert np.array_equal(l1.change, l3.change)
+    # the rows are the samples' own: a shifted range gives the shifted rows, not the same ones
+    assert not np.array_equal(one.norm[1:], montecarlo.simulate_chunk(model, init, lams, 3, 1, 7, "materialised").norm[1:])
+
+
+def test_gradient_sweep_runs_the_networks_of_the_forward_sweep():
+    """The forward half of a gradient sweep is the materialised sweep with the same seed (same streams)."""
+    from residual_expansion.scaling.gradients import simulate_gradients
+
+    model, init = Model("res3", dim=5, input_dim=4), Init("iid-uniform")
+    (fw,), _ = simulate_gradients(model, init, [power(0.5)], 7, 9, 3, "random", chunk=2)
+    (run,) = montecarlo.simulate(model, init, [power(0.5)], 7, 9, 3, route="materialised")
+    assert fw.route == "materialised-backprop" and (fw.ratio, fw.norm_ratio, fw.log_moments) == (
+        run.ratio, run.norm_ratio, run.log_moments)
