@@ -34,18 +34,6 @@ def test_run_cells_in_order_with_reduce():
         run_cells(cells + cells[:1])
 
 
-def test_running_in_process_does_not_import_dask(tmp_path):
-    import subprocess
-
-    code = (
-        "import sys\nfrom residual_expansion.cli import main\n"
-        f"main({ARGS!r} + ['--checkpoint', {str(tmp_path / 'c.jsonl')!r}, '--chunk', '5'])\n"
-        "assert not any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules), 'dask imported'\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-
-
 def test_chunk_threads_and_checkpoint_keep_the_bytes(capsys, tmp_path, monkeypatch):
     code, ref, _ = _run(capsys, ARGS)
     assert code == 0 and json.loads(ref)["results"]
@@ -186,11 +174,13 @@ LESION = ["lesion", "--model", "res3", "--depth", "10", "--delete", "0,2", "--sa
 GRADS = ARGS + ["--gradients"]
 
 
-@pytest.mark.parametrize("argv", [LESION, ["verify", "--depth", "3", "--claims", "LESION,COUNT", "--quiet"]],
-                         ids=["lesion", "verify"])
-def test_lesion_and_verify_in_process_do_not_import_dask(argv):
+@pytest.mark.parametrize("argv", [ARGS + ["--checkpoint", "CK", "--chunk", "5"], GRADS + ["--threads", "2"], LESION,
+                                  ["verify", "--depth", "3", "--claims", "LESION,COUNT", "--quiet"]],
+                         ids=["scaling", "gradients", "lesion", "verify"])
+def test_running_in_process_does_not_import_dask(argv, tmp_path):
     import subprocess
 
+    argv = [str(tmp_path / "c.jsonl") if a == "CK" else a for a in argv]
     code = (
         "import sys\nfrom residual_expansion.cli import main\n"
         f"assert main({argv!r}) == 0\n"

@@ -49,7 +49,8 @@ from residual_expansion.models.activations import LEAKY_SLOPE, activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
 from residual_expansion.scaling.montecarlo import (
-    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, input_state, join_chunks, reduce_chunks, summarise,
+    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, input_state, join_chunks, reduce_chunks,
+    require_samples, summarise,
 )
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import Draws, in_thread_groups
@@ -357,9 +358,7 @@ def validate_gradients(cotangent: str, samples: int) -> None:
     """UsageError for an unknown cotangent or fewer than 2 samples."""
     if cotangent not in COTANGENTS:
         raise UsageError(f"cotangent {cotangent!r} is unknown; allowed: {', '.join(COTANGENTS)}", parameters=("cotangent",))
-    if samples < 2:
-        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
-                         parameters=("samples",))
+    require_samples(samples)
 
 
 def simulate_gradients(

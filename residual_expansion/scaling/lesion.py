@@ -32,12 +32,12 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
-from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, Progress, chunk_starts, input_state
+from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, Progress, chunk_starts, input_state, require_samples
 from residual_expansion.scaling.normalized import (
     Norm, activation_fn, branch, draw_input, draw_matrices, normalize, require_iid,
 )
 from residual_expansion.scaling.schedules import Schedule
-from residual_expansion.scaling.streams import Draws, in_thread_groups
+from residual_expansion.scaling.streams import Draws, in_sample_order, in_thread_groups
 
 LAYER_BUDGET = 32 * 2**20
 
@@ -206,12 +206,7 @@ def join_lesion_chunks(parts: Sequence[LesionChunk]) -> LesionChunk:
     UsageError
         When the chunks leave a gap or overlap.
     """
-    parts = sorted(parts, key=lambda p: p.start)
-    at = parts[0].start
-    for p in parts:
-        if p.start != at:
-            raise UsageError(f"chunks must follow each other; a chunk starts at {p.start}, expected {at}")
-        at += len(p.full)
+    parts = in_sample_order(parts, lambda p: len(p.full))
     return LesionChunk(parts[0].start, np.concatenate([p.full for p in parts]), np.concatenate([p.change for p in parts]))
 
 
@@ -261,7 +256,7 @@ def chunk_size(model: Model, samples: int) -> int:
     """Default samples per task: two layers' weights within 32 MiB (any chunk size gives the same numbers).
 
     >>> chunk_size(Model("res3", dim=100), 10_000)
-    209
+    104
     """
     return max(1, min(samples, LAYER_BUDGET // (8 * model.dim * model.dim * model.matrices * 2)))
 
@@ -319,9 +314,7 @@ def run_lesion(
         a non-i.i.d. law, or a checkpoint of another study.
     """
     require_iid(init, "lesion")
-    if samples < 2:
-        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
-                         parameters=("samples",))
+    require_samples(samples)
     if not deletes:
         raise UsageError("deletes is empty; give at least one number of blocks to delete", parameters=("deletes",))
     bad = [k for k in deletes if k < 0 or k > depth]

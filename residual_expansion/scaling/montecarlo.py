@@ -40,7 +40,7 @@ from residual_expansion.models.activations import activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
 from residual_expansion.scaling.schedules import Schedule
-from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws, in_thread_groups
+from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws, in_sample_order, in_thread_groups
 
 MODELS = tuple(WEIGHT_MATRICES)  # ("linear", "res1", "res2", "res3"): the weight-only families
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
@@ -434,6 +434,13 @@ class ChunkResult:
     bad: np.ndarray
 
 
+def require_samples(samples: int) -> None:
+    """UsageError unless samples >= 2 (a standard error needs two samples)."""
+    if samples < 2:
+        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
+                         parameters=("samples",))
+
+
 def validate_simulation(model: Model, samples: int, orders: int | None, dtype: str, route: str) -> None:
     """Reject what :func:`simulate` cannot run: samples < 2, orders off linear, an unknown dtype or float32 off
     the materialised route (``route`` already chosen).
@@ -443,9 +450,7 @@ def validate_simulation(model: Model, samples: int, orders: int | None, dtype: s
     ...
     residual_expansion.errors.UsageError: samples 1 is too small; at least 2 samples are needed for a standard error
     """
-    if samples < 2:
-        raise UsageError(f"samples {samples} is too small; at least 2 samples are needed for a standard error",
-                         parameters=("samples",))
+    require_samples(samples)
     if orders is not None and model.kind != "linear":
         raise UsageError("per-order energies are defined for kind linear only", parameters=("kind",))
     if orders is not None and orders < 0:
@@ -523,13 +528,9 @@ def join_chunks(parts: Sequence[ChunkResult]) -> ChunkResult:
     UsageError
         When the chunks leave a gap or overlap.
     """
-    parts = sorted(parts, key=lambda p: p.start)
-    at = parts[0].start
+    parts = in_sample_order(parts, lambda p: len(p.norm))
     bad = np.zeros_like(parts[0].bad)
     for p in parts:
-        if p.start != at:
-            raise UsageError(f"chunks must follow each other; a chunk starts at {p.start}, expected {at}")
-        at += len(p.norm)
         bad = _first_layer(bad, p.bad)
     energies = None if parts[0].energies is None else np.concatenate([p.energies for p in parts])
     return ChunkResult(parts[0].start, np.concatenate([p.norm for p in parts]),

@@ -38,6 +38,7 @@ LAYER_BLOCK = 256
 DTYPES = ("float64", "float32")
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 def sample_generator(seed: int, key: Sequence[int], sample: int) -> np.random.Generator:
@@ -292,3 +293,24 @@ def in_thread_groups(run: Callable[[int, int, Callable[[int], None] | None], T],
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
         parts = list(pool.map(lambda i: run(*groups[i], progress if i == 0 else None), range(len(groups))))
     return join(parts)
+
+
+def in_sample_order(parts: Sequence[P], size: Callable[[P], int]) -> list[P]:
+    """Chunk results sorted by their ``start``, checked to follow each other (no gap, no overlap).
+
+    >>> from types import SimpleNamespace as C
+    >>> [p.start for p in in_sample_order([C(start=3, n=2), C(start=1, n=2)], lambda p: p.n)]
+    [1, 3]
+
+    Raises
+    ------
+    UsageError
+        When a chunk does not start where the previous one stopped.
+    """
+    ordered = sorted(parts, key=lambda p: p.start)
+    at = ordered[0].start
+    for p in ordered:
+        if p.start != at:
+            raise UsageError(f"chunks must follow each other; a chunk starts at {p.start}, expected {at}")
+        at += size(p)
+    return ordered
