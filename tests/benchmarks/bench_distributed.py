@@ -3,9 +3,12 @@
 Targets (issue 13):
 - The materialised uniform Figure-2 slice (40 networks, L = 1000, d = 100, res-3/ReLU,
   beta = 1/2) runs in at most 0.7 of the time one thread takes to draw the same weights
-  in float64 (both measured in this run): ``--threads 2 --dtype float32``.
-- Figure 2 with uniform weights, all 10,000 networks, in-process and on 2 local workers
-  (``--full``: about 25 minutes each on an idle 2-core machine; not run by default).
+  in float64 (both measured in this run): ``--threads 2 --dtype float32``. The floor is
+  the draw alone, done as the sweep does it (one layer at a time into a reused buffer,
+  scaled in place), so the ratio compares like with like.
+- Figure 2 with uniform weights, all 10,000 networks, in float32, in-process with 2
+  threads and on 2 local workers (``--full``, or ``--only-full``; several minutes each on
+  an idle 2-core machine; not run by default).
 - Strong scaling: the same sweep in-process, on 1 and on 2 local Dask workers (cluster
   start-up timed separately, since a long sweep pays it once).
 
@@ -29,7 +32,7 @@ import numpy as np  # noqa: E402
 
 from residual_expansion.scaling.execution import Backend  # noqa: E402
 from residual_expansion.models.weights import Init  # noqa: E402
-from residual_expansion.scaling.montecarlo import Model, simulate  # noqa: E402
+from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, simulate  # noqa: E402
 from residual_expansion.scaling.schedules import power  # noqa: E402
 from residual_expansion.scaling.streams import Draws  # noqa: E402
 from residual_expansion.scaling.sweep import run_sweep  # noqa: E402
@@ -52,11 +55,15 @@ def draw_rates(n: int = 2**24) -> list[str]:
 
 
 def weight_draw(networks: int, depth: int, dim: int, threads: int = 1, dtype: str = "float64") -> None:
-    """Draw exactly the weights of the slice (2 d x d matrices per layer per network) from the per-sample streams."""
+    """Draw exactly the weights of the slice (2 d x d matrices per layer per network, U(-a, a)) from the
+    per-sample streams, the way the sweep does: one layer at a time into a reused cache-sized buffer,
+    scaled in place; nothing else (no forward pass)."""
     draws = Draws.of(0, (depth,), 0, networks, threads, dtype)
-    batch = max(1, 32 * 2**20 // (networks * 2 * dim * dim * np.dtype(dtype).itemsize))
+    batch = max(1, DRAW_BUDGET // (networks * 2 * dim * dim * np.dtype(dtype).itemsize))
+    buf = None
     for k in range(0, depth, batch):
-        draws.uniform(1.0, (min(batch, depth - k), 2, dim, dim))
+        shape = (min(batch, depth - k), 2, dim, dim)
+        buf = draws.uniform(1.0, shape, out=buf if buf is not None and buf.shape[1:] == shape else None)
 
 
 def slice_run(networks: int, depth: int, dim: int, threads: int, dtype: str) -> None:
