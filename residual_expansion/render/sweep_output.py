@@ -407,7 +407,9 @@ def hurst_json(hmap) -> dict[str, Any]:
 def render_hurst_map(hmap, fmt: str) -> str:
     """The Hurst map in ``fmt``: the critical-line table (text formats) or the JSON document."""
     if fmt == "json":
-        return to_json(tag("scaling", {"mode": "hurst", **hurst_json(hmap), "checks": [], "all_pass": True}))
+        checks: tuple = ()  # the Hurst map reports its critical lines; its check is the claim MARION-HURST
+        return to_json(tag("scaling", {"mode": "hurst", **hurst_json(hmap), "checks": list(checks),
+                                       "all_pass": all(c.passed for c in checks)}))
     return render_table(hurst_table(hmap), fmt) + "\n\n" + notes_block([checks_line(())], fmt)
 
 
@@ -417,11 +419,13 @@ def render_ode(res, fmt: str) -> str:
         (math.log(res.errors[i]) - math.log(res.errors[i - 1])) / (math.log(res.depths[i]) - math.log(res.depths[i - 1]))
         for i in range(1, len(res.depths))
     ]
+    checks: tuple = ()  # the ODE comparison reports its rate; its check is the claim MARION-ODE
     if fmt == "json":
         return to_json(tag("scaling", {
             "mode": "ode", "depths": list(res.depths), "errors": list(res.errors), "slopes": slopes,
             "reference_error": res.reference_error, "kernel_error": res.kernel_error,
-            "networks": res.networks, "dim": res.dim, "checks": [], "all_pass": True,
+            "networks": res.networks, "dim": res.dim, "checks": list(checks),
+            "all_pass": all(c.passed for c in checks),
         }))
     rows = tuple(
         (str(L), f"{e:.4g}", "-" if s is None else f"{s:+.4f}", f"{e * L:.4g}")
