@@ -23,6 +23,7 @@ Reference: docs/cli.md, section "Limits".
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -31,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from residual_expansion.errors import UsageError
+from residual_expansion.theorem.trees import count_labeled_trees
 
 # --- numbers ------------------------------------------------------------------------
 
@@ -151,8 +153,6 @@ def total_terms(depth: int, order: int) -> int:
     >>> total_terms(3, 3)
     11
     """
-    from residual_expansion.theorem.trees import count_labeled_trees
-
     return sum(count_labeled_trees(depth, k) for k in range(1, order + 1))
 
 
@@ -402,8 +402,6 @@ def read_architecture_json(path: str) -> object:
         not JSON, holds an integer of more than 12 digits, or more than 40,001 nodes or
         80,000 edges.
     """
-    import json
-
     p = Path(path)
     try:
         size = p.stat().st_size

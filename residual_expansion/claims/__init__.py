@@ -104,12 +104,14 @@ def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int, job
         raise UsageError(f"jobs must be at least 1, got {jobs}", parameters=("jobs",))
     remote = [] if backend is None or backend.in_process else [c for c in claims if c.monte_carlo]
     if not remote and jobs > 1 and len(claims) > 1:
+        # start-up: the fork pool loads only when verify runs more than one job
         from residual_expansion.claims.parallel import run_parallel
 
         return ClaimResults(run_parallel(claims, depth, order, seed, jobs, done))
     results: dict[str, ClaimResult] = {}
     pending = None
     if remote:
+        # start-up: the execution layer (and Dask) loads only when a cluster is asked for
         from concurrent.futures import ThreadPoolExecutor
 
         from residual_expansion.scaling.execution import Cell, Task, run_cells

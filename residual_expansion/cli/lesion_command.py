@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         require_matplotlib()  # fail early when matplotlib is missing
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     init, norm, schedule = parse_init(args.init), parse_norm(args.norm), power(args.beta, args.c)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.scaling.lesion import chunk_size
 
     tasks = -(-args.samples // (args.chunk or chunk_size(model, args.samples)))

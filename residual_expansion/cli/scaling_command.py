@@ -91,6 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _activation(text: str) -> str:
     """An activation name accepted by the Monte Carlo (checked here so a bad one is a usage error)."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.scaling.gradients import pointwise
 
@@ -103,6 +104,7 @@ def _activation(text: str) -> str:
 
 def _check_limits(args: argparse.Namespace) -> None:
     """Every size limit and output path, before numpy is imported (limits.check_scaling)."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.limits import check_output_path, check_scaling
 
     depths = args.depths if args.depths is not None else (() if args.schedule else FIGURE1_DEPTHS_TUPLE)
@@ -116,6 +118,7 @@ def _check_limits(args: argparse.Namespace) -> None:
                   betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity,
                   route=cheapest)
     if args.hurst is not None:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.limits import check_hurst_map
 
         check_hurst_map(len(args.hurst), args.networks, args.inputs, schedules, depths, args.dim)
@@ -128,6 +131,7 @@ def _check_limits(args: argparse.Namespace) -> None:
 
 def _resolve_counts(args: argparse.Namespace) -> None:
     """--samples (default 50) for sweeps; --networks (default 5) and --inputs (default 10) for --hurst only."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
 
     if args.hurst is not None:
@@ -146,16 +150,82 @@ def _resolve_counts(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _resolve_counts(args)
     _check_limits(args)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
-    from residual_expansion.models.weights import parse_init
-    from residual_expansion.scaling.montecarlo import Model
     from residual_expansion.render.sweep_output import render_sweep
-    from residual_expansion.scaling.schedules import parse_schedule, power
     from residual_expansion.scaling.sweep import run_sweep, total_layers
 
     check_output_options(args)
     if args.ode:
         return _run_ode(args)
+    model, init, gradients, schedules, depths = _sweep_inputs(args)
+    if gradients is not None and (args.orders is not None or args.norm != "none" or args.scheme != "none"):
+        raise UsageError("--gradients cannot be combined with --orders, --norm or --scheme")
+    if (args.hurst is not None or args.heatmap or args.histogram) and (args.norm != "none" or args.scheme != "none"):
+        raise UsageError("--hurst, --heatmap and --histogram cannot be combined with --norm or --scheme")
+    if args.scheme == "fixup":
+        reject_execution_arguments(args, "--scheme fixup")
+        return _run_fixup(args, model, init, schedules, depths)
+    if args.capacity:
+        reject_execution_arguments(args, "--capacity")
+        return _run_capacity(args, model, init, schedules, depths)
+    if args.tied and (args.orders is None or args.model == "linear"):
+        raise UsageError("--tied applies to --orders with --model res1 or res3")
+    if args.norm != "none":
+        reject_execution_arguments(args, "--norm")
+        return _run_normalized(args, model, init, schedules, depths)
+    if args.orders is not None and args.model != "linear":
+        reject_execution_arguments(args, "--orders with res1/res3")
+        return _run_orders(args, model, init, schedules, depths)
+    if args.spectrum_plot and args.orders is None:
+        raise UsageError("--spectrum-plot needs --model linear with --orders K")
+    if args.histogram and not args.gradients:
+        raise UsageError("--histogram needs --gradients (it draws both panels of Marion et al.'s Figure 2)")
+    if args.gradients and args.route not in ("auto", "materialised"):
+        raise UsageError("--gradients runs on materialised weights; drop --route or use --route materialised")
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
+    from residual_expansion.limits import check_scaling
+    from residual_expansion.scaling.montecarlo import choose_route
+
+    plain_sweep = init is not None and gradients is None and args.norm == "none" and args.scheme == "none" \
+        and not args.capacity and (args.orders is None or args.model == "linear")
+    route = choose_route(model, init, args.route, args.orders) if plain_sweep else "materialised"
+    check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, len(schedules),
+                  betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
+                  capacity=args.capacity, route=route)
+    if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
+        from residual_expansion.render.figures import require_matplotlib
+
+        require_matplotlib()  # fail early, before the sweep, when matplotlib is missing
+    if init is None:
+        return _run_hurst(args, model, schedules, depths, gradients)
+    backend = backend_of(args)
+    total = total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
+                         args.chunk)
+    with progress(total, desc="scaling", quiet=args.quiet, unit="layer") as bar:
+        sweep = run_sweep(
+            model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar.update,
+            gradients=gradients, keep_samples=bool(args.histogram),
+            chunk=args.chunk, dtype=args.dtype, threads=args.threads, backend=backend, checkpoint=args.checkpoint,
+        )
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
+    from residual_expansion.scaling.checks import prediction_checks
+
+    checks = prediction_checks(sweep)
+    emit(args, render_sweep(sweep, args.format, checks), title="Scaling")
+    _plot_sweep(args, sweep, gradients)
+    return 0 if all(c.passed for c in checks) else 1
+
+
+def _sweep_inputs(args: argparse.Namespace):
+    """The model, weight law (None for a Hurst grid), cotangent, schedules and depths a sweep runs, checked."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
+    from residual_expansion.errors import UsageError
+    from residual_expansion.models.weights import parse_init
+    from residual_expansion.scaling.montecarlo import Model
+    from residual_expansion.scaling.schedules import parse_schedule, power
+
     model = Model(args.model, args.activation, args.dim, args.input_dim, args.weight_scale)
     gradients = args.cotangent if args.gradients else None
     if args.hurst is not None:
@@ -185,74 +255,29 @@ def run(args: argparse.Namespace) -> int:
         depths = tuple(int(x) for x in FIGURE1_DEPTHS.split(","))
     if explicit_lengths and (len(explicit_lengths) > 1 or set(depths) != explicit_lengths):
         raise UsageError("an explicit schedule list:... applies only at its own length; give --depths equal to it")
-    if gradients is not None and (args.orders is not None or args.norm != "none" or args.scheme != "none"):
-        raise UsageError("--gradients cannot be combined with --orders, --norm or --scheme")
-    if (args.hurst is not None or args.heatmap or args.histogram) and (args.norm != "none" or args.scheme != "none"):
-        raise UsageError("--hurst, --heatmap and --histogram cannot be combined with --norm or --scheme")
-    if args.scheme == "fixup":
-        reject_execution_arguments(args, "--scheme fixup")
-        return _run_fixup(args, model, init, schedules, depths)
-    if args.capacity:
-        reject_execution_arguments(args, "--capacity")
-        return _run_capacity(args, model, init, schedules, depths)
-    if args.tied and (args.orders is None or args.model == "linear"):
-        raise UsageError("--tied applies to --orders with --model res1 or res3")
-    if args.norm != "none":
-        reject_execution_arguments(args, "--norm")
-        return _run_normalized(args, model, init, schedules, depths)
-    if args.orders is not None and args.model != "linear":
-        reject_execution_arguments(args, "--orders with res1/res3")
-        return _run_orders(args, model, init, schedules, depths)
-    if args.spectrum_plot and args.orders is None:
-        raise UsageError("--spectrum-plot needs --model linear with --orders K")
-    if args.histogram and not args.gradients:
-        raise UsageError("--histogram needs --gradients (it draws both panels of Marion et al.'s Figure 2)")
-    if args.gradients and args.route not in ("auto", "materialised"):
-        raise UsageError("--gradients runs on materialised weights; drop --route or use --route materialised")
-    from residual_expansion.limits import check_scaling
-    from residual_expansion.scaling.montecarlo import choose_route
+    return model, init, gradients, schedules, depths
 
-    plain_sweep = init is not None and gradients is None and args.norm == "none" and args.scheme == "none" \
-        and not args.capacity and (args.orders is None or args.model == "linear")
-    route = choose_route(model, init, args.route, args.orders) if plain_sweep else "materialised"
-    check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, len(schedules),
-                  betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
-                  capacity=args.capacity, route=route)
-    if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
-        from residual_expansion.render.figures import require_matplotlib
 
-        require_matplotlib()  # fail early, before the sweep, when matplotlib is missing
-    if init is None:
-        return _run_hurst(args, model, schedules, depths, gradients)
-    backend = backend_of(args)
-    total = total_layers(depths, args.samples, model, init, args.route, args.orders, gradients, len(schedules),
-                         args.chunk)
-    with progress(total, desc="scaling", quiet=args.quiet, unit="layer") as bar:
-        sweep = run_sweep(
-            model, init, schedules, depths, args.samples, args.seed, args.route, args.orders, bar.update,
-            gradients=gradients, keep_samples=bool(args.histogram),
-            chunk=args.chunk, dtype=args.dtype, threads=args.threads, backend=backend, checkpoint=args.checkpoint,
-        )
-    from residual_expansion.scaling.checks import prediction_checks
+def _plot_sweep(args: argparse.Namespace, sweep, gradients) -> None:
+    """Write the figures a plain sweep was asked for (--plot, --spectrum-plot, --histogram)."""
+    if not (args.plot or args.spectrum_plot or args.histogram):
+        return
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
+    from residual_expansion.render import figures as plots
 
-    checks = prediction_checks(sweep)
-    emit(args, render_sweep(sweep, args.format, checks), title="Scaling")
-    if args.plot or args.spectrum_plot or args.histogram:
-        from residual_expansion.render import figures as plots
-
-        if args.plot and gradients is not None:
-            plots.plot_gradients(sweep, args.plot, figsize=args.figsize)
-        elif args.plot:
-            plots.plot_ratio(sweep, args.plot, figsize=args.figsize)
-        if args.spectrum_plot:
-            plots.plot_spectrum(sweep, args.spectrum_plot, figsize=args.figsize)
-        if args.histogram:
-            plots.plot_histograms(sweep, args.histogram, figsize=args.figsize)
-    return 0 if all(c.passed for c in checks) else 1
+    if args.plot and gradients is not None:
+        plots.plot_gradients(sweep, args.plot, figsize=args.figsize)
+    elif args.plot:
+        plots.plot_ratio(sweep, args.plot, figsize=args.figsize)
+    if args.spectrum_plot:
+        plots.plot_spectrum(sweep, args.spectrum_plot, figsize=args.figsize)
+    if args.histogram:
+        plots.plot_histograms(sweep, args.histogram, figsize=args.figsize)
 
 
 def _run_ode(args: argparse.Namespace) -> int:
     """``scaling --ode``: the stack at alpha = 1/L with smooth weight functions against the neural ODE."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.render.sweep_output import render_ode
     from residual_expansion.scaling.limits import ode_errors
@@ -264,12 +289,14 @@ def _run_ode(args: argparse.Namespace) -> int:
         raise UsageError("--ode needs a smooth activation: --activation tanh or identity")
     depths = tuple(args.depths) if args.depths is not None else (16, 32, 64, 128, 256, 512)
     if args.plot:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import require_matplotlib
 
         require_matplotlib()
     res = ode_errors(depths, args.samples, args.dim, args.activation, args.seed)
     emit(args, render_ode(res, args.format), title="Scaling: neural ODE limit")
     if args.plot:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render import figures as plots
 
         plots.plot_ode(res, args.plot, figsize=args.figsize)
@@ -279,6 +306,7 @@ def _run_ode(args: argparse.Namespace) -> int:
 def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) -> int:
     """The Hurst map (Marion et al.'s Figure 7 protocol): per Hurst index, --networks networks, each run at
     every beta on the same --inputs inputs; one cell per Hurst index on the execution layer."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.render.sweep_output import render_hurst_map
     from residual_expansion.scaling.hurst import hurst_cells, run_hurst_map
@@ -298,6 +326,7 @@ def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) ->
                              args.c, bar.update, backend=backend_of(args), checkpoint=args.checkpoint, chunk=args.chunk)
     emit(args, render_hurst_map(hmap, args.format), title="Scaling: Hurst map")
     if args.heatmap:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render import figures as plots
 
         plots.plot_heatmap(hmap, args.heatmap, figsize=args.figsize)
@@ -306,6 +335,7 @@ def _run_hurst(args: argparse.Namespace, model, schedules, depths, gradients) ->
 
 def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) -> int:
     """``scaling --norm ...``: the normalized stack against its additive prediction and the unnormalized run."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.render.normalization_output import render_norm_sweep
     from residual_expansion.scaling.normalized import parse_norm, run_norm_sweep
@@ -313,6 +343,7 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     if args.orders is not None or args.spectrum_plot:
         raise UsageError("--norm does not combine with --orders or --spectrum-plot")
     if args.plot:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import require_matplotlib
 
         require_matplotlib()
@@ -320,6 +351,7 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     if args.route == "gaussian-radial":
         raise UsageError("--route gaussian-radial is not available with --norm; use auto, materialised or gaussian-vector")
     sweep = run_norm_sweep(model, init, parse_norm(args.norm), schedules, depths, args.samples, args.seed, route)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.render.normalization_output import norm_json
     from residual_expansion.scaling.checks import z_checks
 
@@ -331,6 +363,7 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
     status = _emit_variant(args, "norm", doc, render_norm_sweep(sweep, args.format) if args.format != "json" else "",
                            checks)
     if args.plot:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import plot_norm_energy
 
         plot_norm_energy(sweep, args.plot, figsize=args.figsize)
@@ -339,6 +372,7 @@ def _run_normalized(args: argparse.Namespace, model, init, schedules, depths) ->
 
 def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int:
     """``scaling --orders K`` for res1/res3: per-order energies by Taylor mode and the remainder after each order."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.render.normalization_output import render_order_profiles
     from residual_expansion.scaling.orders import run_order_profiles
@@ -348,15 +382,18 @@ def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int
     if any(s.values is not None for s in schedules):
         raise UsageError("--orders for res1/res3 takes power schedules (--beta or const/sqrt/inv/power:BETA)")
     if args.spectrum_plot:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import require_matplotlib
 
         require_matplotlib()
     profiles = run_order_profiles(model, init, schedules, depths, args.orders, args.samples, args.seed, args.tied)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.render.normalization_output import order_profiles_json
 
     status = _emit_variant(args, "orders", order_profiles_json(profiles),
                            render_order_profiles(profiles, args.format) if args.format != "json" else "", ())
     if args.spectrum_plot:
+        # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import plot_order_profiles
 
         plot_order_profiles(profiles, args.spectrum_plot, figsize=args.figsize)
@@ -365,6 +402,7 @@ def _run_orders(args: argparse.Namespace, model, init, schedules, depths) -> int
 
 def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
     """``scaling --scheme fixup``: the tangent-kernel trace at a Fixup initialisation against depth."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.render.normalization_output import render_fixup
     from residual_expansion.scaling.normalized import run_fixup
@@ -374,6 +412,7 @@ def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
     if any(s.values is not None for s in schedules):
         raise UsageError("--scheme fixup takes power schedules")
     rows = run_fixup(model, init, schedules, depths, args.samples, args.seed)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     import json
 
     from residual_expansion.scaling.checks import z_checks
@@ -388,6 +427,7 @@ def _run_fixup(args: argparse.Namespace, model, init, schedules, depths) -> int:
 def _emit_variant(args: argparse.Namespace, mode: str, doc: dict, text: str, checks) -> int:
     """Print a ``--norm``, ``--orders`` (res1/res3) or ``--scheme fixup`` run with its prediction checks;
     return the exit status (1 when a check fails)."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.render.sweep_output import checks_json, checks_line, notes_block
     from residual_expansion.render.table import to_json
     from residual_expansion.schemas import tag
@@ -402,6 +442,7 @@ def _emit_variant(args: argparse.Namespace, mode: str, doc: dict, text: str, che
 
 def _run_capacity(args: argparse.Namespace, model, init, schedules, depths) -> int:
     """``scaling --capacity``: Jacobian energies, per order where exact."""
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.errors import UsageError
     from residual_expansion.render.normalization_output import render_capacity
     from residual_expansion.scaling.capacity import run_capacity
@@ -414,6 +455,7 @@ def _run_capacity(args: argparse.Namespace, model, init, schedules, depths) -> i
         raise UsageError("--capacity takes power schedules")
     orders = 4 if args.orders is None else args.orders
     sweep = run_capacity(model, init, parse_norm(args.norm), schedules, depths, orders, args.samples, args.seed)
+    # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
     from residual_expansion.render.normalization_output import capacity_json
     from residual_expansion.scaling.checks import z_checks
 

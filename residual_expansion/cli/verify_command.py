@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from residual_expansion.cli.args import comma_list, nonnegative_int, positive_int
 from residual_expansion.cli.common import add_output_options, check_output_options, emit, progress
@@ -50,9 +52,6 @@ BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM_TH
 
 def single_threaded_blas() -> None:
     """Ask BLAS for one thread (:data:`BLAS_THREADS`) unless numpy is already loaded or the user chose."""
-    import os
-    import sys
-
     if "numpy" not in sys.modules:
         for name, value in BLAS_THREADS.items():
             os.environ.setdefault(name, value)

@@ -30,6 +30,7 @@ Polynomials are tuples of Python ints ``(c_0, c_1, ..., c_N)``.
 from __future__ import annotations
 
 import bisect
+import decimal
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -466,8 +467,6 @@ class BinomialCounts(Sequence):
         InconsistencyError
             When the walk does not end at 1 (it cannot, unless the arithmetic is wrong).
         """
-        import decimal
-
         yield from ("0" for _ in range(self.shift))
         ctx = decimal.Context(prec=int(self.m * 0.30103) + 30, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
                               traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation,

@@ -248,13 +248,14 @@ def run_cells(
 
 def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, list], None], tick: Progress) -> None:
     """Submit every task (earlier cells first), finish each cell when its last task is done."""
+    # optional extra (distributed): Dask loads only when a cluster is asked for
     import logging
 
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if backend.workers is not None:
-        import dask
+        import dask  # optional extra (distributed), as above
 
         # every listener (scheduler, workers, nannies, the scheduler's HTTP endpoint) on loopback, free ports.
         # Dask's nannies export MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's dynamic mmap

@@ -38,6 +38,7 @@ from scipy import special, stats
 
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init
+from residual_expansion.scaling.gradients import pointwise
 from residual_expansion.scaling.montecarlo import Model
 from residual_expansion.scaling.schedules import Schedule
 
@@ -82,8 +83,6 @@ def sde_gamma(model: Model) -> float | None:
     >>> sde_gamma(Model("linear")), sde_gamma(Model("res3", "relu")), sde_gamma(Model("res3", "tanh"))
     (1.0, 0.5, None)
     """
-    from residual_expansion.scaling.gradients import pointwise
-
     act = pointwise(model.activation)
     s2 = model.s**2
     if model.kind == "linear" or (model.kind == "res1" and act.name == "identity"):
@@ -174,8 +173,6 @@ def log_ratio_samples(model: Model, lams: Sequence[float] | np.ndarray, samples:
     independent of h, has the law of (s ||h|| / sqrt(d)) z, z ~ N(0, I_d); h_0 is any fixed
     unit vector (the law is rotation invariant). Linear, res-1, res-2 and res-3.
     """
-    from residual_expansion.scaling.gradients import pointwise
-
     act = pointwise(model.activation)
     d = model.dim
     rng = np.random.default_rng(np.random.SeedSequence([seed, len(lams), samples]))
@@ -303,9 +300,8 @@ def ode_errors(depths: Sequence[int], networks: int = 4, dim: int = 8, activatio
     UsageError
         For an empty depth list or sizes below 1.
     """
+    # start-up: scipy.integrate loads only for the ODE reference solution
     from scipy.integrate import solve_ivp
-
-    from residual_expansion.scaling.gradients import pointwise
 
     if not depths or min(depths) < 1 or networks < 1 or dim < 1:
         raise UsageError("depths must be a non-empty list of positive integers; networks and dim must be positive")
