@@ -31,7 +31,7 @@ from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation as get_activation
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.montecarlo import Model, SampleStats
-from residual_expansion.scaling.normalized import draw_input, draw_matrices, require_iid
+from residual_expansion.scaling.normalized import branch, draw_input, draw_matrices, require_iid
 
 #: The share of ||x_n - x|| under which the remainder counts as negligible (1 %).
 NEGLIGIBLE = 0.01
@@ -145,20 +145,17 @@ def taylor_sample(
 
 
 def forward(ts: TaylorSample, lam: float) -> np.ndarray:
-    """x_n(lambda) by the plain forward pass of the same stacks, shape (S, d)."""
+    """x_n(lambda) by the plain forward pass of the same stacks through the family modules, shape (S, d).
+
+    Layer k is :func:`~residual_expansion.scaling.normalized.branch` (the family module of the
+    sampled matrices, models/families.py), the one batched forward the other sweeps run.
+    """
     act = get_activation(ts.model.activation)
-    h = ts.coefficients[0].copy()
+    h = ts.coefficients[0].copy()[:, None, :]
     with np.errstate(over="ignore", invalid="ignore"):
         for mats in ts.weights:
-            if ts.model.kind == "linear":
-                g = np.einsum("cab,cb->ca", mats[0], h)
-            elif ts.model.kind == "res1":
-                g = np.einsum("cab,cb->ca", mats[0], act.value(h))
-            else:
-                w, v = mats
-                g = np.einsum("cab,cb->ca", v, act.value(np.einsum("cab,cb->ca", w, h)))
-            h = h + lam * g
-    return h
+            h = h + lam * branch(ts.model.kind, act, mats, h)
+    return h[:, 0, :]
 
 
 @dataclass(frozen=True)
