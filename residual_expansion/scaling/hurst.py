@@ -48,6 +48,7 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init, correlated_paths, fgn_autocovariance
 from residual_expansion.scaling import predictions as scaling
+from residual_expansion.scaling.streams import covering
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
 from residual_expansion.scaling.montecarlo import DepthRun, LogMoments, Model, Progress, SampleStats
 from residual_expansion.scaling.schedules import power
@@ -372,14 +373,7 @@ def join_blocks(blocks: Sequence[NetworkBlock], networks: int) -> NetworkBlock:
     UsageError
         When the blocks do not cover networks 0..networks-1 exactly once.
     """
-    blocks = sorted(blocks, key=lambda b: b.start)
-    covered = 0
-    for b in blocks:
-        if b.start != covered:
-            raise UsageError(f"blocks must cover networks 0..{networks - 1} once; a block starts at {b.start}")
-        covered += len(b.norm)
-    if covered != networks:
-        raise UsageError(f"blocks cover {covered} networks, expected networks={networks}")
+    blocks = covering(blocks, lambda b: len(b.norm), networks, "networks")
 
     def cat(name: str):
         parts = [getattr(b, name) for b in blocks]

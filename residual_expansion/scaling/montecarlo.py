@@ -40,7 +40,9 @@ from residual_expansion.models.activations import activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
 from residual_expansion.scaling.schedules import Schedule
-from residual_expansion.scaling.streams import DTYPES, LAYER_BLOCK, Draws, in_sample_order, in_thread_groups
+from residual_expansion.scaling.streams import (
+    DTYPES, LAYER_BLOCK, Draws, covering, in_sample_order, in_thread_groups,
+)
 
 MODELS = tuple(WEIGHT_MATRICES)  # ("linear", "res1", "res2", "res3"): the weight-only families
 ROUTES = ("auto", "materialised", "gaussian-vector", "gaussian-radial")
@@ -547,14 +549,7 @@ def reduce_chunks(
     UsageError
         When the chunks do not cover samples 0..samples-1 exactly once.
     """
-    parts = sorted(parts, key=lambda p: p.start)
-    covered = 0
-    for p in parts:
-        if p.start != covered:
-            raise UsageError(f"chunks must cover samples 0..{samples - 1} once; a chunk starts at {p.start}, expected {covered}")
-        covered += len(p.norm)
-    if covered != samples:
-        raise UsageError(f"chunks cover {covered} samples, expected samples={samples}")
+    parts = covering(parts, lambda p: len(p.norm), samples)
     whole = join_chunks(parts)
     norm, diff, energies, bad = whole.norm, whole.diff, whole.energies, whole.bad
     runs = []

@@ -314,3 +314,31 @@ def in_sample_order(parts: Sequence[P], size: Callable[[P], int]) -> list[P]:
             raise UsageError(f"chunks must follow each other; a chunk starts at {p.start}, expected {at}")
         at += size(p)
     return ordered
+
+
+def covering(parts: Sequence[P], size: Callable[[P], int], total: int, what: str = "samples") -> list[P]:
+    """Chunk results sorted by ``start``, checked to cover ``what`` 0..total-1 exactly once.
+
+    >>> from types import SimpleNamespace as C
+    >>> [p.start for p in covering([C(start=2, n=2), C(start=0, n=2)], lambda p: p.n, 4)]
+    [0, 2]
+    >>> covering([C(start=0, n=2)], lambda p: p.n, 4, "networks")
+    Traceback (most recent call last):
+    ...
+    residual_expansion.errors.UsageError: chunks cover 2 networks, expected networks=4
+
+    Raises
+    ------
+    UsageError
+        When a chunk does not start where the previous one stopped, or the chunks do not add up to ``total``.
+    """
+    ordered = sorted(parts, key=lambda p: p.start)
+    covered = 0
+    for p in ordered:
+        if p.start != covered:
+            raise UsageError(f"chunks must cover {what} 0..{total - 1} once; a chunk starts at {p.start}, "
+                             f"expected {covered}")
+        covered += size(p)
+    if covered != total:
+        raise UsageError(f"chunks cover {covered} {what}, expected {what}={total}")
+    return ordered
