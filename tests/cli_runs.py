@@ -5,8 +5,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import time
 
 from residual_expansion.cli import main
+
+
+def timed_main(argv: list[str], clock=time.perf_counter) -> tuple[int, float]:
+    """Exit status of ``main(argv)`` (argparse's SystemExit included) and the seconds it took on ``clock``."""
+    start = clock()
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    return code, clock() - start
 
 #: Realistic sizes of every command that prints results (issue 15): the LaTeX tests compile
 #: each with pdflatex, the JSON tests validate each against its shipped schema.

@@ -17,6 +17,8 @@ import pytest
 
 from residual_expansion.cli import main
 
+from tests.cli_runs import timed_main
+
 #: Wall-time and memory budgets of a refusal.
 REFUSAL_SECONDS = 1.0
 REFUSAL_BYTES = 20_000_000
@@ -103,12 +105,7 @@ HOSTILE = [
 def test_hostile_line_is_refused_in_one_line(line, fragment, hostile_files, capsys):
     argv = line.format(d=hostile_files).split()
     tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    seconds = time.perf_counter() - start
+    code, seconds = timed_main(argv)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     out, err = capsys.readouterr()

@@ -22,6 +22,8 @@ import pytest
 from residual_expansion import limits as L
 from residual_expansion.cli import main
 
+from tests.cli_runs import timed_main
+
 REFUSAL_SECONDS = 1.0
 
 
@@ -157,12 +159,7 @@ BOUNDARIES = [
 
 
 def _refuse(argv, capsys):
-    start = time.perf_counter()
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    seconds = time.perf_counter() - start
+    code, seconds = timed_main(argv)
     out, err = capsys.readouterr()
     return code, out, err, seconds
 
@@ -195,9 +192,8 @@ def _refused_file(tmp_path, name: str, text: str, capsys):
     wall time of that parse varies with the load, the CPU time does not."""
     path = tmp_path / name
     path.write_text(text)
-    start = time.process_time()
-    code, out, err, _ = _refuse(["paths", "--arch", str(path)], capsys)
-    return code, err, time.process_time() - start
+    code, seconds = timed_main(["paths", "--arch", str(path)], clock=time.process_time)
+    return code, capsys.readouterr().err, seconds
 
 
 @pytest.mark.parametrize("what", ["bytes", "nodes", "edges", "nesting", "digits"])
