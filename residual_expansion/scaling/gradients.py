@@ -47,10 +47,10 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import LEAKY_SLOPE, activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
-from residual_expansion.models.weights import Init, correlated_paths, smooth_factor
+from residual_expansion.models.weights import Init, smooth_factor
 from residual_expansion.scaling.montecarlo import (
-    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, input_state, join_chunks, reduce_chunks,
-    require_samples, summarise,
+    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, iid_layer_weights, input_state, join_chunks,
+    reduce_chunks, require_samples, summarise, weight_paths,
 )
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import Draws, in_thread_groups
@@ -281,18 +281,14 @@ def gradient_chunk(model: Model, init: Init, lams: np.ndarray, seed: int, start:
         paths = None
         if not init.iid:
             factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
-            paths = draws.each(lambda g: correlated_paths(init, depth, mats * d * d, g, std, factor))
-            paths = paths.reshape(c, depth, mats, d, d)
+            paths = weight_paths(model, init, draws, depth, factor)
         drawn: dict[int, list[np.ndarray]] = {}
 
         def weights(k: int) -> list[np.ndarray]:
             if paths is not None:
                 return [paths[:, k, j] for j in range(mats)]
             if k not in drawn:  # first call: the forward pass; the backward pass reuses them
-                if init.kind == "iid-uniform":
-                    w = draws.uniform(std * math.sqrt(3.0), (mats, d, d), "float64")
-                else:
-                    w = draws.normal(std, (mats, d, d), "float64")
+                w = iid_layer_weights(init, draws, std, (mats, d, d), "float64")
                 drawn[k] = [w[:, j] for j in range(mats)]
             return drawn[k]
 

@@ -195,6 +195,26 @@ def _first_bad(state: np.ndarray, bad: np.ndarray, layer: int) -> None:
     bad[fresh] = layer
 
 
+def weight_paths(model: Model, init: Init, draws: Draws, layers: int, factor: np.ndarray | None) -> np.ndarray:
+    """Correlated (smooth or fbm) weights of every layer, shape (samples, layers, matrices, d, d).
+
+    Each entry of each matrix is a path over the layers from ``correlated_paths`` (``factor``:
+    the smooth law's precomputed factor, or None), entries of variance s^2 / d, drawn from
+    each sample's own stream after its input.
+    """
+    d, std, mats = model.dim, model.s / math.sqrt(model.dim), model.matrices
+    paths = draws.each(lambda g: correlated_paths(init, layers, mats * d * d, g, std, factor))
+    return paths.reshape(draws.count, layers, mats, d, d)
+
+
+def iid_layer_weights(init: Init, draws: Draws, std: float, shape: tuple[int, ...], dtype: str | None = None,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """i.i.d. weights of standard deviation ``std``: U(-sqrt(3) std, sqrt(3) std) for iid-uniform, else N(0, std^2)."""
+    if init.kind == "iid-uniform":
+        return draws.uniform(std * math.sqrt(3.0), shape, dtype, out=out)
+    return draws.normal(std, shape, dtype, out=out)
+
+
 def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     """Draw every weight matrix; lams (m, L). Returns (norm, diff, order energies or None, bad).
 
@@ -217,9 +237,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     bad = np.zeros(m, dtype=int)
     paths = None
     if not init.iid:
-        count = mats * d * d
-        paths = draws.each(lambda g: correlated_paths(init, n_layers, count, g, std, factor))
-        paths = paths.reshape(c, n_layers, mats, d, d).astype(dt, copy=False)
+        paths = weight_paths(model, init, draws, n_layers, factor).astype(dt, copy=False)
     # layers per draw: the buffer stays cache-sized (DRAW_BUDGET) and is reused, so each
     # layer's weights are drawn, scaled and multiplied while they are in cache
     batch = max(1, DRAW_BUDGET // (c * mats * d * d * dt.itemsize))
@@ -231,10 +249,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
         if k % batch == 0:
             shape = (min(batch, n_layers - k), mats, d, d)
             reuse = buf[0] if buf and buf[0].shape[1:] == shape else None
-            if init.kind == "iid-uniform":
-                buf[:] = [draws.uniform(std * math.sqrt(3.0), shape, out=reuse)]
-            else:
-                buf[:] = [draws.normal(std, shape, out=reuse)]
+            buf[:] = [iid_layer_weights(init, draws, std, shape, out=reuse)]
         return [buf[0][:, k % batch, j] for j in range(mats)]
 
     if model.kind == "linear" and orders is not None:
