@@ -72,6 +72,32 @@ def test_streams_are_distinct_and_batched_draws_are_stream_consistent():
     assert a.dtype == np.float32 and np.array_equal(a, b) and np.all(np.abs(a) <= 0.5)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_small_rows_are_scaled_whole_and_give_the_same_numbers(monkeypatch, dtype):
+    # SMALL_ROW only chooses where u -> -a + 2a u is applied (per row or on the whole array)
+    from residual_expansion.scaling import streams
+
+    ref_u = Draws.of(2, (5,), 0, 6, dtype=dtype).uniform(0.3, (4, 3))
+    ref_n = Draws.of(2, (5,), 0, 6, dtype=dtype).normal(0.7, (4, 3))
+    monkeypatch.setattr(streams, "SMALL_ROW", 0)
+    assert np.array_equal(Draws.of(2, (5,), 0, 6, dtype=dtype).uniform(0.3, (4, 3)), ref_u)
+    assert np.array_equal(Draws.of(2, (5,), 0, 6, dtype=dtype).normal(0.7, (4, 3)), ref_n)
+    assert ref_u.dtype == np.dtype(dtype) and np.all(np.abs(ref_u) <= 0.3)
+
+
+@pytest.mark.parametrize("model, init, route, orders", CASES[:2])
+def test_layers_per_draw_does_not_change_the_numbers(monkeypatch, model, init, route, orders):
+    # many layers per call of a stream (short rows) or one: the same weights in the same order
+    from residual_expansion.scaling import montecarlo
+
+    scheds = [power(0.5), power(1.0)]
+    ref = simulate(model, init, scheds, 30, 9, 4, route, orders)
+    monkeypatch.setattr(montecarlo, "MIN_DRAW_ROW", 1)
+    monkeypatch.setattr(montecarlo, "DRAW_BUDGET", 1)
+    assert montecarlo.layers_per_draw(9, 36, 8) == 1
+    assert simulate(model, init, scheds, 30, 9, 4, route, orders) == ref
+
+
 def test_float32_is_close_to_float64_and_only_on_materialised():
     model, init = Model("res3", dim=8, input_dim=5), Init("iid-uniform")
     (r64,) = simulate(model, init, [power(0.5)], 30, 40, 1)
@@ -100,3 +126,14 @@ def test_bad_draws_arguments():
         Draws.of(0, (1,), 0, 2, dtype="float16")
     with pytest.raises(UsageError, match="sample range"):
         Draws.of(0, (1,), 2, 2)
+
+
+def test_gradient_weights_drawn_many_layers_at_once_are_the_same_networks(monkeypatch):
+    # the forward pass draws layers_per_draw layers per call; the loss readout comes after all of them
+    from residual_expansion.scaling import gradients, montecarlo
+
+    args = (Model("res3", dim=4, input_dim=3), Init("iid-uniform"), [power(0.5)], 12, 6, 1, "loss")
+    ref = gradients.simulate_gradients(*args)
+    monkeypatch.setattr(montecarlo, "MIN_DRAW_ROW", 1)
+    monkeypatch.setattr(montecarlo, "DRAW_BUDGET", 1)
+    assert gradients.simulate_gradients(*args) == ref

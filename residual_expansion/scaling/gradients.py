@@ -50,7 +50,7 @@ from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, smooth_factor
 from residual_expansion.scaling.montecarlo import (
     ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, iid_layer_weights, input_state, join_chunks,
-    reduce_chunks, require_samples, summarise, weight_paths,
+    layers_per_draw, reduce_chunks, require_samples, summarise, weight_paths,
 )
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import Draws, in_thread_groups
@@ -283,13 +283,16 @@ def gradient_chunk(model: Model, init: Init, lams: np.ndarray, seed: int, start:
             factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
             paths = weight_paths(model, init, draws, depth, factor)
         drawn: dict[int, list[np.ndarray]] = {}
+        batch = layers_per_draw(c, mats * d * d, 8)
 
         def weights(k: int) -> list[np.ndarray]:
             if paths is not None:
                 return [paths[:, k, j] for j in range(mats)]
-            if k not in drawn:  # first call: the forward pass; the backward pass reuses them
-                w = iid_layer_weights(init, draws, std, (mats, d, d), "float64")
-                drawn[k] = [w[:, j] for j in range(mats)]
+            if k not in drawn:  # first call: the forward pass (layers_per_draw at once); the backward pass reuses them
+                layers = min(batch, depth - k)
+                w = iid_layer_weights(init, draws, std, (layers, mats, d, d), "float64")
+                for i in range(layers):
+                    drawn[k + i] = [w[:, i, j] for j in range(mats)]
             return drawn[k]
 
         def cotangent_of(h: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
-from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, Progress, chunk_starts, input_state, require_samples
+from residual_expansion.scaling.montecarlo import Model, Progress, chunk_starts, input_state, layers_per_draw, require_samples
 from residual_expansion.scaling.normalized import (
     Norm, activation_fn, branch, draw_input, draw_matrices, normalize, require_iid,
 )
@@ -172,7 +172,7 @@ def lesion_chunk(model: Model, init: Init, norm: Norm, lams: np.ndarray, deletes
         keep = np.ones((c, m, depth), dtype=bool)
         keep[:, 1:, :] = ranks[:, None, :] >= ks[None, :, None]
         h = np.repeat(h0[:, None, :], m, axis=1)
-        batch = max(1, DRAW_BUDGET // (c * mats * d * d * 8))
+        batch = layers_per_draw(c, mats * d * d, 8)
         block = np.empty(0)
         for k in range(depth):
             if k % batch == 0:

@@ -52,6 +52,9 @@ LAYER_BUDGET = 32 * 2**20
 PATH_BUDGET = 256 * 2**20
 #: Bytes of materialised weights drawn at once per thread (about the size of a core's L2 cache).
 DRAW_BUDGET = 2 * 2**20
+#: Entries per sample and draw below which more layers are drawn at once (each draw is one
+#: call per sample's stream: short rows pay the call, not the numbers).
+MIN_DRAW_ROW = 2048
 
 Progress = Callable[[int], None]
 
@@ -207,6 +210,25 @@ def weight_paths(model: Model, init: Init, draws: Draws, layers: int, factor: np
     return paths.reshape(draws.count, layers, mats, d, d)
 
 
+def layers_per_draw(samples: int, per_layer: int, itemsize: int) -> int:
+    """Layers of i.i.d. weights drawn per call of the samples' streams.
+
+    ``DRAW_BUDGET // (samples * per_layer * itemsize)`` (the buffer stays cache-sized), at
+    least 1; when a sample's layer has fewer than :data:`MIN_DRAW_ROW` entries, enough layers
+    for that many entries per sample, as long as the buffer stays within ``LAYER_BUDGET``.
+    A stream yields the same numbers in one call or several (docs/distributed.md), so this
+    changes the speed, never a number.
+
+    >>> layers_per_draw(40, 100 * 100, 4), layers_per_draw(4000, 256, 8)
+    (1, 4)
+    """
+    per_sample = per_layer * itemsize
+    batch = max(1, DRAW_BUDGET // (samples * per_sample))
+    if per_layer < MIN_DRAW_ROW:
+        batch = max(batch, min(-(-MIN_DRAW_ROW // per_layer), LAYER_BUDGET // (samples * per_sample)))
+    return batch
+
+
 def iid_layer_weights(init: Init, draws: Draws, std: float, shape: tuple[int, ...], dtype: str | None = None,
                       out: np.ndarray | None = None) -> np.ndarray:
     """i.i.d. weights of standard deviation ``std``: U(-sqrt(3) std, sqrt(3) std) for iid-uniform, else N(0, std^2)."""
@@ -238,9 +260,9 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     paths = None
     if not init.iid:
         paths = weight_paths(model, init, draws, n_layers, factor).astype(dt, copy=False)
-    # layers per draw: the buffer stays cache-sized (DRAW_BUDGET) and is reused, so each
+    # layers per draw (layers_per_draw): the buffer stays cache-sized and is reused, so each
     # layer's weights are drawn, scaled and multiplied while they are in cache
-    batch = max(1, DRAW_BUDGET // (c * mats * d * d * dt.itemsize))
+    batch = layers_per_draw(c, mats * d * d, dt.itemsize)
     buf: list[np.ndarray] = []
 
     def weights(k: int) -> list[np.ndarray]:

@@ -36,6 +36,10 @@ from residual_expansion.errors import UsageError
 LAYER_BLOCK = 256
 #: Floating-point types the weight draws may use.
 DTYPES = ("float64", "float32")
+#: A row of at most this many entries is scaled with the whole array after every row is
+#: drawn (two array operations instead of two per sample); a longer row is scaled right after
+#: its draw, while it is in cache. The same operations on the same numbers either way.
+SMALL_ROW = 4096
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -245,6 +249,12 @@ class Draws:
         out = self._out(shape, dt, out)
         scale, low = dt.type(2.0 * half_width), dt.type(-half_width)
 
+        if out[0].size <= SMALL_ROW:
+            self._rows(lambda i, g: g.random(out=out[i], dtype=dt))
+            out *= scale
+            out += low
+            return out
+
         def fill(i: int, g: np.random.Generator) -> None:
             row = out[i]
             g.random(out=row, dtype=dt)
@@ -261,11 +271,16 @@ class Draws:
         out = self._out(shape, dt, out)
         scale = dt.type(std)
 
+        if out[0].size <= SMALL_ROW or std == 1.0:
+            self._rows(lambda i, g: g.standard_normal(out=out[i], dtype=dt))
+            if std != 1.0:
+                out *= scale
+            return out
+
         def fill(i: int, g: np.random.Generator) -> None:
             row = out[i]
             g.standard_normal(out=row, dtype=dt)
-            if std != 1.0:
-                row *= scale
+            row *= scale
 
         self._rows(fill)
         return out
