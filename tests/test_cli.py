@@ -66,7 +66,7 @@ def test_verify_exit_1_on_failure(monkeypatch, capsys):
 
     failing = Claim("BROKEN", "always false", "none", "proofs/none.md",
                     lambda d, k, s: Outcome("test", "n/a", "FAIL", {}))
-    monkeypatch.setattr(claims_pkg, "select", lambda ids: (failing,))
+    monkeypatch.setattr(claims_pkg, "select", lambda ids, **how: (failing,))
     assert main(["verify", "--depth", "2"]) == 1
     assert "BROKEN" in capsys.readouterr().out
 

@@ -41,6 +41,7 @@ seen = []
 out["parallel"] = rows(run_claims(claims, 4, 3, 0, jobs=3, done=lambda r: seen.append(r.claim)))
 out["sequential"] = rows(run_claims(claims, 4, 3, 0, jobs=1))
 out["seen"], out["ids"] = seen, [c.id for c in claims]
+out["lazy"] = rows(run_claims(select(sys.argv[1], lazy=True), 4, 3, 0, jobs=2))
 
 parent = os.getpid()
 def die(depth, order, seed):
@@ -78,6 +79,17 @@ def forked():
 def test_parallel_results_equal_sequential_in_claim_order(forked):
     assert forked["parallel"] == forked["sequential"] and len(forked["parallel"]) == len(CHEAP.split(","))
     assert forked["seen"] == forked["ids"]  # progress reported in claim order
+    assert forked["lazy"] == forked["sequential"]  # handles imported in the workers: the same results
+
+
+def test_two_workers_scan_from_opposite_ends_and_every_scan_visits_every_claim():
+    from residual_expansion.claims.parallel import scan_order
+
+    assert scan_order(0, 2, 5) == [0, 1, 2, 3, 4] and scan_order(1, 2, 5) == [4, 3, 2, 1, 0]
+    for jobs in (1, 2, 3, 8):
+        for w in range(jobs):
+            assert sorted(scan_order(w, jobs, 11)) == list(range(11))
+    assert [scan_order(w, 4, 8)[0] for w in range(4)] == [0, 2, 4, 6]
 
 
 def test_a_dead_worker_is_a_fail_row_and_the_other_claims_still_run(forked):

@@ -1,52 +1,132 @@
 """The claims registry: every claim the verifier checks, in the order ``verify`` runs them.
 
 Each domain module of this package defines a tuple ``CLAIMS``; :data:`REGISTRY` is their
-concatenation. Installed packages add claims through the entry-point group
-``residual_expansion.claims`` (:mod:`residual_expansion.claims.plugins`); :func:`select`
-and :func:`registered_claims` include them.
+concatenation, in the order of :data:`MODULES`. Importing this package imports none of
+them: ``REGISTRY`` is built on first use, and :func:`select` with ``lazy=True`` returns
+:class:`ClaimRef` handles that import their module in the process that runs them (``verify``
+forks its workers first, so each worker imports only what its claims need). Installed
+packages add claims through the entry-point group ``residual_expansion.claims``
+(:mod:`residual_expansion.claims.plugins`); :func:`select` and :func:`registered_claims`
+include them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
 
-from residual_expansion.claims.base import PASS, FAIL, SKIP, Claim, ClaimResult, ClaimResults, Outcome, verdict
+from residual_expansion.claims.base import (
+    PASS, FAIL, SKIP, Claim, ClaimResult, ClaimResults, Outcome, failed_outcome, verdict,
+)
 from residual_expansion.claims.plugins import RegisteredClaim, registered
 from residual_expansion.errors import UsageError
 
-from residual_expansion.claims import expansion_claims as _expansion
-from residual_expansion.claims import path_claims as _paths
-from residual_expansion.claims import numeric_claims as _numeric
-from residual_expansion.claims import scaling_claims as _scaling
-from residual_expansion.claims import normalization_claims as _normalization
-from residual_expansion.claims import marion_claims as _marion
-
-REGISTRY: tuple[Claim, ...] = (
-    *_expansion.CLAIMS,
-    *_paths.CLAIMS,
-    *_numeric.CLAIMS,
-    *_scaling.CLAIMS,
-    *_normalization.CLAIMS,
-    *_marion.CLAIMS,
+#: The built-in claims' modules (of this package) in registry order, with the ids of their
+#: ``CLAIMS`` in order (tests/test_registry.py checks this against the modules themselves).
+MODULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("expansion_claims", ("REX", "REX2", "COUNT", "TIED")),
+    ("path_claims", ("PATHS", "LINEAR")),
+    ("numeric_claims", ("NUM-COEF", "NUM-REMAINDER", "NUM-LINEAR", "NUM-PL")),
+    ("scaling_claims", ("SCALE-ENERGY", "SCALE-SPECTRUM", "MARION-RES3", "MARION-REGIMES")),
+    ("normalization_claims", ("NORM-ENERGY", "NORM-FREE", "ORDER-ENERGY", "LESION", "COMPLEXITY")),
+    ("marion_claims", ("GRAD-ENERGY", "MARION-GRAD-REGIMES", "MARION-ODE", "MARION-SDE", "MARION-HURST")),
 )
 
 
-def registered_claims(entry_points=None) -> tuple[RegisteredClaim, ...]:
-    """Built-in claims then installed plugins' claims, each with its source distribution."""
-    return registered(REGISTRY, entry_points)
+def builtin_claims() -> tuple[Claim, ...]:
+    """Every built-in claim, in registry order (imports every module of :data:`MODULES`).
+
+    >>> builtin_claims()[0].id
+    'REX'
+    """
+    return tuple(c for name, _ in MODULES for c in import_module(f"{__name__}.{name}").CLAIMS)
 
 
-def select(ids: str | None, entry_points=None) -> tuple[Claim, ...]:
+def __getattr__(name: str):
+    # REGISTRY is built on first use (importing the package stays light), then kept as the
+    # module's constant, so later lookups (and tests that replace it) never come back here
+    if name == "REGISTRY":
+        value = builtin_claims()
+        globals()["REGISTRY"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """A built-in claim named by its id and its module of this package, imported when it is run.
+
+    It runs like the :class:`Claim` it names (``run``, ``monte_carlo``), so ``verify`` can fork
+    its workers before any claim module is imported.
+
+    >>> r = ClaimRef("COUNT", "expansion_claims")
+    >>> r.load().id, r.run(3, 2, 0).status
+    ('COUNT', 'PASS')
+    """
+
+    id: str
+    module: str
+
+    def load(self) -> Claim:
+        """The claim itself (imports its module).
+
+        Raises
+        ------
+        LookupError
+            When the module defines no claim with this id.
+        """
+        for c in import_module(f"{__package__}.{self.module}").CLAIMS:
+            if c.id == self.id:
+                return c
+        raise LookupError(f"claims module {self.module} defines no claim {self.id}")
+
+    @property
+    def monte_carlo(self) -> bool:
+        return self.load().monte_carlo
+
+    def run(self, depth: int, order: int, seed: int) -> ClaimResult:
+        """:meth:`Claim.run` of the claim; a claim that cannot be loaded is a FAIL row with the reason."""
+        try:
+            claim = self.load()
+        except (ImportError, LookupError) as exc:
+            o = failed_outcome(exc, depth, order)
+            return ClaimResult(self.id, o.method, o.size, o.status, o.evidence, 0.0)
+        return claim.run(depth, order, seed)
+
+
+def builtin(lazy: bool = False) -> tuple[Claim, ...] | tuple[ClaimRef, ...]:
+    """The built-in claims: :data:`REGISTRY`, or with ``lazy`` and before it is built, a
+    :class:`ClaimRef` for each (nothing imported).
+
+    >>> [c.id for c in builtin(lazy=True)][:3]
+    ['REX', 'REX2', 'COUNT']
+    """
+    if "REGISTRY" in globals():
+        return globals()["REGISTRY"]
+    if lazy:
+        return tuple(ClaimRef(i, name) for name, ids in MODULES for i in ids)
+    return __getattr__("REGISTRY")
+
+
+def registered_claims(entry_points=None, lazy: bool = False) -> tuple[RegisteredClaim, ...]:
+    """Built-in claims (see :func:`builtin` for ``lazy``) then installed plugins' claims, each
+    with its source distribution."""
+    return registered(builtin(lazy), entry_points)
+
+
+def select(ids: str | None, entry_points=None, lazy: bool = False) -> tuple[Claim, ...]:
     """The claims named in a comma-separated list (all, plugins included, when ``ids`` is None).
 
     ``entry_points`` replaces the installed plugins (tests); see :func:`registered_claims`.
+    ``lazy``: built-in claims as :class:`ClaimRef` handles (see :func:`builtin`).
 
     Raises
     ------
     UsageError
         When a name is not a registered claim id, or a plugin fails to load.
     """
-    everything = tuple(r.claim for r in registered_claims(entry_points))
+    everything = tuple(r.claim for r in registered_claims(entry_points, lazy))
     if ids is None:
         return everything
     wanted = [s.strip().upper() for s in ids.split(",") if s.strip()]
@@ -139,5 +219,6 @@ def run_claims(claims: tuple[Claim, ...], depth: int, order: int, seed: int, job
 
 __all__ = [
     "PASS", "FAIL", "SKIP", "Claim", "ClaimResult", "ClaimResults", "Outcome", "verdict",
-    "REGISTRY", "RegisteredClaim", "registered_claims", "select", "run_claim", "run_claims",
+    "MODULES", "REGISTRY", "ClaimRef", "RegisteredClaim", "builtin", "builtin_claims", "registered_claims", "select",
+    "run_claim", "run_claims",
 ]

@@ -7,9 +7,14 @@ changes the wall time and nothing else: :func:`run_parallel` returns the same
 them one after the other (tests/test_verify_parallel.py compares the bytes of every output
 format).
 
-The workers are forked *after* the claims and their dependencies are imported, so a worker
-starts in milliseconds; they take the next claim from a shared queue (the slowest check
-does not hold back the others) and send each result back through their own pipe. A worker
+The workers are forked before the claims' modules and their dependencies are imported
+(``verify`` passes :class:`~residual_expansion.claims.ClaimRef` handles): each worker imports
+what the claims it runs need, so the imports are shared out between the cores like the
+checks. A worker takes the next claim nobody has taken in its own scan order
+(:func:`scan_order`: with two workers, one from each end of the registry, where the exact
+claims (sympy, networkx) and the Monte Carlo claims (scipy) sit, so each imports about half
+the dependencies; the slowest check does not hold back the others) and sends each result
+back through its own pipe. A worker
 that dies (killed, out of memory) turns the claim it was running into a FAIL row with the
 exit code as its reason, and the claims it had not started run in the surviving workers,
 or in this process when none survives; a result that cannot be sent back (it does not
@@ -70,10 +75,35 @@ def threads_alive() -> int:
         return threading.active_count()
 
 
-def _worker(claims: Sequence[Claim], depth: int, order: int, seed: int, tasks, conn) -> None:
-    """Take claim indices from ``tasks`` until None; send ("start", i) then the outcome of each."""
+def scan_order(worker: int, jobs: int, n: int) -> list[int]:
+    """The order in which worker ``worker`` of ``jobs`` looks for a claim nobody has taken.
+
+    Two workers scan from opposite ends and meet where their speeds say; more workers start
+    at evenly spaced claims and go forward (wrapping around). Every scan visits every claim.
+
+    >>> scan_order(0, 2, 4), scan_order(1, 2, 4), scan_order(2, 3, 6)
+    ([0, 1, 2, 3], [3, 2, 1, 0], [4, 5, 0, 1, 2, 3])
+    """
+    if jobs == 2 and worker == 1:
+        return list(range(n - 1, -1, -1))
+    start = worker * n // jobs
+    return [(start + k) % n for k in range(n)]
+
+
+def _take(taken, lock, scan: Sequence[int]) -> int | None:
+    """The first claim of ``scan`` nobody has taken, marked taken; None when all are."""
+    with lock:
+        for i in scan:
+            if not taken[i]:
+                taken[i] = 1
+                return i
+    return None
+
+
+def _worker(claims: Sequence[Claim], depth: int, order: int, seed: int, taken, lock, scan, conn) -> None:
+    """Take claims in ``scan`` order until none is left; send ("start", i) then the outcome of each."""
     while True:
-        i = tasks.get()
+        i = _take(taken, lock, scan)
         if i is None:
             break
         conn.send(("start", i, None))
@@ -108,16 +138,15 @@ def run_parallel(claims: Sequence[Claim], depth: int, order: int, seed: int, job
         raise UsageError("jobs > 1 needs the fork start method (Linux); use jobs=1", parameters=("jobs",))
     ctx = multiprocessing.get_context("fork")
     n = len(claims)
-    tasks = ctx.SimpleQueue()
-    for i in range(n):
-        tasks.put(i)
+    taken, lock = ctx.RawArray("b", n), ctx.Lock()
     workers = []
+    jobs = min(jobs, n)
     gc.freeze()  # the workers' collector then never walks (and so never copies) the parent's objects
     try:
-        for _ in range(min(jobs, n)):
-            tasks.put(None)
+        for w in range(jobs):
             reader, writer = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(claims, depth, order, seed, tasks, writer), daemon=True)
+            args = (claims, depth, order, seed, taken, lock, scan_order(w, jobs, n), writer)
+            proc = ctx.Process(target=_worker, args=args, daemon=True)
             proc.start()
             writer.close()
             workers.append((proc, reader))
@@ -182,4 +211,4 @@ def run_parallel(claims: Sequence[Claim], depth: int, order: int, seed: int, job
     return out
 
 
-__all__ = ["MAX_JOBS", "fork_available", "usable_cores", "default_jobs", "threads_alive", "run_parallel"]
+__all__ = ["MAX_JOBS", "fork_available", "usable_cores", "default_jobs", "threads_alive", "scan_order", "run_parallel"]

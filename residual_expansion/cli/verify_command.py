@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.depth is None:
         raise UsageError("--depth is required (or --list to list the claims)")
-    claims = select(ids)
+    claims = select(ids, lazy=True)  # handles: each claim's module loads in the process that runs it
     backend = backend_of(args)
     jobs = default_jobs(len(claims)) if args.jobs is None else args.jobs  # before tqdm starts a thread
     if jobs > 1 and (not fork_available() or not backend.in_process):
