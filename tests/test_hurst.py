@@ -172,22 +172,32 @@ def test_cli_hurst_grid_is_limited(capsys):
     assert "hursts" in capsys.readouterr().err
 
 
-def test_local_workers_keep_glibc_malloc_defaults():
+def test_local_workers_keep_glibc_malloc_defaults_and_run_quiet():
     """Dask's nannies export MALLOC_TRIM_THRESHOLD_=65536 (which turns off glibc's dynamic mmap
     threshold and made a Hurst-map network cost 3.6 s of CPU instead of 0.8 s on a worker), and a
     nanny leaves it in its own process's environment; the clusters run_cells starts unset it
-    (and put the caller's environment back) and keep one BLAS thread."""
+    (and put the caller's environment back) and keep one BLAS thread. Their workers run with
+    QUIET_CLUSTER (no statistical profiler, slower tick and system monitor), read back on the
+    worker, while the caller's own Dask configuration is left as it was."""
     import os
 
-    from residual_expansion.scaling.execution import Backend, Cell, Task, run_cells
+    import dask
+    import distributed  # noqa: F401  (loads the distributed.* defaults into dask.config)
 
-    cell = Cell("env", (Task(os.getenv, ("MALLOC_TRIM_THRESHOLD_",)), Task(os.getenv, ("OMP_NUM_THREADS",))),
-                list, list, list)
+    from residual_expansion.scaling.execution import QUIET_CLUSTER, Backend, Cell, Task, run_cells
+
+    keys = [k for k, _v in QUIET_CLUSTER]
+    assert "distributed.worker.profile.enabled" in keys
+    defaults = [dask.config.get(k) for k in keys]
+    assert defaults != [v for _k, v in QUIET_CLUSTER]  # the test would see a cluster that ignored them
+    cell = Cell("env", (Task(os.getenv, ("MALLOC_TRIM_THRESHOLD_",)), Task(os.getenv, ("OMP_NUM_THREADS",)))
+                + tuple(Task(dask.config.get, (k,)) for k in keys), list, list, list)
     before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
     os.environ["MALLOC_TRIM_THRESHOLD_"] = "65536"  # as a nanny started earlier in this process leaves it
     try:
-        assert run_cells([cell], Backend(workers=1)) == [[None, "1"]]
+        assert run_cells([cell], Backend(workers=1)) == [[None, "1"] + [v for _k, v in QUIET_CLUSTER]]
         assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
+        assert [dask.config.get(k) for k in keys] == defaults
     finally:
         if before is None:
             del os.environ["MALLOC_TRIM_THRESHOLD_"]

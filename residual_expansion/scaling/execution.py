@@ -26,9 +26,12 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from residual_expansion.errors import UsageError
+
+if TYPE_CHECKING:  # optional extra (distributed): for the annotation only
+    from distributed import LocalCluster
 
 #: Version of the checkpoint file layout (a different version is refused, not converted).
 CHECKPOINT_VERSION = 1
@@ -36,6 +39,23 @@ CHECKPOINT_VERSION = 1
 CONNECT_TIMEOUT = 20
 
 Progress = Callable[[int], None]
+
+#: Dask settings of the clusters ``workers=N`` starts (docs/distributed.md, "Quiet workers"), as
+#: (key, value) pairs: each turns off or slows a background job of the worker's or the parent's
+#: event loop that only feeds the dashboard, and together they cut the background CPU of a
+#: 1-worker Figure 7 run from about 8 % of its wall time to about 3 % (docs/benchmarks.md).
+#: - the worker's statistical profiler (a stack walk of every thread every 10 ms, for the
+#:   dashboard's profile page);
+#: - the event-loop tick (a latency probe every 20 ms in the scheduler, nanny and worker,
+#:   which only logs a warning on a blocked loop; 500 ms is Dask's own test setting);
+#: - the system monitor (psutil CPU, memory, network and disk counters every 500 ms, for
+#:   the dashboard's plots).
+#: The memory monitor (pause, spill, terminate) keeps its default.
+QUIET_CLUSTER: tuple[tuple[str, Any], ...] = (
+    ("distributed.worker.profile.enabled", False),
+    ("distributed.admin.tick.interval", "500ms"),
+    ("distributed.admin.system-monitor.interval", "2s"),
+)
 
 
 @dataclass(frozen=True)
@@ -246,33 +266,61 @@ def run_cells(
     return [results[k] for k in keys]
 
 
-def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, list], None], tick: Progress) -> None:
-    """Submit every task (earlier cells first), finish each cell when its last task is done."""
+def start_local_cluster(workers: int, quiet: bool = True) -> LocalCluster:
+    """A ``distributed.LocalCluster`` of ``workers`` single-threaded worker processes on 127.0.0.1
+    (every listener on loopback, free ports), as ``Backend(workers=N)`` runs it; the caller closes it.
+
+    Dask's nannies export ``MALLOC_TRIM_THRESHOLD_=65536``, which turns off glibc's dynamic mmap
+    threshold: every temporary array over 128 KiB is then mmapped and page-faulted afresh (a
+    Hurst-map network took 3.6 s of CPU instead of 0.8 s); the workers started here keep glibc's
+    default. A nanny also sets it in its own process's environment, which later spawns inherit:
+    it is taken out of ours while the workers start, and what was there is put back. With
+    ``quiet`` (the default; ``False`` only to measure Dask's defaults) the cluster runs with
+    :data:`QUIET_CLUSTER` (the nannies hand the configuration to their workers).
+
+    >>> dict(QUIET_CLUSTER)["distributed.worker.profile.enabled"]
+    False
+    >>> start_local_cluster(0)
+    Traceback (most recent call last):
+    ...
+    residual_expansion.errors.UsageError: workers must be at least 1, got 0
+
+    Raises
+    ------
+    UsageError
+        When ``workers`` < 1.
+    """
+    if workers < 1:
+        raise UsageError(f"workers must be at least 1, got {workers}", parameters=("workers",))
     # optional extra (distributed): Dask loads only when a cluster is asked for
     import logging
 
-    from distributed import Client, LocalCluster, as_completed
+    import dask
+    from distributed import LocalCluster
+
+    settings: dict[str, Any] = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    if quiet:
+        settings.update(QUIET_CLUSTER)
+    saved = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set(settings):
+            return LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+            )
+    finally:
+        if saved is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
+
+
+def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, list], None], tick: Progress) -> None:
+    """Submit every task (earlier cells first), finish each cell when its last task is done."""
+    # optional extra (distributed): Dask loads only when a cluster is asked for
+    from distributed import Client, as_completed
 
     cluster = None
     if backend.workers is not None:
-        import dask  # optional extra (distributed), as above
-
-        # every listener (scheduler, workers, nannies, the scheduler's HTTP endpoint) on loopback, free ports.
-        # Dask's nannies export MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's dynamic mmap
-        # threshold: every temporary array over 128 KiB is then mmapped and page-faulted afresh (a
-        # Hurst-map network took 3.6 s of CPU instead of 0.8 s); the workers we start keep glibc's default.
-        # A nanny also sets it in its own process's environment, which later spawns inherit: take
-        # it out of ours while the workers start, and put back what was there.
-        saved = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-        try:
-            with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                cluster = LocalCluster(
-                    n_workers=backend.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
-                )
-        finally:
-            if saved is not None:
-                os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
+        cluster = start_local_cluster(backend.workers)
         client = Client(cluster)
     else:
         try:

@@ -20,8 +20,18 @@ Options:
                       70 betas, L = 1000); times are also scaled by 51 / N (the cost is linear in
                       the number of cells, one cell per H). Default 51: the full grid. 0 skips it.
   --backends LIST     where Figure 7 runs, comma-separated: ``in-process`` and worker counts
-                      (``1``, ``2``: a LocalCluster on 127.0.0.1, started before the timing,
-                      its start-up printed apart). Default: in-process,1,2.
+                      (``1``, ``2``: a LocalCluster on 127.0.0.1 started as ``--workers N`` starts
+                      it, execution.start_local_cluster, before the timing, its start-up printed
+                      apart; ``1:defaults``: the same with Dask's default profiler and monitors
+                      instead of execution.QUIET_CLUSTER). Default: in-process,1,2.
+  --repeat R          run the list of backends R times, in turn (default 1); the overhead
+                      ratio is printed per round and as the median of the rounds.
+
+What is counted: each run's wall time, and its CPU time split into this process (client,
+scheduler and nannies run here) and the workers (resource.getrusage on each worker, read
+before and after). In-process runs start after this script's imports; a worker is a fresh
+process that imports the package when it unpickles its first task (about 0.05 s, counted).
+Every cluster is started before the clock starts and closed after it stops.
   --heatmap FILE      write the heatmap of the last Figure 7 run (render/figures.py)
 
 Every time is one wall-clock run (time.perf_counter); the load average is printed first and
@@ -32,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -40,7 +51,8 @@ from timing import best  # noqa: E402  (also puts the repository on sys.path)
 import numpy as np  # noqa: E402
 
 from residual_expansion.models.weights import Init  # noqa: E402
-from residual_expansion.scaling.execution import Backend  # noqa: E402
+from residual_expansion.render.sweep_output import render_hurst_map  # noqa: E402
+from residual_expansion.scaling.execution import Backend, start_local_cluster  # noqa: E402
 from residual_expansion.scaling.hurst import run_hurst_map  # noqa: E402
 from residual_expansion.scaling.montecarlo import Model  # noqa: E402
 from residual_expansion.scaling.schedules import power  # noqa: E402
@@ -70,6 +82,33 @@ def worker_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def figure7_run(name: str, hursts) -> tuple[object, tuple[float, float, float]]:
+    """One timed Figure 7 run on backend ``name``: (the map, (wall s, CPU s of this process, CPU s of the workers))."""
+    client = cluster = None
+    if name == "in-process":
+        backend = Backend()
+    else:
+        from distributed import Client
+
+        workers, _, mode = name.partition(":")
+        t0 = time.perf_counter()
+        cluster = start_local_cluster(int(workers), quiet=mode != "defaults")
+        client = Client(cluster)
+        print(f"  local cluster of {workers} worker(s) started in {time.perf_counter() - t0:.1f} s (not counted)")
+        backend = Backend(scheduler=cluster.scheduler_address)
+    try:
+        w0 = sum(client.run(worker_cpu).values()) if client is not None else 0.0
+        t0, c0 = time.perf_counter(), time.process_time()
+        hmap = figure7(hursts, backend)
+        wall, here = time.perf_counter() - t0, time.process_time() - c0
+        workers_cpu = sum(client.run(worker_cpu).values()) - w0 if client is not None else 0.0
+    finally:
+        if client is not None:
+            client.close()
+            cluster.close()
+    return hmap, (wall, here, workers_cpu)
+
+
 def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -80,6 +119,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--hursts", type=int, default=51)
     ap.add_argument("--backends", default="in-process,1,2")
     ap.add_argument("--heatmap", default=None)
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args(argv)
     print(f"{load()}; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
@@ -99,54 +139,41 @@ def main(argv: list[str]) -> int:
         hursts = [FIG7_HURSTS[i] for i in idx]
         scale = 51 / len(hursts)
         what = "full grid" if len(hursts) == 51 else f"{len(hursts)} of the 51 Hurst indices, x{scale:.2f} for 51"
-        times: dict[str, float] = {}
-        cpus: dict[str, float] = {}
+        rounds: list[dict[str, tuple[float, float, float]]] = []
         hmap = None
-        for name in args.backends.split(","):
-            name = name.strip()
-            cluster = client = None
-            if name == "in-process":
-                backend = Backend()
-            else:
-                import logging
-
-                from distributed import Client, LocalCluster
-
-                import dask
-
-                t0 = time.perf_counter()
-                # as residual_expansion.scaling.execution starts its clusters: glibc's malloc defaults kept
-                with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                    cluster = LocalCluster(n_workers=int(name), threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                           silence_logs=logging.ERROR)
-                client = Client(cluster)
-                print(f"  local cluster of {name} worker(s) started in {time.perf_counter() - t0:.1f} s (not counted)")
-                backend = Backend(scheduler=cluster.scheduler_address)
-            try:
-                w0 = sum(client.run(worker_cpu).values()) if client is not None else 0.0
-                t0, c0 = time.perf_counter(), time.process_time()
-                hmap = figure7(hursts, backend)
-                times[name] = time.perf_counter() - t0
-                cpu = time.process_time() - c0
-                if client is not None:
-                    cpu += sum(client.run(worker_cpu).values()) - w0
-                cpus[name] = cpu
-            finally:
-                if client is not None:
-                    client.close()
-                    cluster.close()
-            label = name if name == "in-process" else f"{name} worker{'s' if name != '1' else ''}"
-            print(f"Figure 7 (70 betas, {what}; L = 1000, d = 40, 5 networks x 10 inputs per H, gradients), "
-                  f"{label}: {times[name]:8.1f} s" + ("" if scale == 1 else f" -> {scale * times[name]:.0f} s for 51 H")
-                  + f" (CPU, this process and the workers: {cpu:.1f} s)")
-        if "in-process" in times and "1" in times:
-            print(f"Dask overhead, 1 worker / in-process:            {times['1'] / times['in-process']:8.3f} wall, "
-                  f"{cpus['1'] / cpus['in-process']:.3f} CPU (target <= 1.10)")
-        if "1" in times and "2" in times:
-            print(f"speed-up, 2 workers against 1:                   {times['1'] / times['2']:8.2f}")
-        if "in-process" in times and "2" in times:
-            print(f"speed-up, 2 workers against in-process:          {times['in-process'] / times['2']:8.2f}")
+        outputs: list[str] = []
+        for r in range(args.repeat):
+            rounds.append({})
+            for name in (n.strip() for n in args.backends.split(",")):
+                hmap, rounds[-1][name] = figure7_run(name, hursts)
+                outputs.append(render_hurst_map(hmap, "json"))
+                wall, here, workers = rounds[-1][name]
+                label = name if name == "in-process" else (
+                    f"{name.split(':')[0]} worker{'s' if name.split(':')[0] != '1' else ''}"
+                    + (" (Dask's default profiler and monitors)" if name.endswith(":defaults") else ""))
+                print(f"Figure 7 (70 betas, {what}; L = 1000, d = 40, 5 networks x 10 inputs per H, gradients), "
+                      f"{label}: {wall:8.1f} s" + ("" if scale == 1 else f" -> {scale * wall:.0f} s for 51 H")
+                      + f" (CPU {here + workers:.1f} s: this process {here:.1f} s, workers {workers:.1f} s)"
+                      + (f" [round {r + 1}, {load()}]" if args.repeat > 1 else ""))
+        for other in ("1", "1:defaults"):
+            pairs = [(rd[other][0] / rd["in-process"][0], sum(rd[other][1:]) / sum(rd["in-process"][1:]))
+                     for rd in rounds if other in rd and "in-process" in rd]
+            if not pairs:
+                continue
+            name = "1 worker" if other == "1" else "1 worker, Dask defaults"
+            for i, (w, c) in enumerate(pairs):
+                print(f"Dask overhead, {name} / in-process{'' if len(pairs) == 1 else f', round {i + 1}'}: "
+                      f"{w:.3f} wall, {c:.3f} CPU (target <= 1.10)")
+            if len(pairs) > 1:
+                print(f"Dask overhead, {name} / in-process, median of {len(pairs)} rounds: "
+                      f"{statistics.median(w for w, _ in pairs):.3f} wall, {statistics.median(c for _, c in pairs):.3f} CPU")
+        print(f"outputs (render_hurst_map JSON) of all {len(outputs)} runs: "
+              + ("the same bytes" if len(set(outputs)) == 1 else "DIFFERENT"))
+        last = rounds[-1]
+        if "1" in last and "2" in last:
+            print(f"speed-up, 2 workers against 1:                   {last['1'][0] / last['2'][0]:8.2f}")
+        if "in-process" in last and "2" in last:
+            print(f"speed-up, 2 workers against in-process:          {last['in-process'][0] / last['2'][0]:8.2f}")
         if args.heatmap and hmap is not None:
             from residual_expansion.render.figures import plot_heatmap
 

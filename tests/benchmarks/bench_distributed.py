@@ -30,7 +30,7 @@ from timing import best  # noqa: E402  (also puts the repository on sys.path)
 
 import numpy as np  # noqa: E402
 
-from residual_expansion.scaling.execution import Backend  # noqa: E402
+from residual_expansion.scaling.execution import Backend, start_local_cluster  # noqa: E402
 from residual_expansion.models.weights import Init  # noqa: E402
 from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, simulate  # noqa: E402
 from residual_expansion.scaling.schedules import power  # noqa: E402
@@ -102,9 +102,7 @@ def float32_rounding(networks: int, depth: int, dim: int) -> str:
 
 def strong_scaling(samples: int, depths: tuple[int, ...], chunk: int, dim: int) -> list[str]:
     """One sweep in-process and on 1 and 2 local workers (cluster start-up excluded, reported apart)."""
-    import logging
-
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     model, init, scheds = Model("res3", "relu", dim, 64), Init("iid-uniform"), [power(0.5), power(1.0)]
 
@@ -120,8 +118,7 @@ def strong_scaling(samples: int, depths: tuple[int, ...], chunk: int, dim: int) 
     lines.append(f"  in-process                {t_in:8.2f} s")
     for n in (1, 2):
         t0 = time.perf_counter()
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+        cluster = start_local_cluster(n)  # as --workers N starts it
         client = Client(cluster)
         t_up = time.perf_counter() - t0
         try:
