@@ -111,9 +111,36 @@ def test_slurm_configuration_renders_the_documented_job():
     for want in ("#SBATCH -p compute", "#SBATCH -A my-project", "#SBATCH --cpus-per-task=8", "#SBATCH -t 02:00:00",
                  "source ~/venvs/rex/bin/activate"):
         assert want in lines, want
+    assert "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False" in lines
     worker = next(line for line in lines if "dask_worker" in line)
     assert worker.startswith(sys.executable) or "python" in worker
     assert "--nthreads 1" in worker and "--nworkers 8" in worker and cluster.scheduler_address in worker
+
+
+def test_worker_environment_gives_the_local_cluster_settings():
+    """The environment variables the SLURM jobs export (execution.worker_environment), read by Dask
+    in a fresh process, give every QUIET_CLUSTER value and a nanny pre-spawn environment without
+    MALLOC_TRIM_THRESHOLD_ (and Dask's defaults differ, so the check can fail)."""
+    import subprocess
+    import sys
+
+    from residual_expansion.scaling.execution import QUIET_CLUSTER, worker_environment
+
+    code = ("import json, dask, distributed.nanny as n; import sys; keys = json.loads(sys.argv[1]); "
+            "print(json.dumps([[dask.config.get(k) for k in keys], n._get_env_variables('distributed.nanny.pre-spawn-environ')]))")
+    keys = [k for k, _v in QUIET_CLUSTER]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+
+    def read(extra):
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(keys)], env={**env, **extra}, capture_output=True,
+                             text=True, timeout=60, check=True)
+        return json.loads(out.stdout)
+
+    values, spawn = read(dict(worker_environment()))
+    assert values == [v for _k, v in QUIET_CLUSTER]
+    assert "MALLOC_TRIM_THRESHOLD_" not in spawn and spawn["OMP_NUM_THREADS"] == "1"
+    defaults, default_spawn = read({})
+    assert defaults != values and "MALLOC_TRIM_THRESHOLD_" in default_spawn
 
 
 # --------------------------------------------------------------------------- every Monte Carlo sweep

@@ -19,9 +19,15 @@ SITE = {
 def make_cluster(**overrides):
     """A SLURMCluster whose every job has 8 cores = 8 worker processes of one thread, 16 GB, 2 hours.
 
+    Each job exports the Dask settings of ``--workers N`` clusters before it starts its workers
+    (no statistical profiler, slower monitors, glibc's malloc defaults; docs/distributed.md).
     ``overrides`` replace any SLURMCluster argument (the tests bind the scheduler to 127.0.0.1).
     """
+    import shlex
+
     from dask_jobqueue import SLURMCluster
+
+    from residual_expansion.scaling.execution import worker_environment
 
     settings = dict(
         queue=SITE["queue"],
@@ -30,7 +36,7 @@ def make_cluster(**overrides):
         processes=8,
         memory="16GB",
         walltime="02:00:00",
-        job_script_prologue=[SITE["python_env"]],
+        job_script_prologue=[SITE["python_env"]] + [f"export {k}={shlex.quote(v)}" for k, v in worker_environment()],
         interface=SITE["interface"],
     )
     return SLURMCluster(**{**settings, **overrides})

@@ -313,6 +313,23 @@ def start_local_cluster(workers: int, quiet: bool = True) -> LocalCluster:
             os.environ["MALLOC_TRIM_THRESHOLD_"] = saved
 
 
+def worker_environment() -> tuple[tuple[str, str], ...]:
+    """Environment variables that give Dask processes started elsewhere (``dask worker``,
+    dask-jobqueue's batch jobs) the settings of the clusters ``workers=N`` starts: each entry of
+    :data:`QUIET_CLUSTER` as ``DASK_<KEY>`` (dots become ``__``, dashes ``_``; Dask parses the
+    value as a Python literal), and the nannies' pre-spawn environment without
+    ``MALLOC_TRIM_THRESHOLD_`` (a dict literal merged into Dask's default, ``None`` unsets it).
+
+    >>> dict(worker_environment())["DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED"]
+    'False'
+    >>> dict(worker_environment())["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"]
+    "{'MALLOC_TRIM_THRESHOLD_': None}"
+    """
+    pairs = [("DASK_" + key.upper().replace(".", "__").replace("-", "_"), str(value)) for key, value in QUIET_CLUSTER]
+    pairs.append(("DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON", repr({"MALLOC_TRIM_THRESHOLD_": None})))
+    return tuple(pairs)
+
+
 def _run_dask(cells: Sequence[Cell], backend: Backend, finish: Callable[[Cell, list], None], tick: Progress) -> None:
     """Submit every task (earlier cells first), finish each cell when its last task is done."""
     # optional extra (distributed): Dask loads only when a cluster is asked for
