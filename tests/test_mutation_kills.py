@@ -497,28 +497,39 @@ def test_num_coef_error_over_tolerance_is_their_ratio():
     assert 0 <= ev["error_over_tolerance"] <= 1
 
 
-def test_enumeration_tolerance_counts_the_largest_order():
+@pytest.mark.parametrize("family, depth, order", [("linear", 4, None), ("linear", 5, 2), ("mlp", 5, 2)])
+def test_enumeration_tolerance_counts_the_largest_order(family, depth, order):
     """Kills ``numeric/path_sums.py`` ``range(1, K + 1)`` -> ``range(1, K - 1)`` in the all-paths
-    tolerance: per_order is the largest number of chain terms of one order, max_k C(n, k), and the
-    reported worst ratio is recomputed here with it."""
+    tolerance: per_order is the largest number of chain terms of one order up to K, max_{k <= K} C(n, k)
+    (the N of rounding_length, proofs/numeric.md), and the reported worst ratio is recomputed here
+    with it. At K = n the largest binomial sits at k = n/2 <= K - 2 and hides the mutant; at
+    K = 2 < n = 5 the mutant's N is 1 instead of C(5, 2) = 10. Also kills ``dp_rounding_length``'s
+    ``2 * stack.depth`` -> ``2``: both rounding lengths are written out here from proofs/numeric.md."""
     from math import comb
 
     from residual_expansion.models.families import make_stack
     from residual_expansion.numeric.path_sums import check_enumeration, dp_rounding_length, stack_path_sums
     from residual_expansion.numeric.taylor import chain_terms, closed_form, gamma, rounding_length
 
-    stack = make_stack("linear", 4, 3, seed=2)
-    sums = stack_path_sums(stack)
+    stack = make_stack(family, depth, 3, seed=2)
+    sums = stack_path_sums(stack, order=order)
     check = check_enumeration(stack, sums, 0)
     K = sums.coefficients.shape[0] - 1
-    cf = closed_form(stack, tuple(chain_terms(4)), K)
-    tol = 2 * gamma(dp_rounding_length(stack, K) + rounding_length(stack, K, max(comb(4, k) for k in range(1, 5))))
+    assert K == (depth if order is None else order)
+    cf = closed_form(stack, tuple(chain_terms(depth)), K)
+    per_order = max(comb(depth, k) for k in range(1, K + 1))
+    d, h = stack.dim, stack.width
+    # proofs/numeric.md: L = 2n + K (d + h + 2) for the path sums, n + K (max(d, h) + 2K + 4) + N for the trees
+    length = (2 * depth + K * (d + h + 2)) + (depth + K * (max(d, h) + 2 * K + 4) + per_order)
+    assert dp_rounding_length(stack, K) + rounding_length(stack, K, per_order) == length
+    tol = 2 * gamma(length)
     worst = 0.0
     for k in range(1, K + 1):
         dev = float(np.max(np.abs(cf.coefficients[k] - sums.coefficients[k])))
         scale = float(np.max(np.maximum(cf.magnitudes[k], sums.magnitudes[k])))
         worst = max(worst, dev / (tol * scale) if scale > 0 else 0.0)
-    assert check.mode == "all" and check.passed
+    assert check.mode == "all" and check.passed and check.paths == 2 ** depth - 1
+    assert check.worst > 0  # a rounding-size deviation: the ratio depends on the tolerance
     assert check.worst == pytest.approx(worst, rel=1e-9, abs=1e-300)
 
 
@@ -633,3 +644,52 @@ def test_linear_integer_route_compares_the_top_order_of_the_path_words():
         return E
 
     assert check_linear_integer(12, 3, 0, enumerated=words_wrong).status == "FAIL"
+
+
+# --- fourth run (8ceb3a3) ------------------------------------------------------------------------------
+
+def test_plugin_entry_point_may_give_a_plain_sequence_of_claims():
+    """Kills ``claims/plugins.py`` ``callable(obj) and not isinstance(obj, Claim)`` -> ``not isinstance(obj, Claim)``:
+    an entry point whose object is a tuple of Claims (not callable; the module docstring allows "a
+    Claim, a sequence of Claims, or a callable returning either") registers those claims as they are;
+    the mutant calls the tuple and refuses the plugin. A non-callable non-sequence is refused as such."""
+    from dataclasses import dataclass
+
+    from residual_expansion.claims.base import PASS, Claim, Outcome
+    from residual_expansion.claims.plugins import plugin_claims
+
+    @dataclass
+    class EP:
+        name: str
+        obj: object
+        value: str = "fake_pkg.claims:CLAIMS"
+        dist: object = None
+
+        def load(self):
+            return self.obj
+
+    claims = tuple(Claim(c, "s", "h", "proofs/x.md", lambda n, k, s: Outcome("m", "n=1", PASS)) for c in ("P1", "P2"))
+    got = plugin_claims([EP("p", claims)])
+    assert [(r.claim, r.source) for r in got] == [(claims[0], "fake_pkg"), (claims[1], "fake_pkg")]
+    with pytest.raises(UsageError, match=r"gave a int; expected a Claim, Claims, or a callable"):
+        plugin_claims([EP("p", 42)])
+
+
+def test_linear_integer_route_compares_the_top_order_of_the_closed_form():
+    """Kills ``claims/path_claims.py`` ``range(k_cf + 1)`` -> ``range(k_cf)`` (and ``k_cf - 1``, a range
+    off by one): a closed form wrong only at its highest order FAILs against the graded product, with
+    the order named; the unchanged closed form PASSes (depth 12, order 3: both routes reach order 3)."""
+    from residual_expansion.claims.path_claims import check_linear_integer
+    from residual_expansion.paths import unraveling as linear
+
+    good = check_linear_integer(12, 3, 0)
+    assert good.status == "PASS" and good.evidence["orders_compared_with_closed_form"] == 3
+
+    def closed_form_wrong(matrices, scales, k):
+        C, vanishing = linear.closed_form_sums(matrices, scales, k)
+        C = list(C)
+        C[k] = C[k - 1]  # the top order replaced by the order below
+        return C, vanishing
+
+    bad = check_linear_integer(12, 3, 0, closed_form=closed_form_wrong)
+    assert bad.status == "FAIL" and "order 3: closed form != product" in str(bad.evidence)

@@ -31,7 +31,7 @@ NEW_TEST_FILES: tuple[str, ...] = ("tests/test_mutation_kills.py", "tests/test_s
 
 #: mutant id -> one-line argument why no output, status, evidence or exit status can change.
 EQUIVALENT: dict[str, str] = {
-    P + "paths/polynomial.py:85:21:arith:len(a) + len(b) + 1":
+    P + "paths/polynomial.py:86:21:arith:len(a) + len(b) + 1":
         "allocates two more zero coefficients at the top, which `_trim` removes before the product is returned "
         "(the original's top coefficient is a product of two nonzero tops, or everything is 0 and trims to (0,)).",
     P + "claims/path_claims.py:170:14:swap_args:max(_affordable(depth, order, WORD_BUDGET, _words_up_to), 1)":
@@ -51,9 +51,13 @@ EQUIVALENT: dict[str, str] = {
     P + "claims/expansion_claims.py:252:10:compare:len(table[-1]) >= 1":
         "the difference table gets one more row, empty, after the single-entry row; `any([])` is False, so the "
         "degree (the last nonzero row) and its leading entry are unchanged.",
-    P + "models/activations.py:403:7:drop_clause:head == 'leaky_relu'":
-        "a name whose head is leaky_relu but has no colon is `leaky_relu` itself, which ACTIVATIONS returns two "
+    P + "models/activations.py:413:7:drop_clause:head == 'leaky_relu'":
+        "a name whose head is leaky_relu but has no colon is `leaky_relu` itself, which ACTIVATIONS returns a few "
         "lines earlier: the dropped `sep` clause is never decisive.",
+    P + "scaling/normalized.py:479:12:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
+        "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros_like(w)`), so "
+        "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
+        "the same h (up to the sign of an exact zero, which only enters squares and products with zeros).",
 }
 
 

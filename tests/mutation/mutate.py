@@ -871,8 +871,18 @@ def relocate(rows: list[dict], commit: str | None) -> list[tuple[dict, Mutant | 
     return out
 
 
+def honest(r: dict) -> dict:
+    """``r`` with a harness error not counted as a kill: pytest's "ERROR: not found" (a stale test
+    node id) means no test ran, not that a test failed."""
+    if r["suite_killed"] and "not found" in r["suite_why"]:
+        return dict(r, suite_killed=False, suite_why="harness error: " + r["suite_why"][:80])
+    return r
+
+
 def _read_rows(paths: str) -> list[dict]:
-    return [json.loads(ln) for part in paths.split(",") for ln in Path(part).read_text().splitlines() if ln.strip()]
+    """The results of the JSON-lines files ``paths`` (comma-separated), harness errors not counted as kills."""
+    return [honest(json.loads(ln)) for part in paths.split(",") for ln in Path(part).read_text().splitlines()
+            if ln.strip()]
 
 
 # --- report -------------------------------------------------------------------------
@@ -881,14 +891,8 @@ def write_report(results: str, confirmed: str | None, report: Path, named: str |
     """docs/soundness.md from first-pass ``results`` and the ``confirmed`` re-runs of survivors."""
     from tests.mutation.equivalents import EQUIVALENT, NEW_TEST_FILES, RUN_NOTE, TARGETED
 
-    def honest(r: dict) -> dict:
-        # pytest's "ERROR: not found" (a stale node id) is a harness error, not a failing test
-        if r["suite_killed"] and "not found" in r["suite_why"]:
-            return dict(r, suite_killed=False, suite_why="harness error: " + r["suite_why"][:80])
-        return r
-
-    rows = [honest(r) for r in {r["id"]: r for r in _read_rows(results)}.values()]
-    confirm = {r["id"]: honest(r) for r in _read_rows(confirmed)} if confirmed else {}
+    rows = list({r["id"]: r for r in _read_rows(results)}.values())
+    confirm = {r["id"]: r for r in _read_rows(confirmed)} if confirmed else {}
     by_module: dict[str, list[dict]] = {}
     for r in rows:
         by_module.setdefault(r["module"], []).append(r)
