@@ -693,3 +693,102 @@ def test_linear_integer_route_compares_the_top_order_of_the_closed_form():
 
     bad = check_linear_integer(12, 3, 0, closed_form=closed_form_wrong)
     assert bad.status == "FAIL" and "order 3: closed form != product" in str(bad.evidence)
+
+
+@pytest.mark.parametrize("depth, order", [(5, 3), (12, 3)])
+def test_linear_integer_route_counts_the_path_words_it_lists(depth, order):
+    """Kills ``claims/path_claims.py`` ``_words_up_to``: ``range(k + 1)`` -> ``range(k - 1)``: the evidence's
+    ``path_words_listed`` is the number of path words of orders 0..K_w, sum_j C(n, j) (a path word is a
+    decreasing sequence of layers 1..n, one per subset of size k: the LINEAR claim's statement in
+    path_claims.py), e.g. 1 + 12 + 66 + 220 = 299 at n = 12, K_w = 3; the mutant reports C(n, 0) + C(n, 1)."""
+    from math import comb
+
+    from residual_expansion.claims.path_claims import check_linear_integer
+
+    ev = check_linear_integer(depth, order, 0).evidence
+    k = ev["orders_compared_with_path_words"]
+    assert k == min(depth, order)
+    assert ev["path_words_listed"] == sum(comb(depth, j) for j in range(k + 1))
+    if depth == 12:
+        assert ev["path_words_listed"] == 299
+
+
+def test_scale_energy_predicts_the_documented_ramp():
+    """Kills ``claims/scaling_claims.py`` ``(0.5 + i / (depth - 1))`` -> ``(0.5 + i * (depth - 1))`` (the
+    ramp schedule; the measured and predicted energies move together, so verify passes): SCALE-ENERGY's
+    evidence ``ramp_predicted`` is prod_i (1 + lambda_i^2) (linear modules, s = 1: proofs/scaling.md, Theorem 1)
+    for the ramp of the claim's statement, lambda_i = (1/2 + (i-1)/(n-1)) / sqrt(n), computed here in
+    exact fractions (n = 5: 2.66770546875); ``sqrt_predicted`` is (1 + 1/n)^n."""
+    from fractions import Fraction
+
+    from residual_expansion.claims.scaling_claims import check_energy
+
+    n = 5
+    ramp = [(Fraction(1, 2) + Fraction(i - 1, n - 1)) ** 2 / n for i in range(1, n + 1)]
+    expected = math.prod(1 + lam2 for lam2 in ramp)
+    assert expected == Fraction(266770546875, 10**11)
+    ev = check_energy(n, 0).evidence
+    assert ev["ramp_predicted"] == pytest.approx(float(expected), rel=1e-12)
+    assert ev["sqrt_predicted"] == pytest.approx(float((1 + Fraction(1, n)) ** n), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind, activation, s, gamma", [
+    ("linear", "relu", 2.0, 4.0), ("res1", "identity", 2.0, 4.0), ("res3", "relu", 2.0, 8.0),
+    ("res3", "identity", 0.5, 0.0625)])
+def test_sde_gamma_at_a_weight_scale_not_one(kind, activation, s, gamma):
+    """Kills ``scaling/limits.py`` ``act.kappa * s2 * s2`` -> ``act.kappa / s2 * s2`` (invisible at s = 1, the
+    doctest's scale): gamma = s^2 (linear, res-1/identity) or kappa s^4 (res-3; kappa = 1/2 for ReLU,
+    1 for identity), proofs/limits.md; the limit law's mean and variance are (d - 2) gamma T / d and
+    4 gamma T / d."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling.limits import sde_gamma, sde_limit_for
+    from residual_expansion.scaling.montecarlo import Model
+    from residual_expansion.scaling.schedules import power
+
+    model = Model(kind, activation, dim=10, input_dim=10, s=s)
+    assert sde_gamma(model) == pytest.approx(gamma, rel=1e-15)
+    law = sde_limit_for(model, Init("iid-gaussian"), power(0.5), 100)
+    assert law.mean == pytest.approx(8 * gamma / 10, rel=1e-15)
+    assert law.var == pytest.approx(4 * gamma / 10, rel=1e-15)
+
+
+@pytest.mark.parametrize("kind, matrices", [("linear", 1), ("res3", 2)])
+def test_gradient_chunk_follows_the_256_mib_budget(kind, matrices):
+    """Kills ``scaling/gradients.py`` ``GRAD_BUDGET = 256 * 2**20`` -> ``256 / 2**20`` (every chunk one
+    sample: the numbers are the same, per-sample streams, but the progress units of a gradient sweep,
+    2 L per chunk, and the time change): a chunk holds the stored pre-activations and weights of as many
+    samples as fit in 256 MiB (chunk_size's docstring), 8 L (m d + matrices d^2) bytes each, at most
+    ``samples`` and at least one."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling import gradients as grad
+    from residual_expansion.scaling.montecarlo import Model
+
+    model = Model(kind, "relu", dim=20, input_dim=20)
+    depth, m = 50, 3
+    per_sample = 8 * depth * (m * 20 + matrices * 20 * 20)
+    fits = 256 * 2**20 // per_sample
+    assert fits > 1
+    assert grad.chunk_size(model, Init("iid-gaussian"), depth, 10**9, m) == fits
+    assert grad.chunk_size(model, Init("iid-gaussian"), depth, 7, m) == min(7, fits)
+    huge = Model(kind, "relu", dim=4000, input_dim=20)
+    assert grad.chunk_size(huge, Init("iid-gaussian"), 1000, 10**9, m) == 1
+
+
+def test_monte_carlo_chunks_follow_the_32_and_256_mib_budgets():
+    """Kills ``scaling/montecarlo.py`` ``LAYER_BUDGET = 32 * 2**20`` -> ``32 * 2 * 20`` (one sample per chunk:
+    the same numbers, every sample has its own stream, but memory and time far from the documented
+    bound): chunk_size's docstring, one layer's weights under 32 MiB (materialised: 8 d^2 bytes per
+    matrix; Gaussian-vector: four float64 vectors), correlated weight paths under 256 MiB (8 d^2 bytes per
+    matrix, L layers, two copies)."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling import montecarlo as mc
+
+    mib = 2**20
+    model = mc.Model("res3", dim=40, input_dim=40)
+    iid = Init("iid-uniform")
+    assert mc.chunk_size(model, iid, 10, 10**9, "materialised") == 32 * mib // (8 * 40 * 40 * 2)
+    assert mc.chunk_size(model, Init("iid-gaussian"), 10, 10**9, "gaussian-vector") == 32 * mib // (8 * 40 * 4)
+    assert mc.chunk_size(model, iid, 10, 3, "materialised") == 3
+    corr = Init("smooth")
+    assert not corr.iid
+    assert mc.chunk_size(model, corr, 10, 10**9, "materialised") == 256 * mib // (8 * 40 * 40 * 2 * 10 * 2)

@@ -54,6 +54,10 @@ EQUIVALENT: dict[str, str] = {
     P + "models/activations.py:413:7:drop_clause:head == 'leaky_relu'":
         "a name whose head is leaky_relu but has no colon is `leaky_relu` itself, which ACTIVATIONS returns a few "
         "lines earlier: the dropped `sep` clause is never decisive.",
+    P + "theorem/differentials.py:141:11:arith:k - (m - 1)":
+        "a pruning test only: the last slot (m = 1) still needs k <= budget, so every tuple yielded has orders "
+        "summing to at most the budget, and every such tuple passes the weaker test too (each later slot has "
+        "order >= 1): the same tuples in the same order; the extra branches yield nothing (more work only).",
     P + "scaling/normalized.py:479:12:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
         "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros_like(w)`), so "
         "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
