@@ -792,3 +792,32 @@ def test_monte_carlo_chunks_follow_the_32_and_256_mib_budgets():
     corr = Init("smooth")
     assert not corr.iid
     assert mc.chunk_size(model, corr, 10, 10**9, "materialised") == 256 * mib // (8 * 40 * 40 * 2 * 10 * 2)
+
+
+@pytest.mark.parametrize("kind", ["iid-uniform", "iid-gaussian"])
+def test_draw_iid_draws_the_named_law(kind):
+    """Kills ``models/weights.py`` ``kind == "iid-uniform"`` -> ``!=`` in :func:`draw_iid` (a public draw that
+    no other test or claim calls): "iid-uniform" is uniform on [-sqrt(3) std, sqrt(3) std] (variance
+    std^2), "iid-gaussian" is N(0, std^2) (models/weights.py's module docstring). Over 20000 draws the
+    sample variance is within 4 standard errors of std^2; the uniform never leaves its interval, the
+    Gaussian does (P(|Z| > sqrt 3) = 0.083 per draw)."""
+    from residual_expansion.models.weights import draw_iid
+
+    std = 0.7
+    x = draw_iid(np.random.default_rng(5), kind, (200, 100), std)
+    assert x.shape == (200, 100)
+    sq = (x * x).ravel()
+    assert abs(sq.mean() - std**2) <= 4 * sq.std(ddof=1) / math.sqrt(sq.size)
+    outside = int(np.sum(np.abs(x) > math.sqrt(3.0) * std))
+    assert (outside == 0) if kind == "iid-uniform" else (outside > 1000)
+
+
+def test_linear_integer_route_runs_at_order_one():
+    """Kills ``claims/path_claims.py`` ``max(k_words, k_cf) < 1`` -> ``<= 1``: at order 1 both routes compare
+    order 1 (n matrices, n closed-form terms) and LINEAR's integer route PASSes; the mutant SKIPs it."""
+    from residual_expansion.claims.path_claims import check_linear_integer
+
+    out = check_linear_integer(12, 1, 0)
+    assert out.status == "PASS"
+    assert out.evidence["orders_compared_with_path_words"] == 1
+    assert out.evidence["path_words_listed"] == 1 + 12

@@ -58,6 +58,9 @@ EQUIVALENT: dict[str, str] = {
         "a pruning test only: the last slot (m = 1) still needs k <= budget, so every tuple yielded has orders "
         "summing to at most the budget, and every such tuple passes the weaker test too (each later slot has "
         "order >= 1): the same tuples in the same order; the extra branches yield nothing (more work only).",
+    P + "claims/parallel.py:133:14:drop_clause:emitted in results":
+        "`results` is keyed by claim indices 0..n-1 only (settle is called with a claim's index), so "
+        "`emitted in results` is already False once emitted reaches n: the dropped `emitted < n` never decides.",
     P + "scaling/normalized.py:479:12:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
         "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros_like(w)`), so "
         "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
