@@ -821,3 +821,20 @@ def test_linear_integer_route_runs_at_order_one():
     assert out.status == "PASS"
     assert out.evidence["orders_compared_with_path_words"] == 1
     assert out.evidence["path_words_listed"] == 1 + 12
+
+
+def test_order_checks_skip_orders_measured_exactly():
+    """Kills ``scaling/checks.py`` ``st.stderr > 0`` -> ``>= 0``: an order measured without spread (order 0, ||x||^2
+    / ||x||^2 = 1; orders beyond the depth, exactly 0) has no z score and gives no check (0 / 0 would be
+    a NaN z that FAILs); at depth 2 with orders 0..4 the order checks are orders 1 and 2 only, both passing."""
+    from residual_expansion.scaling.checks import prediction_checks
+    from residual_expansion.scaling.montecarlo import Init, Model
+    from residual_expansion.scaling.schedules import power
+    from residual_expansion.scaling.sweep import run_sweep
+
+    sw = run_sweep(Model("linear", "identity", 4, 4), Init("iid-uniform"), [power(0.5)], (2,), 1000, 0, orders=4)
+    run = sw.rows[0].run
+    assert [o.stderr == 0 for o in run.orders[:5]] == [True, False, False, True, True]
+    orders = [c for c in prediction_checks(sw) if c.kind == "order"]
+    assert [c.order for c in orders] == [1, 2]
+    assert all(c.passed and math.isfinite(c.z) for c in orders)
