@@ -838,3 +838,26 @@ def test_order_checks_skip_orders_measured_exactly():
     orders = [c for c in prediction_checks(sw) if c.kind == "order"]
     assert [c.order for c in orders] == [1, 2]
     assert all(c.passed and math.isfinite(c.z) for c in orders)
+
+
+def test_norm_energy_fails_when_post_rms_is_not_n_of_the_plain_stack(monkeypatch):
+    """Kills ``claims/normalization_claims.py`` ``ok &= run.homogeneity_residual <= rel_tol`` removed: NORM-ENERGY
+    states that post-RMS with res-3/ReLU equals N applied once to the unnormalized stack, per sample, to
+    rounding; a run whose homogeneity residual is 1e-6 (far above the d L eps allowance) FAILs the claim,
+    the true runs PASS it."""
+    import dataclasses
+
+    from residual_expansion.claims.normalization_claims import check_norm_energy
+    from residual_expansion.scaling import normalized as nz
+
+    assert check_norm_energy(5, 0).status == "PASS"
+    real = nz.simulate_normalized
+
+    def off(*args, **kwargs):
+        return tuple(dataclasses.replace(r, homogeneity_residual=1e-6) if r.homogeneity_residual is not None else r
+                     for r in real(*args, **kwargs))
+
+    monkeypatch.setattr(nz, "simulate_normalized", off)
+    out = check_norm_energy(5, 0)
+    assert out.evidence["res3_post_rms_homogeneity_residual"] == 1e-6
+    assert out.status == "FAIL"
