@@ -861,3 +861,19 @@ def test_norm_energy_fails_when_post_rms_is_not_n_of_the_plain_stack(monkeypatch
     out = check_norm_energy(5, 0)
     assert out.evidence["res3_post_rms_homogeneity_residual"] == 1e-6
     assert out.status == "FAIL"
+
+
+@pytest.mark.parametrize("depth, order", [(5, 3), (4, 4)])
+def test_linear_symbolic_counts_the_closed_form_chain_words(depth, order):
+    """Kills ``claims/path_claims.py`` ``"closed_form_chain_words": len(C) - 1`` -> ``len(C)``: the closed form's
+    chain terms of orders 1..K are the decreasing words of 1..K letters, sum_{k=1..K} C(n, k) of them (25 at
+    n = 5, K = 3; 15 at n = 4, K = 4); the empty word (order 0) is not a chain term."""
+    from math import comb
+
+    from residual_expansion.claims.path_claims import check_linear_symbolic
+
+    ev = check_linear_symbolic(depth, order).evidence
+    K = ev["closed_form_order"]
+    assert K == min(depth, order)
+    assert ev["closed_form_chain_words"] == sum(comb(depth, k) for k in range(1, K + 1))
+    assert ev["words_product"] == ev["words_paths"] == ev["expected_words"] == 2**depth
