@@ -877,3 +877,27 @@ def test_linear_symbolic_counts_the_closed_form_chain_words(depth, order):
     assert K == min(depth, order)
     assert ev["closed_form_chain_words"] == sum(comb(depth, k) for k in range(1, K + 1))
     assert ev["words_product"] == ev["words_paths"] == ev["expected_words"] == 2**depth
+
+
+@pytest.mark.parametrize("name", ["tanh:0.5", "relu:2", "foo:1"])
+def test_a_slope_is_read_only_after_leaky_relu(name):
+    """Kills ``models/activations.py`` ``head == "leaky_relu" and sep`` -> ``sep``: only ``leaky_relu:SLOPE`` takes
+    a slope (activation's docstring); any other name with a colon is an unknown activation, refused with
+    the allowed names, never read as a leaky ReLU."""
+    from residual_expansion.models.activations import activation
+
+    with pytest.raises(UsageError, match=r"unknown activation .*allowed: .*leaky_relu:SLOPE"):
+        activation(name)
+    assert activation("leaky_relu:0.5").name == "leaky_relu:0.5"
+
+
+def test_sample_streams_accept_a_zero_cell_key():
+    """Kills ``scaling/streams.py`` ``int(k) < 0`` -> ``int(k) <= 0`` in :func:`sample_generators`: cell keys and
+    samples must be non-negative (its docstring: negative ones are refused), so key (0,) is a valid cell
+    whose streams are sample_generator's, one per sample; (-1,) is refused."""
+    from residual_expansion.scaling.streams import sample_generator, sample_generators
+
+    got = [g.random() for g in sample_generators(9, (0, 3), 2, 5)]
+    assert got == [sample_generator(9, (0, 3), j).random() for j in range(2, 5)]
+    with pytest.raises(UsageError, match="cell key and sample must be non-negative"):
+        sample_generators(9, (-1,), 0, 2)
