@@ -901,3 +901,37 @@ def test_sample_streams_accept_a_zero_cell_key():
     assert got == [sample_generator(9, (0, 3), j).random() for j in range(2, 5)]
     with pytest.raises(UsageError, match="cell key and sample must be non-negative"):
         sample_generators(9, (-1,), 0, 2)
+
+
+def test_coefficient_comparison_tolerance_is_inclusive(monkeypatch):
+    """Kills ``numeric/crosscheck.py`` ``e <= tol`` -> ``e < tol`` in compare_coefficients: ``passed`` is "every
+    e_k <= tolerance" (CoefficientComparison's docstring): relative errors exactly at the tolerance pass,
+    the next float above fails."""
+    from residual_expansion.models.families import make_stack
+    from residual_expansion.numeric import crosscheck as cc
+    from residual_expansion.numeric.taylor import chain_terms
+
+    stack = make_stack("mlp", 3, 3, seed=0)
+    cmp, _ = cc.compare_coefficients(stack, 2, chain_terms(3))
+    assert cmp.passed
+    tol = cmp.tolerance
+    monkeypatch.setattr(cc, "relative_errors", lambda *a: (0.0, tol))
+    assert cc.compare_coefficients(stack, 2, chain_terms(3))[0].passed is True
+    monkeypatch.setattr(cc, "relative_errors", lambda *a: (0.0, float(np.nextafter(tol, np.inf))))
+    assert cc.compare_coefficients(stack, 2, chain_terms(3))[0].passed is False
+
+
+def test_capacity_accepts_orders_zero():
+    """Kills ``scaling/capacity.py`` ``orders < 0`` -> ``orders <= 0``: orders = 0 is the total Jacobian energy with
+    its order-0 part (the identity, exactly 1, predicted 1); only a negative ``orders`` is refused."""
+    from residual_expansion.models.weights import Init
+    from residual_expansion.scaling.capacity import simulate_capacity
+    from residual_expansion.scaling.montecarlo import Model
+    from residual_expansion.scaling.schedules import power
+
+    model = Model("linear", dim=4, input_dim=4)
+    (run,) = simulate_capacity(model, Init("iid-gaussian"), [power(0.5)], 2, 0, 100, 0)
+    assert len(run.orders) == 1 and run.orders[0].mean == 1.0 and run.predicted_orders == (1.0,)
+    assert run.predicted_total == pytest.approx(1.5**2, rel=1e-12)  # (1 + 1/n)^n at n = 2
+    with pytest.raises(UsageError, match="orders must be >= 0"):
+        simulate_capacity(model, Init("iid-gaussian"), [power(0.5)], 2, -1, 100, 0)
