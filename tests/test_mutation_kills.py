@@ -935,3 +935,15 @@ def test_capacity_accepts_orders_zero():
     assert run.predicted_total == pytest.approx(1.5**2, rel=1e-12)  # (1 + 1/n)^n at n = 2
     with pytest.raises(UsageError, match="orders must be >= 0"):
         simulate_capacity(model, Init("iid-gaussian"), [power(0.5)], 2, -1, 100, 0)
+
+
+def test_term_budget_accepts_exactly_the_limit():
+    """Kills ``theorem/budget.py`` ``total <= limit`` -> ``total < limit`` in check_budget: a request is refused
+    only when its closed form has *more* than ``limit`` terms (docstring); expand(8, 4) has 904 terms
+    (check_budget's doctest), accepted at limit 904, refused at 903 with the largest affordable order."""
+    from residual_expansion.theorem.budget import check_budget
+
+    assert check_budget(8, 4, 904) == 904
+    with pytest.raises(UsageError, match=r"depth 8, order 4 has 904 closed-form terms, beyond the limit of 903; "
+                                         r"use order 3 or less"):
+        check_budget(8, 4, 903)
