@@ -64,6 +64,9 @@ EQUIVALENT: dict[str, str] = {
     P + "scaling/normalized.py:484:23:compare:z >= 0":
         "ReLU's derivative at z = 0 in fixup_ntk_trace only multiplies V_k^T p_k, and V_k is Fixup's zero "
         "last layer: q is the zero array (NaN in both if p overflows) whether phi'(0) is 0 or 1.",
+    P + "claims/marion_claims.py:202:15:drop_clause:meas is not None and abs(meas - derived) <= tol":
+        "when se is None the tolerance is NaN (`tol = ... if se is not None else math.nan`), and "
+        "abs(meas - derived) <= NaN is False: the dropped `se is not None` never decides.",
     P + "scaling/normalized.py:479:12:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
         "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros_like(w)`), so "
         "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
