@@ -947,3 +947,33 @@ def test_term_budget_accepts_exactly_the_limit():
     with pytest.raises(UsageError, match=r"depth 8, order 4 has 904 closed-form terms, beyond the limit of 903; "
                                          r"use order 3 or less"):
         check_budget(8, 4, 903)
+
+
+@pytest.mark.parametrize("platform, methods", [("darwin", ["spawn", "fork", "forkserver"]), ("win32", ["spawn"]),
+                                               ("linux", ["spawn", "forkserver"])])
+def test_verify_forks_workers_only_on_linux_with_fork(monkeypatch, platform, methods):
+    """Kills ``claims/parallel.py`` ``return sys.platform.startswith("linux") and "fork" in ...`` -> ``return True``
+    (invisible on this Linux machine): fork_available is True only on Linux with the ``fork`` start method
+    (its docstring); elsewhere verify's default is one job, its checks run in the process itself."""
+    import multiprocessing
+    import sys
+
+    from residual_expansion.claims import parallel
+
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: list(methods))
+    assert parallel.fork_available() is False
+    assert parallel.default_jobs(24) == 1
+
+
+def test_scale_energy_fails_an_infinite_prediction():
+    """Kills ``claims/scaling_claims.py`` ``math.isfinite(predicted) and abs(mean - predicted) <= tol`` -> without
+    the isfinite clause: an infinite prediction makes the tolerance infinite too (its rounding allowance
+    scales with |predicted|), and inf <= inf would PASS; a prediction that overflowed is a FAIL."""
+    from types import SimpleNamespace
+
+    from residual_expansion.claims.scaling_claims import check_energy
+
+    out = check_energy(5, 0, energy=lambda lams, s: SimpleNamespace(value=math.inf))
+    assert out.status == "FAIL"
+    assert out.evidence["sqrt_predicted"] == math.inf and math.isfinite(out.evidence["sqrt_measured"])
