@@ -67,6 +67,10 @@ EQUIVALENT: dict[str, str] = {
     P + "claims/marion_claims.py:202:15:drop_clause:meas is not None and abs(meas - derived) <= tol":
         "when se is None the tolerance is NaN (`tol = ... if se is not None else math.nan`), and "
         "abs(meas - derived) <= NaN is False: the dropped `se is not None` never decides.",
+    P + "scaling/gradients.py:283:61:compare:init.kind != 'smooth'":
+        "the smooth factor is only a cache: correlated_paths computes smooth_factor(n_layers, init.bandwidth) "
+        "itself when given None (the same deterministic eigendecomposition, the same bits) and ignores it for "
+        "fBm weights: the same weights, more work.",
     P + "scaling/normalized.py:479:12:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
         "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros_like(w)`), so "
         "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
