@@ -22,7 +22,8 @@ pass runs, in a process forked from a parent that has imported the heavy depende
 
 A statement that also runs at import time (module constants, default arguments, decorators)
 runs both stages on the module's claims (:data:`RELEVANT_CLAIMS`) and test files
-(:func:`tests_for`) as well. Both stages always run, so the report has both columns (killed by
+(:func:`tests_for`) as well, and a module constant on the tests and claims that execute a line of
+the module reading it (a memory budget acts where it is read). Both stages always run, so the report has both columns (killed by
 the suite, killed by ``verify`` alone). A stage with nothing that executes the statement
 cannot kill the mutant and is recorded as such without running.
 
@@ -647,6 +648,20 @@ def _statement_span(module: str, line: int, end_line: int) -> tuple[int, int]:
     return best
 
 
+@functools.lru_cache(maxsize=None)
+def _readers(module: str, lo: int, hi: int) -> tuple[int, ...]:
+    """Lines of ``module`` outside ``lo..hi`` that read a name assigned by a module-level statement at
+    ``lo..hi`` (a constant such as a memory budget: the tests that execute those lines see its value)."""
+    tree = ast.parse((ROOT / module).read_text())
+    assigned: set[str] = set()
+    for node in tree.body:
+        if node.lineno == lo and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            assigned |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return tuple(sorted({n.lineno for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in assigned
+                         and isinstance(n.ctx, ast.Load) and not lo <= n.lineno <= hi}))
+
+
 def coverage_of(cmap: dict, m: Mutant) -> Coverage:
     """The tests and claims that execute ``m``'s statement (any line of it)."""
     lo, hi = _statement_span(m.module, m.line, m.end_line)
@@ -657,6 +672,10 @@ def coverage_of(cmap: dict, m: Mutant) -> Coverage:
     names = [cmap["contexts"][i] for i in ids]
     changed = set(cmap.get("unknown", {}).get(m.module, ()))
     at_import = IMPORT_CONTEXT in names or any(ln in changed for ln in range(lo, hi + 1))
+    if at_import:  # a module constant: whoever executes a line that reads it (its value acts there)
+        for ln in _readers(m.module, lo, hi):
+            ids.update(mod.get(str(ln), ()))
+        names = [cmap["contexts"][i] for i in ids]
     durations = cmap["durations"]
     weight = cmap.get("weight", {})
     tests = tuple(sorted((c for c in names if c and not c.startswith("verify:")),
