@@ -1031,6 +1031,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --reuse: reuse survivors too (they are re-run by --confirm on the current source)")
     parser.add_argument("--rerun-modules", default=None, metavar="FILES",
                         help="with --reuse: modules (path suffixes, comma-separated) whose mutants are all re-run")
+    parser.add_argument("--rerun-reused-from", default=None, metavar="COMMITS",
+                        help="with --reuse: run again the mutants whose result was itself reused from one of these "
+                             "commits (comma-separated): results older than the source they are reported on")
     parser.add_argument("--reverse", default=None, metavar="RESULTS",
                         help="run the shard's mutants last to first, skipping ids already in RESULTS (the forward "
                              "worker's results)")
@@ -1081,7 +1084,10 @@ def main(argv: list[str] | None = None) -> int:
         found = [(r, m) for r, m in relocate(_read_rows(args.reuse), args.reuse_commit) if m is not None]
         first = list(dict.fromkeys(m for _, m in found))
         fresh = tuple(args.rerun_modules.split(",")) if args.rerun_modules else ()
+        stale = set(args.rerun_reused_from.split(",")) if args.rerun_reused_from else set()
         for r, m in found:
+            if r.get("reused_from") in stale:
+                continue
             if (r["verify_killed"] or r["suite_killed"] or args.reuse_survivors) and not m.module.endswith(fresh or ("\0",)):
                 reused[m.id] = dict(r, id=m.id, line=m.line, reused_from=r.get("reused_from") or args.reuse_commit or "")
         known = {m.id for m in first}
