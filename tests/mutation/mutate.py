@@ -299,8 +299,9 @@ def select(packages: tuple[str, ...], limit: int, seed: int, operators: tuple[st
 # --- running mutants ----------------------------------------------------------------
 
 def _copy_tree(dest: Path) -> None:
+    # tests/mutation is copied (tests/test_mutation_harness.py imports it), without its result files
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git", ".pytest_cache", ".hypothesis", "*.egg-info",
-                                    "_build", "mutation")
+                                    "_build", "*.jsonl")
     for name in (PACKAGE, "tests", "docs", "proofs"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, dest / name, ignore=ignore)
