@@ -308,6 +308,11 @@ def _copy_tree(dest: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, dest / name)
+    # a git work tree, so tests that list the repository's files (git ls-files) see the copy's
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=dest, check=True)
 
 
 def tests_for(module: str) -> list[str]:
