@@ -105,3 +105,36 @@ def test_relocate_finds_the_same_mutant_in_the_current_source(commit):
     assert [m.id for _, m in found] == [m.id for m in mutants[:5]]
     moved = [dict(rows[0], line=rows[0]["line"] + 1000)]
     assert mx.relocate(moved, commit)[0][1] is None  # no such line: not located
+
+
+def test_a_harness_error_is_not_a_kill(tmp_path):
+    """pytest's "not found" (a stale test node id) is a harness error: read back as not killed, so
+    neither --reuse nor --confirm nor the report counts it as a kill."""
+    row = {"id": "m", "module": BASE, "operator": "arith", "line": 1, "original": "a", "replacement": "b",
+           "verify_killed": False, "verify_why": "", "suite_killed": True,
+           "suite_why": "ERROR: not found: /tmp/x/tests/test_x.py::test_gone", "full_suite": False, "seconds": 1.0}
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(row) + "\n" + json.dumps(dict(row, id="k", suite_why="FAILED tests/t.py::t")) + "\n")
+    got = {r["id"]: r for r in mx._read_rows(str(path))}
+    assert got["m"]["suite_killed"] is False and got["m"]["suite_why"].startswith("harness error")
+    assert got["k"]["suite_killed"] is True
+
+
+def test_a_module_constant_is_read_where_it_is_used():
+    """A mutant of a module constant (a memory budget) also runs what executes the lines that read it."""
+    module = "residual_expansion/scaling/gradients.py"
+    source = (mx.ROOT / module).read_text().splitlines()
+    line = next(i for i, s in enumerate(source, 1) if s.startswith("GRAD_BUDGET ="))
+    readers = mx._readers(module, line, line)
+    assert readers and all("GRAD_BUDGET" in source[r - 1] for r in readers)
+    assert line not in readers
+
+
+def test_the_mutants_copy_is_a_git_work_tree_with_the_harness(tmp_path):
+    """Tests that list the repository's files (git ls-files) and import tests.mutation run in the copy."""
+    import subprocess
+
+    mx._copy_tree(tmp_path)
+    files = subprocess.run(["git", "ls-files"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+    assert "tests/mutation/mutate.py" in files and BASE in files
+    assert not list((tmp_path / "tests" / "mutation").glob("*.jsonl"))

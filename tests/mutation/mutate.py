@@ -47,7 +47,10 @@ Each mutant is applied in a temporary copy of the repository (source segment rep
 the rest of the file byte-identical; no byte-code cache), with a time budget per stage.
 Results are JSON lines appended to ``--out`` (resumable: ids already there are skipped);
 ``--reuse`` takes an earlier run's results, locates each mutant again in the current source
-(same operator, segment and replacement on a line with the same text) and reuses a kill.
+(same operator, segment and replacement on a line with the same text) and reuses a kill;
+``--rerun-modules`` runs the mutants of changed modules again, ``--rerun-reused-from COMMITS``
+those whose result was itself carried over from those commits (so a report can rest on runs
+of one source only).
 
 This is a benchmark-style job, not part of the test suite (it needs ``coverage``, in the
 ``bench`` extra). From the repository root::
