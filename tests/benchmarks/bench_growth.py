@@ -37,7 +37,8 @@ import sys
 
 from timing import ROOT  # noqa: E402  (puts the repository on sys.path)
 
-#: A child interpreter: imports, runs ``code`` (timed), prints {"wall", "work", "peak_mb"} to stderr.
+#: A child interpreter: imports, runs ``code`` (timed), prints {"wall", "work", "peak_mb"} to stderr
+#: (peak: the largest resident set of the child and of any process it waited for, e.g. verify's workers).
 CHILD = r"""
 import json, os, resource, sys, time
 start = time.perf_counter()
@@ -49,7 +50,8 @@ t1, c1 = time.perf_counter(), time.process_time()
 mid = globals().get("_mid", c0)  # the code may mark the end of its first part
 sys.stderr.write(json.dumps({{"wall": t1 - start, "work": t1 - t0, "work_cpu": c1 - c0, "cpu": c1,
                              "first_cpu": mid - c0, "second_cpu": c1 - mid,
-                             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                             "peak_mb": max(resource.getrusage(who).ru_maxrss
+                                            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024}}))
 """
 
 
