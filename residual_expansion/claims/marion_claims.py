@@ -170,7 +170,7 @@ def check_ode(depth: int, seed: int, expected_slope: float = -1.0, end_time: flo
         "pairwise slopes": ", ".join(f"{x:.4f}" for x in slopes),
         "slope": last,
         "expected_slope": expected_slope,
-        "tolerance": tol,
+        "tolerance": float(tol),
         "reference_error": res.reference_error,
         "kernel_error": res.kernel_error,
     }

@@ -89,7 +89,7 @@ def check_norm_energy(depth: int, seed: int, increment: Callable = nz.pre_norm_i
         if run.homogeneity_residual is not None:
             ok &= run.homogeneity_residual <= rel_tol
             ev["res3_post_rms_homogeneity_residual"] = run.homogeneity_residual
-    ev["post_tolerance"] = rel_tol
+    ev["post_tolerance"] = float(rel_tol)
     return Outcome(method, f"n={depth}, d={DIM}, S={S}", verdict(ok), ev)
 
 
@@ -168,7 +168,7 @@ def check_order_energy(depth: int, seed: int, bound: Callable = od.flow_bound) -
             ev[snake_key(f"{name} L{L} remainder below 1 percent from order")] = ", ".join(
                 str(od.order_profile(ts, lam, lab).negligible_from or f">{K}") for lab, lam in od.standard_lambdas(L)
             )
-    ev["largest_measured_over_bound"] = worst
+    ev["largest_measured_over_bound"] = float(worst)
     # identity modules: T_k = C(n, k) x, the bound c^k ||x|| / k!.
     x = np.array([3.0, -4.0])
     y = bound(np.array([np.linalg.norm(x), 1.0]), K)

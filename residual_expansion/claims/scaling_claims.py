@@ -113,7 +113,7 @@ def check_spectrum(depth: int, seed: int, spectrum: Callable = scaling.linear_en
                 worst_z = max(worst_z, abs(st.mean - p) / st.stderr)
         ok &= not failed
         name = "sqrt" if sch.is_power else "ramp"
-        ev[f"{name}_largest_abs_z"] = worst_z
+        ev[f"{name}_largest_abs_z"] = float(worst_z)
         ev[f"{name}_failed_orders"] = ",".join(map(str, failed)) or "none"
     return Outcome(method, f"n={depth}, K={kmax}, d={ENERGY_DIM}, S={samples}", verdict(ok), ev)
 
