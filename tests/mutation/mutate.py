@@ -590,9 +590,11 @@ def remap(path: Path, commit: str) -> None:
         a, b = old.splitlines(), new.splitlines()
         moved: dict[str, list[int]] = {}
         mapped: set[int] = set()
+        before = set(cmap.get("unknown", {}).get(module, ()))  # changed at an earlier remap: still unknown
         for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
             for k in range(block.size):
-                mapped.add(block.b + k + 1)
+                if block.a + k + 1 not in before:
+                    mapped.add(block.b + k + 1)
                 ids = by_line.get(str(block.a + k + 1))
                 if ids is not None:
                     moved[str(block.b + k + 1)] = ids
