@@ -653,20 +653,9 @@ def test_plugin_entry_point_may_give_a_plain_sequence_of_claims():
     an entry point whose object is a tuple of Claims (not callable; the module docstring allows "a
     Claim, a sequence of Claims, or a callable returning either") registers those claims as they are;
     the mutant calls the tuple and refuses the plugin. A non-callable non-sequence is refused as such."""
-    from dataclasses import dataclass
-
     from residual_expansion.claims.base import PASS, Claim, Outcome
     from residual_expansion.claims.plugins import plugin_claims
-
-    @dataclass
-    class EP:
-        name: str
-        obj: object
-        value: str = "fake_pkg.claims:CLAIMS"
-        dist: object = None
-
-        def load(self):
-            return self.obj
+    from tests.test_plugins import _EP as EP  # the stand-in entry point of the plugin tests
 
     claims = tuple(Claim(c, "s", "h", "proofs/x.md", lambda n, k, s: Outcome("m", "n=1", PASS)) for c in ("P1", "P2"))
     got = plugin_claims([EP("p", claims)])
