@@ -83,8 +83,9 @@ def plugin_claims(entry_points: Sequence[Any] | None = None) -> tuple[Registered
     return tuple(out)
 
 
-def registered(builtin: Sequence[Claim], entry_points: Sequence[Any] | None = None) -> tuple[RegisteredClaim, ...]:
-    """The built-in claims, then the plugins' claims; ids must be unique.
+def registered(builtin: Sequence[Any], entry_points: Sequence[Any] | None = None) -> tuple[RegisteredClaim, ...]:
+    """The built-in claims (Claims, or ``ClaimRef`` handles that load their module when run),
+    then the plugins' claims; ids must be unique.
 
     >>> from residual_expansion.claims import REGISTRY
     >>> [r.source for r in registered(REGISTRY, entry_points=[])][:1]

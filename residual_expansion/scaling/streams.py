@@ -247,42 +247,35 @@ class Draws:
         then scaled and shifted there: no temporaries, no float64 pass for float32)."""
         dt = np.dtype(dtype or self.dtype)
         out = self._out(shape, dt, out)
-        scale, low = dt.type(2.0 * half_width), dt.type(-half_width)
-
-        if out[0].size <= SMALL_ROW:
-            self._rows(lambda i, g: g.random(out=out[i], dtype=dt))
-            out *= scale
-            out += low
-            return out
-
-        def fill(i: int, g: np.random.Generator) -> None:
-            row = out[i]
-            g.random(out=row, dtype=dt)
-            row *= scale
-            row += low
-
-        self._rows(fill)
-        return out
+        return self._affine(out, lambda g, row: g.random(out=row, dtype=dt), dt.type(2.0 * half_width),
+                            dt.type(-half_width))
 
     def normal(self, std: float, shape: tuple[int, ...], dtype: str | None = None,
                out: np.ndarray | None = None) -> np.ndarray:
         """N(0, std^2) in ``dtype`` (default: the Draws' dtype), shape (samples, *shape), into ``out`` when given."""
         dt = np.dtype(dtype or self.dtype)
         out = self._out(shape, dt, out)
-        scale = dt.type(std)
+        return self._affine(out, lambda g, row: g.standard_normal(out=row, dtype=dt),
+                            None if std == 1.0 else dt.type(std))
 
-        if out[0].size <= SMALL_ROW or std == 1.0:
-            self._rows(lambda i, g: g.standard_normal(out=out[i], dtype=dt))
-            if std != 1.0:
-                out *= scale
-            return out
+    def _affine(self, out: np.ndarray, draw: Callable[[np.random.Generator, np.ndarray], None],
+                scale=None, shift=None) -> np.ndarray:
+        """Row i of ``out`` drawn by ``draw(gen_i, row)``, then multiplied by ``scale`` and shifted
+        by ``shift`` (None: skipped) in place: on the whole array after every row is drawn when a
+        row has at most :data:`SMALL_ROW` entries, else on each row right after its draw, while it
+        is in cache. The same operations on the same numbers either way."""
 
-        def fill(i: int, g: np.random.Generator) -> None:
-            row = out[i]
-            g.standard_normal(out=row, dtype=dt)
-            row *= scale
+        def affine(a: np.ndarray) -> None:
+            if scale is not None:
+                a *= scale
+            if shift is not None:
+                a += shift
 
-        self._rows(fill)
+        if out[0].size <= SMALL_ROW:
+            self._rows(lambda i, g: draw(g, out[i]))
+            affine(out)
+        else:
+            self._rows(lambda i, g: (draw(g, out[i]), affine(out[i])))
         return out
 
     def each(self, draw: Callable[[np.random.Generator], np.ndarray]) -> np.ndarray:
