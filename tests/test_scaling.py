@@ -230,6 +230,22 @@ def test_overflow_is_a_result_not_a_crash():
     assert run.explodes_at is not None and run.ratio is None
 
 
+@pytest.mark.filterwarnings("error")
+def test_first_bad_records_each_schedule_once_even_when_the_sum_overflows():
+    from residual_expansion.scaling.montecarlo import _first_bad
+
+    bad = np.zeros(3, dtype=int)
+    big = np.full((2, 3, 4), 1e308)  # every entry finite, their sum overflows to inf
+    _first_bad(big, bad, 1)
+    assert bad.tolist() == [0, 0, 0]
+    state = np.ones((2, 3, 4))
+    state[1, 2, 0] = np.nan
+    _first_bad(state, bad, 5)
+    state[0, 0, 3] = -np.inf
+    _first_bad(state, bad, 7)
+    assert bad.tolist() == [7, 0, 5]  # schedule 2 keeps the layer where it first went bad
+
+
 def test_determinism():
     a = simulate(Model("res3", dim=6, input_dim=5), Init("smooth"), [power(1.0)], 20, 30, 11)
     b = simulate(Model("res3", dim=6, input_dim=5), Init("smooth"), [power(1.0)], 20, 30, 11)

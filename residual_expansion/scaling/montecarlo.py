@@ -193,7 +193,14 @@ def summarise(h0: np.ndarray, hl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _first_bad(state: np.ndarray, bad: np.ndarray, layer: int) -> None:
-    """Record ``layer`` for every schedule (axis 1) whose state first became non-finite."""
+    """Record ``layer`` for every schedule (axis 1) whose state first became non-finite.
+
+    The sum of the state is finite when every entry is (a finite sum can overflow to inf: then
+    the entries are looked at one by one), so the common case costs one reduction.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(state)):
+            return
     fresh = ~np.all(np.isfinite(state.reshape(state.shape[0], state.shape[1], -1)), axis=(0, 2)) & (bad == 0)
     bad[fresh] = layer
 
