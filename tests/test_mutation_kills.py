@@ -968,32 +968,6 @@ def test_scale_energy_fails_an_infinite_prediction():
     assert out.evidence["sqrt_predicted"] == math.inf and math.isfinite(out.evidence["sqrt_measured"])
 
 
-def test_capacity_chunks_keep_the_jacobian_arrays_in_32_mib(monkeypatch):
-    """Kills ``scaling/capacity.py`` ``max(m, orders + 1)`` -> ``max(m, orders - 1)`` in the chunk size: one
-    schedule, orders K = 3, d = 40: a chunk of c samples holds J (c, 1, d, d) and T (c, 1, K + 1, d, d), 8 c d^2
-    (K + 2) bytes, which the 32 MiB layer budget (capacity.LAYER_BUDGET) bounds: at most 327 samples per chunk
-    (the mutant takes 655, 42 MB). The chunks are read off the inputs drawn (one draw_input per chunk)."""
-    from residual_expansion.models.weights import Init
-    from residual_expansion.scaling import capacity
-    from residual_expansion.scaling.montecarlo import Model
-    from residual_expansion.scaling.schedules import power
-
-    sizes = []
-    real = capacity.draw_input
-
-    def spy(rng, model, init, c):
-        sizes.append(c)
-        return real(rng, model, init, c)
-
-    monkeypatch.setattr(capacity, "draw_input", spy)
-    d, K = 40, 3
-    (run,) = capacity.simulate_capacity(Model("linear", dim=d, input_dim=d), Init("iid-gaussian"), [power(0.5)],
-                                        2, K, 700, 0)
-    assert sum(sizes) == 700 and run.total.n == 700
-    assert max(sizes) * 8 * d * d * (K + 2) <= 32 * 2**20
-    assert sizes == [327, 327, 46]
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_random_architecture_follows_its_documented_draws(seed):
     """Kills ``paths/architectures.py`` ``for j in range(1, size)`` -> ``range(1, size - 1)`` in random_architecture

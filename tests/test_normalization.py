@@ -287,6 +287,46 @@ def test_scaling_capacity_json_matches_prediction(capsys):
         assert [o["k"] for o in r["orders"]] == [0, 1, 2]
 
 
+@pytest.mark.parametrize("kind,norm", [("linear", None), ("res3", None), ("linear", "pre-rms"), ("res3", "post-ln")])
+def test_capacity_numbers_do_not_depend_on_the_chunk(kind, norm, monkeypatch):
+    """Each sample draws from its own stream: chunks of 1 sample, of 7, and one chunk give the same numbers."""
+    model = Model(kind, "relu", dim=5, input_dim=3)
+    args = (model, Init("iid-uniform"), [power(0.5), power(1.0)], 6, 3, 23, 4, None if norm is None else nz.parse_norm(norm))
+    whole = cap.simulate_capacity(*args)
+    placement = None if norm is None else norm.split("-")[0]
+    per_sample = cap.chunk_bytes_per_sample(model, 2, 3 if norm is None else None, placement)
+    for budget, per in ((cap.DRAW_BUDGET + 1, 1), (cap.DRAW_BUDGET + 7 * per_sample, 7)):
+        monkeypatch.setattr(cap, "LAYER_BUDGET", budget)
+        assert cap.chunk_samples(model, 2, 3 if norm is None else None, placement, 23) == per
+        assert cap.simulate_capacity(*args) == whole
+
+
+@pytest.mark.parametrize("kind,schedules,orders,norm", [
+    ("linear", 1, 0, None), ("linear", 3, 4, None), ("res3", 1, 4, None), ("res3", 3, 2, None),
+    ("linear", 3, 2, "pre-rms"), ("res3", 2, 2, "post-ln"),
+])
+def test_capacity_chunks_stay_within_the_layer_budget(kind, schedules, orders, norm, monkeypatch):
+    """The peak memory of a run of three chunks (tracemalloc, which sees numpy's arrays) is at most
+    capacity.LAYER_BUDGET and at least 30% of it: chunk_bytes_per_sample counts every array a chunk holds
+    at once (J, the order split T, their updates, the weights drawn), without counting them twice over."""
+    import tracemalloc
+
+    monkeypatch.setattr(cap, "LAYER_BUDGET", 8 * 2**20)
+    model = Model(kind, "relu", dim=24, input_dim=24)
+    placement = None if norm is None else norm.split("-")[0]
+    split = norm is None
+    per = cap.chunk_samples(model, schedules, orders if split else None, placement, 10**9)
+    scheds = [power(0.5 + 0.25 * i) for i in range(schedules)]
+    tracemalloc.start()
+    try:
+        cap.simulate_capacity(model, Init("iid-gaussian"), scheds, 3, orders, 2 * per + 5, 0,
+                              None if norm is None else nz.parse_norm(norm))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 0.3 * cap.LAYER_BUDGET <= peak <= cap.LAYER_BUDGET, (per, peak / cap.LAYER_BUDGET)
+
+
 def test_scaling_capacity_with_norm_has_no_prediction(capsys):
     assert main(["scaling", "--model", "res3", "--capacity", "--norm", "post-ln", "--beta", "0", "--depths", "4",
                  "--samples", "50", "--dim", "6", "--format", "json"]) == 0

@@ -19,6 +19,7 @@ orders by the recursion J_k <- J_k + lambda_i J_i(x) J_(k-1).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,13 +28,56 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.scaling import predictions
 from residual_expansion.models.weights import Init
-from residual_expansion.scaling.montecarlo import Model, SampleStats
-from residual_expansion.scaling.normalized import (
-    Norm, branch_kappa, draw_input, draw_matrices, normalize, require_iid,
+from residual_expansion.scaling.montecarlo import (
+    DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layer_weights, input_state, layers_per_draw,
 )
+from residual_expansion.scaling.normalized import Norm, branch_kappa, normalize, require_iid
+from residual_expansion.scaling.streams import Draws
 from residual_expansion.scaling.schedules import Schedule
 
+#: Bytes of the arrays one chunk of samples may hold at once (:func:`chunk_samples`).
 LAYER_BUDGET = 32 * 2**20
+#: First spawn-key entry of the capacity streams (lesions use 13).
+CAPACITY_KEY = 19
+
+
+def chunk_bytes_per_sample(model: Model, schedules: int, orders: int | None, placement: str | None) -> int:
+    """Peak bytes one sample adds to a chunk of :func:`simulate_capacity` (float64 d x d blocks).
+
+    Held through the run: J (m blocks, m = ``schedules``) and, with the order split (``orders``
+    K not None), T (m (K + 1)). At the peak of a layer, the largest of: the split's update
+    J_i(x) T (m K), the final T * T (m (K + 1)), J_i J and its scaled copy (2 m), or with a
+    normalization 5 m (the normalization's Jacobian, its products and the new J); plus the branch
+    Jacobians at h and at x (m + 1), one block for the vectors (m d), and the drawn weights: the
+    layers drawn at once hold fewer than ``matrices d^2 +`` :data:`MIN_DRAW_ROW` numbers a sample
+    (:func:`~residual_expansion.scaling.montecarlo.layers_per_draw`), and its stream about 1 KiB.
+
+    >>> chunk_bytes_per_sample(Model("linear", dim=8), 1, 3, None)  # 8 (64 (5 + 4 + 2 + 1 + 1) + 2048) + 1024
+    24064
+
+    Reference: tests/test_normalization.py measures the peak of chunks (tracemalloc) against it.
+    """
+    m, d = schedules, model.dim
+    if orders is None:
+        held, peak = m, (5 * m if placement is not None else 2 * m)
+    else:
+        held, peak = m * (orders + 2), max(m * orders, m * (orders + 1), 2 * m)
+    blocks = held + peak + (m + 1) + 1 + model.matrices
+    return 8 * (d * d * blocks + MIN_DRAW_ROW) + 1024
+
+
+def chunk_samples(model: Model, schedules: int, orders: int | None, placement: str | None, samples: int) -> int:
+    """Samples per chunk: ``(LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample``, at least 1, at most
+    ``samples`` (a draw of several layers may take up to ``DRAW_BUDGET`` bytes for a small chunk).
+
+    Every sample draws from its own stream (:func:`simulate_capacity`): the chunk size changes the
+    memory and the speed, never a number.
+
+    >>> chunk_samples(Model("linear", dim=8), 1, 3, None, 10_000)
+    1307
+    """
+    per = (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, schedules, orders, placement)
+    return max(1, min(samples, per))
 
 
 def _act_grad(name: str, z: np.ndarray) -> np.ndarray:
@@ -111,7 +155,10 @@ def simulate_capacity(
 
     With a normalization (``norm``: pre, x + lambda g(N(x)); post, N(x + lambda g(x))) the total is measured
     along the normalized forward pass; the order split and the predictions are then None (no identity).
-    Draws: ``numpy.random.default_rng([seed, depth, 19])``.
+    Draws: sample j of depth n draws from its own stream SeedSequence(seed, spawn_key=(19, n, j))
+    (:func:`residual_expansion.scaling.streams.sample_generator`): its input (x, then A), then its
+    weights layer after layer (W_i, then V_i for res-3, row-major), so a sample's numbers do not
+    depend on the chunk it is computed in (:func:`chunk_samples`).
 
     >>> from residual_expansion.scaling.schedules import power
     >>> (r,) = simulate_capacity(Model("linear", dim=4, input_dim=4), Init("iid-gaussian"), [power(0.5)], 2, 2, 100, 0)
@@ -135,20 +182,27 @@ def simulate_capacity(
     m = len(schedules)
     lams = np.stack([sch.scales(depth) for sch in schedules])  # (m, L)
     split = placement is None and (model.kind == "linear" or model.activation in ("relu", "identity"))
-    rng = np.random.default_rng([seed, depth, 19])
-    per = max(1, min(samples, LAYER_BUDGET // (8 * d * d * max(m, orders + 1) * 2)))
+    per = chunk_samples(model, m, orders if split else None, placement, samples)
+    std = model.s / math.sqrt(d)
     totals, parts = [], []
     eye = np.eye(d)
     with np.errstate(all="ignore"):
         for start in range(0, samples, per):
-            c = min(per, samples - start)
-            x = draw_input(rng, model, init, c)
+            draws = Draws.of(seed, (CAPACITY_KEY, depth), start, min(samples, start + per))
+            c = draws.count
+            x = input_state(model, init, draws)
             h = np.repeat(x[:, None, :], m, axis=1)  # (c, m, d)
             J = np.broadcast_to(eye, (c, m, d, d)).copy()
-            T = np.zeros((c, m, orders + 1, d, d))
-            T[:, :, 0] = eye
+            T = None
+            if split:
+                T = np.zeros((c, m, orders + 1, d, d))
+                T[:, :, 0] = eye
+            batch = layers_per_draw(c, model.matrices * d * d, 8)
+            block = np.empty(0)
             for k in range(depth):
-                mats = draw_matrices(rng, model, init, c)
+                if k % batch == 0:
+                    block = iid_layer_weights(init, draws, std, (min(batch, depth - k), model.matrices, d, d), "float64")
+                mats = [block[:, k % batch, j] for j in range(model.matrices)]
                 lam = lams[:, k][None, :, None, None]
                 lam_v = lams[:, k][None, :, None]
                 if placement == "pre":
@@ -163,15 +217,24 @@ def simulate_capacity(
                     h = normalize(y, norm.kind)
                 else:
                     g, Jg = _branch_and_jacobian(model, mats, h)
-                    J = J + lam * (Jg @ J)
+                    step = np.matmul(Jg, J)
+                    del Jg
+                    step *= lam
+                    J += step  # J + lambda J_i J, in place (the same numbers as J + lam * (Jg @ J))
+                    del step
                     h = h + lam_v * g
                     if split and orders:
                         _, J0 = _branch_and_jacobian(model, mats, x[:, None, :])
-                        T[:, :, 1:] = T[:, :, 1:] + lam[:, :, None] * (J0[:, :, None] @ T[:, :, :-1])
+                        up = np.matmul(J0[:, :, None], T[:, :, :-1])
+                        up *= lam[:, :, None]
+                        T[:, :, 1:] += up
+                        del J0, up
+                del mats
             totals.append(np.sum(J * J, axis=(-2, -1)) / d)
-            parts.append(np.sum(T * T, axis=(-2, -1)) / d)
+            if split:
+                parts.append(np.sum(T * T, axis=(-2, -1)) / d)
     tot = np.concatenate(totals)
-    par = np.concatenate(parts)
+    par = np.concatenate(parts) if split else None
     runs = []
     with np.errstate(all="ignore"):
         for j, sch in enumerate(schedules):
