@@ -178,6 +178,26 @@ def test_limit_boundary(ident, accepted, refused, fragment, monkeypatch, capsys)
     assert seconds < REFUSAL_SECONDS, (refused, seconds)
 
 
+def test_taylor_coefficient_bytes_at_the_boundary(monkeypatch, capsys):
+    """``scaling --orders K`` for res1/res3 keeps 8 (K + 8) S d bytes of Taylor coefficients: at K = 56 and
+    d = 2048, 2048 samples are 2^31 bytes, the limit (accepted: the work is reached), 2049 are refused."""
+    from residual_expansion.scaling import orders
+
+    def sentinel(*args, **kwargs):
+        raise Reached("scaling --orders")
+
+    monkeypatch.setattr(orders, "run_order_profiles", sentinel)
+    base = "scaling --model res3 --orders 56 --depths 2 --dim 2048 --beta 1 --samples "
+    assert 8 * (56 + 8) * 2048 * 2048 == L.SCALING_MAX_TAYLOR_BYTES
+    with pytest.raises(Reached):
+        main((base + "2048").split())
+    assert capsys.readouterr().err == ""
+    code, out, err, seconds = _refuse((base + "2049").split(), capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"Taylor coefficient bytes <= {L.SCALING_MAX_TAYLOR_BYTES}" in err, err
+    assert seconds < REFUSAL_SECONDS
+
+
 def _arch(nodes: int, edges: int) -> dict:
     """A plain stack as an architecture dict with exactly ``nodes`` nodes and ``edges`` edges
     (junctions x0..xm, modules g1..gm, edges x_{i-1}->x_i, x_{i-1}->g_i, g_i->x_i; padded with
@@ -238,7 +258,7 @@ def test_boundary_table_covers_every_limit_constant():
                "CROSSCHECK_MAX_DIM", "CROSSCHECK_MAX_WIDTH", "CROSSCHECK_MAX_WEIGHTS", "LAMBDA_MIN", "LAMBDA_MAX",
                "SCALING_MAX_DEPTH", "SCALING_MAX_DEPTHS", "SCALING_MAX_SAMPLES", "SCALING_MAX_DIM", "SCALING_MAX_INPUT_DIM",
                "SCALING_MAX_ORDERS", "SCALING_MAX_SCHEDULES", "SCALING_MAX_BETA", "SCALING_MAX_WEIGHT_SCALE",
-               "SCALING_MAX_WORK", "SCALING_MAX_INPUT_WORK", "INT_DIGITS", "NUMBER_CHARS", "EXPONENT_MAX",
+               "SCALING_MAX_WORK", "SCALING_MAX_INPUT_WORK", "SCALING_MAX_TAYLOR_BYTES", "INT_DIGITS", "NUMBER_CHARS", "EXPONENT_MAX",
                "ARCH_MAX_BYTES", "ARCH_MAX_NODES", "ARCH_MAX_EDGES", "ARCH_MAX_NESTING"}
     not_limits = {"LAYER_OVERHEAD"}  # a cost-model constant of the work limit, not a limit
     assert names - not_limits <= covered, sorted(names - not_limits - covered)

@@ -102,6 +102,11 @@ def _activation(text: str) -> str:
     return text
 
 
+def _taylor_route(args: argparse.Namespace) -> bool:
+    """True when ``--orders`` runs the Taylor-mode route (res1/res3, no --capacity, no --norm)."""
+    return args.orders is not None and args.model != "linear" and not args.capacity and args.norm == "none"
+
+
 def _check_limits(args: argparse.Namespace) -> None:
     """Every size limit and output path, before numpy is imported (limits.check_scaling)."""
     # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
@@ -116,7 +121,7 @@ def _check_limits(args: argparse.Namespace) -> None:
     cheapest = (args.route if args.route != "auto" else "gaussian-radial") if shortcut_possible else "materialised"
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, schedules,
                   betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity,
-                  route=cheapest)
+                  route=cheapest, taylor=_taylor_route(args))
     if args.hurst is not None:
         # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.limits import check_hurst_map
@@ -192,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     route = choose_route(model, init, args.route, args.orders) if plain_sweep else "materialised"
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, len(schedules),
                   betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
-                  capacity=args.capacity, route=route)
+                  capacity=args.capacity, route=route, taylor=_taylor_route(args))
     if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
         # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import require_matplotlib

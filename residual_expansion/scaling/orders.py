@@ -22,7 +22,7 @@ Res-3 (g = V phi(W h)): D_0 = max_i ||g_i(x)||, D_m <= max_i ||V_i||_F max_j |ph
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,11 +30,19 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation as get_activation
 from residual_expansion.models.weights import Init
-from residual_expansion.scaling.montecarlo import Model, SampleStats
-from residual_expansion.scaling.normalized import branch, draw_input, draw_matrices, require_iid
+from residual_expansion.scaling.montecarlo import (
+    DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layer_weights, input_state, layers_per_draw,
+)
+from residual_expansion.scaling.normalized import branch, require_iid
+from residual_expansion.scaling.streams import Draws
 
 #: The share of ||x_n - x|| under which the remainder counts as negligible (1 %).
 NEGLIGIBLE = 0.01
+#: First spawn-key entry of the per-order streams (lesions use 13, capacity 19).
+ORDERS_KEY = 17
+#: Bytes of the arrays one chunk of samples may hold at once, besides the coefficients it fills
+#: (:func:`chunk_samples`).
+LAYER_BUDGET = 32 * 2**20
 
 
 def flow_bound(derivative_bounds: Sequence[float] | np.ndarray, order: int) -> np.ndarray:
@@ -72,12 +80,97 @@ def flow_bound(derivative_bounds: Sequence[float] | np.ndarray, order: int) -> n
 @dataclass(frozen=True)
 class TaylorSample:
     """Taylor coefficients of a batch of random stacks: ``coefficients`` (K+1, S, d), and per sample the
-    derivative bounds D_0..D_K (S, K+1) of :func:`flow_bound`, and the modules to re-run a forward pass."""
+    derivative bounds D_0..D_K (S, K+1) of :func:`flow_bound`; the stacks themselves are not kept, but
+    drawn again from their streams (``init``, ``depth``, ``seed``, ``tied``) by :func:`forward`."""
 
     coefficients: np.ndarray
     bounds: np.ndarray
     model: Model
-    weights: tuple[tuple[np.ndarray, ...], ...]
+    init: Init
+    depth: int
+    seed: int
+    tied: bool = False
+
+
+def chunk_bytes_per_sample(model: Model, order: int) -> int:
+    """Peak bytes one sample adds to a chunk of :func:`taylor_sample` or :func:`forward`, besides its
+    coefficients: the layers' weights drawn at once (fewer than ``matrices d^2 +`` :data:`MIN_DRAW_ROW`
+    numbers), ``matrices`` d x d blocks for the einsums and norms, 10 (K + 1) vectors of width d for
+    the series (Z, phi's series of Z, G, the derivatives, their products), and its stream (1 KiB).
+
+    >>> chunk_bytes_per_sample(Model("res3", "tanh", dim=8), 4)  # 8 (2 * 64 * 2 + 2048 + 50 * 8) + 1024
+    22656
+    """
+    d = model.dim
+    return 8 * (2 * model.matrices * d * d + MIN_DRAW_ROW + 10 * (order + 1) * d) + 1024
+
+
+def chunk_samples(model: Model, order: int, samples: int) -> int:
+    """Samples per chunk: ``(LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample``, at least 1, at most
+    ``samples``. Each sample draws from its own stream, so the chunk size changes no number.
+
+    >>> chunk_samples(Model("res3", "tanh", dim=8), 4, 10_000)
+    1388
+    """
+    return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, order)))
+
+
+def _layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool) -> Iterator[tuple[np.ndarray, ...]]:
+    """The matrices of layers 1..depth of the samples of ``draws`` (each (c, d, d)), drawn after their input,
+    layer after layer (W, then V for res-3, row-major); ``tied``: one layer drawn and used at every depth."""
+    d, mats = model.dim, model.matrices
+    std = model.s / math.sqrt(d)
+    if tied:
+        block = iid_layer_weights(init, draws, std, (mats, d, d), "float64")
+        layer = tuple(block[:, j] for j in range(mats))
+        for _ in range(depth):
+            yield layer
+        return
+    batch = layers_per_draw(draws.count, mats * d * d, 8)
+    block = np.empty(0)
+    for k in range(depth):
+        if k % batch == 0:
+            block = iid_layer_weights(init, draws, std, (min(batch, depth - k), mats, d, d), "float64")
+        yield tuple(block[:, k % batch, j] for j in range(mats))
+
+
+def _taylor_chunk(model: Model, init: Init, draws: Draws, depth: int, order: int, tied: bool):
+    """Coefficients (K+1, c, d) and bounds (c, K+1) of the samples of ``draws``."""
+    act = get_activation(model.activation)
+    c = draws.count
+    x = input_state(model, init, draws)
+    X = np.zeros((order + 1, c, model.dim))
+    X[0] = x
+    bounds = np.zeros((c, order + 1))
+    for mats in _layers(model, init, draws, depth, tied):
+        if model.kind == "linear":
+            (a,) = mats
+            G = np.einsum("cab,kcb->kca", a, X[:order])
+            g0 = np.einsum("cab,cb->ca", a, x)
+            dm = np.zeros((c, order + 1))
+            dm[:, 0] = np.linalg.norm(g0, axis=-1)
+            if order >= 1:
+                dm[:, 1] = np.sqrt(np.sum(a * a, axis=(1, 2)))
+        else:
+            if model.kind == "res1":
+                (v,) = mats
+                Z = X[:order]
+                z0, wn = x, np.ones(c)
+            else:
+                w, v = mats
+                Z = np.einsum("cab,kcb->kca", w, X[:order])
+                z0, wn = np.einsum("cab,cb->ca", w, x), np.sqrt(np.sum(w * w, axis=(1, 2)))
+            G = np.einsum("cab,kcb->kca", v, act.series(Z)) if order else Z
+            ders = act.derivatives(z0, order)  # (order+1, c, d)
+            vn = np.sqrt(np.sum(v * v, axis=(1, 2)))
+            dm = np.zeros((c, order + 1))
+            dm[:, 0] = np.linalg.norm(np.einsum("cab,cb->ca", v, ders[0]), axis=-1)
+            for m in range(1, order + 1):
+                dm[:, m] = vn * np.max(np.abs(ders[m]), axis=-1) * wn**m
+        bounds = np.maximum(bounds, dm)
+        if order:
+            X[1:] += G
+    return X, bounds
 
 
 def taylor_sample(
@@ -88,7 +181,10 @@ def taylor_sample(
     ``tied``: one module per network, shared by every layer (perfectly correlated weights, the
     regime where lambda = c/n is needed); otherwise independent modules per layer.
 
-    Draws: ``numpy.random.default_rng([seed, depth, 17])``.
+    Draws: sample j of depth n draws from its own stream SeedSequence(seed, spawn_key=(17, n, j))
+    (:func:`residual_expansion.scaling.streams.sample_generator`): its input (x, then A), then its
+    weights layer after layer (one layer when tied). The samples run in chunks within
+    :data:`LAYER_BUDGET` (:func:`chunk_samples`), which changes no number; the weights are not kept.
 
     >>> ts = taylor_sample(Model("res3", "tanh", dim=4, input_dim=4), Init("iid-gaussian"), 3, 2, 5, 0)
     >>> ts.coefficients.shape, ts.bounds.shape
@@ -102,60 +198,42 @@ def taylor_sample(
     require_iid(init, "per-order energies")
     if order < 0:
         raise UsageError(f"order must be >= 0, got {order}")
-    act = get_activation(model.activation)
-    rng = np.random.default_rng([seed, depth, 17])
-    x = draw_input(rng, model, init, samples)
     X = np.zeros((order + 1, samples, model.dim))
-    X[0] = x
     bounds = np.zeros((samples, order + 1))
-    weights = []
+    per = chunk_samples(model, order, samples)
     with np.errstate(over="ignore", invalid="ignore"):
-        shared = tuple(draw_matrices(rng, model, init, samples)) if tied else None
-        for _ in range(depth):
-            mats = shared if shared is not None else tuple(draw_matrices(rng, model, init, samples))
-            weights.append(mats)
-            if model.kind == "linear":
-                (a,) = mats
-                G = np.einsum("cab,kcb->kca", a, X[:order])
-                g0 = np.einsum("cab,cb->ca", a, x)
-                dm = np.zeros((samples, order + 1))
-                dm[:, 0] = np.linalg.norm(g0, axis=-1)
-                if order >= 1:
-                    dm[:, 1] = np.sqrt(np.sum(a * a, axis=(1, 2)))
-            else:
-                if model.kind == "res1":
-                    (v,) = mats
-                    Z = X[:order]
-                    z0, wn = x, np.ones(samples)
-                else:
-                    w, v = mats
-                    Z = np.einsum("cab,kcb->kca", w, X[:order])
-                    z0, wn = np.einsum("cab,cb->ca", w, x), np.sqrt(np.sum(w * w, axis=(1, 2)))
-                G = np.einsum("cab,kcb->kca", v, act.series(Z)) if order else Z
-                ders = act.derivatives(z0, order)  # (order+1, S, d)
-                vn = np.sqrt(np.sum(v * v, axis=(1, 2)))
-                dm = np.zeros((samples, order + 1))
-                dm[:, 0] = np.linalg.norm(np.einsum("cab,cb->ca", v, ders[0]), axis=-1)
-                for m in range(1, order + 1):
-                    dm[:, m] = vn * np.max(np.abs(ders[m]), axis=-1) * wn**m
-            bounds = np.maximum(bounds, dm)
-            if order:
-                X[1:] += G
-    return TaylorSample(X, bounds, model, tuple(weights))
+        for start in range(0, samples, per):
+            stop = min(samples, start + per)
+            draws = Draws.of(seed, (ORDERS_KEY, depth), start, stop)
+            X[:, start:stop], bounds[start:stop] = _taylor_chunk(model, init, draws, depth, order, tied)
+    return TaylorSample(X, bounds, model, init, depth, seed, tied)
 
 
 def forward(ts: TaylorSample, lam: float) -> np.ndarray:
     """x_n(lambda) by the plain forward pass of the same stacks through the family modules, shape (S, d).
 
-    Layer k is :func:`~residual_expansion.scaling.normalized.branch` (the family module of the
-    sampled matrices, models/families.py), the one batched forward the other sweeps run.
+    The stacks are drawn again from the samples' streams (the same numbers as in :func:`taylor_sample`);
+    layer k is :func:`~residual_expansion.scaling.normalized.branch` (the family module of the sampled
+    matrices, models/families.py), the one batched forward the other sweeps run.
+
+    >>> ts = taylor_sample(Model("linear", dim=3, input_dim=3), Init("iid-uniform"), 2, 2, 4, 0)
+    >>> bool(np.allclose(forward(ts, 0.5), ts.coefficients[0] + 0.5 * ts.coefficients[1] + 0.25 * ts.coefficients[2]))
+    True
     """
-    act = get_activation(ts.model.activation)
-    h = ts.coefficients[0].copy()[:, None, :]
+    model = ts.model
+    act = get_activation(model.activation)
+    samples = ts.coefficients.shape[1]
+    out = np.empty((samples, model.dim))
+    per = chunk_samples(model, 0, samples)
     with np.errstate(over="ignore", invalid="ignore"):
-        for mats in ts.weights:
-            h = h + lam * branch(ts.model.kind, act, mats, h)
-    return h[:, 0, :]
+        for start in range(0, samples, per):
+            stop = min(samples, start + per)
+            draws = Draws.of(ts.seed, (ORDERS_KEY, ts.depth), start, stop)
+            h = input_state(model, ts.init, draws)[:, None, :]
+            for mats in _layers(model, ts.init, draws, ts.depth, ts.tied):
+                h = h + lam * branch(model.kind, act, mats, h)
+            out[start:stop] = h[:, 0, :]
+    return out
 
 
 @dataclass(frozen=True)

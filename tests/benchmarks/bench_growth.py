@@ -94,17 +94,37 @@ def child(code: str, setup: str = "", repeat: int = 1) -> dict[str, float]:
     return best
 
 
+def paired(code_a: str, code_b: str, repeat: int) -> tuple[dict[str, float], dict[str, float], list[float]]:
+    """:func:`child` of ``code_a`` and of ``code_b``, run alternately ``repeat`` times each (a, b, a, b, ...),
+    so that a change in the machine's load falls on both: their best runs and the ratio b / a of
+    each pair's process times."""
+    a_runs, b_runs = [], []
+    for _ in range(repeat):
+        a_runs.append(child(code_a))
+        b_runs.append(child(code_b))
+
+    def best(runs: list[dict[str, float]]) -> dict[str, float]:
+        out = dict(min(runs, key=lambda r: r["process"]))
+        for key in ("peak_mb", "work", "work_cpu", "cpu"):
+            out[key] = min(r[key] for r in runs)
+        return out
+
+    return best(a_runs), best(b_runs), [b["process"] / a["process"] for a, b in zip(a_runs, b_runs)]
+
+
 def _now() -> float:
     import time
 
     return time.perf_counter()
 
 
+#: The child code of one command (see :func:`cli`).
+CLI = "from residual_expansion.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+
+
 def cli(argv: str, repeat: int = 1) -> dict[str, float]:
     """The whole command ``python -m residual_expansion ARGV`` (interpreter start included)."""
-    code = ("from residual_expansion.cli import main\n"
-            f"try:\n    main({argv.split()!r})\nexcept SystemExit:\n    pass")
-    return child(code, repeat=repeat)
+    return child(CLI.format(argv=argv.split()), repeat=repeat)
 
 
 def fit(xs: list[float], ys: list[float]) -> float:
@@ -205,8 +225,7 @@ def verify_section(repeat: int, quick: bool) -> dict[str, float]:
     tops = sorted({d.split(".")[0] for d in deps})
     bare = ("import importlib\nfor _name in " + repr(deps) + ":\n"
             "    try:\n        importlib.import_module(_name)\n    except ImportError:\n        pass")
-    imports = child(bare, repeat=repeat)
-    v8 = cli("verify --depth 8", repeat)
+    imports, v8, pairs = paired(bare, CLI.format(argv=["verify", "--depth", "8"]), max(repeat, 5))
     v8_seq = cli("verify --depth 8 --jobs 1", repeat)
     print(f"  verify imports {len(deps)} third-party modules (top level: {', '.join(tops)}; failed optional imports "
           f"included), found by python -X importtime")
@@ -233,6 +252,10 @@ def verify_section(repeat: int, quick: bool) -> dict[str, float]:
                          cpu=v16["cpu"] / v8["cpu"]))
     print(ratio_line("verify --depth 8 / bare import of its dependencies", v8["process"] / imports["process"], 1.5,
                      cpu=v8["cpu"] / imports["cpu"]))
+    pairs.sort()
+    print(f"  (best run of each over {len(pairs)} alternating pairs; the pairs' own ratios: median "
+          f"{pairs[len(pairs) // 2]:.2f}x, {pairs[0]:.2f}x to {pairs[-1]:.2f}x, over 1.5x in "
+          f"{sum(r > 1.5 for r in pairs)} of {len(pairs)})")
     return out
 
 
