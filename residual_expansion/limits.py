@@ -108,6 +108,7 @@ SCALING_MAX_SCHEDULES = 200  # Marion et al.'s Figure 7 uses 70 betas; the work 
 SCALING_MAX_WORK = 1_000_000_000_000  # schedules * samples * sum(L) * d^p: about 4 hours on 2 cores (Figure 2 in full is 1e11, 25 min)
 SCALING_MAX_INPUT_WORK = 2_000_000_000  # schedules * samples * d * n_in (the input h_0 = A x)
 SCALING_MAX_TAYLOR_BYTES = 2 * 2**30  # (K + 8) * samples * d float64: the Taylor coefficients of --orders for res1/res3, and their reads
+SCALING_MAX_FIXUP_BYTES = 2 * 2**30  # L * (d^2 + 2d) float64: one sample's forward pass, kept for the reverse pass of --scheme fixup
 #: |beta| beyond 10 makes lambda = c L^(-beta) underflow or overflow float64 at L >= 1e31.
 SCALING_MAX_BETA = 10.0
 SCALING_MAX_WEIGHT_SCALE = 1e6
@@ -260,13 +261,15 @@ LAYER_OVERHEAD = 64
 
 def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int, orders: int | None,
                   schedules: int, betas: Sequence[float] = (), c: float = 1.0, weight_scale: float = 1.0,
-                  capacity: bool = False, route: str = "materialised", passes: int = 1, taylor: bool = False) -> None:
+                  capacity: bool = False, route: str = "materialised", passes: int = 1, taylor: bool = False,
+                  fixup: bool = False) -> None:
     """Limits of ``scaling``: each depth <= 1e5, samples <= 1e5, dim <= 2048, input_dim <= 1e5,
     orders <= 64, and the work passes * schedules * samples * sum(L) * (d^p + 64) <= 1e12, where p is 2
     on the materialised route, 1 on the Gaussian-vector and 0 on the Gaussian-radial shortcut
     (:data:`ROUTE_DIM_POWER`), and ``passes`` the forward passes per network (``lesion``: one per
     deleted block, plus the full network). ``taylor`` (``--orders`` for res1/res3, which keeps every
-    sample's K + 1 Taylor coefficients): also 8 (K + 8) samples d bytes <= 2 GiB.
+    sample's K + 1 Taylor coefficients): also 8 (K + 8) samples d bytes <= 2 GiB; ``fixup`` (``--scheme
+    fixup``, whose reverse pass keeps a sample's forward pass): 8 L (d^2 + 2 d) bytes <= 2 GiB.
 
     >>> check_scaling((1000,), 10000, 100, 64, None, 1, route="gaussian-radial")
 
@@ -303,6 +306,9 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
              "capacity, a d x d Jacobian per sample); the default sweep is 1.2e9 (~10 s)")
     _at_most("input work", schedules * samples * dim * input_dim, SCALING_MAX_INPUT_WORK, "scaling",
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
+    if fixup and depths:
+        _at_most("Fixup bytes per sample", 8 * max(depths) * (dim * dim + 2 * dim), SCALING_MAX_FIXUP_BYTES, "scaling",
+                 "--scheme fixup keeps 8*depth*(dim^2+2*dim) bytes per sample: its forward pass, for the reverse pass")
     if taylor and orders is not None:
         _at_most("Taylor coefficient bytes", 8 * (orders + 8) * samples * dim, SCALING_MAX_TAYLOR_BYTES, "scaling",
                  "--orders for res1/res3 keeps 8*(orders+8)*samples*dim bytes: every sample's Taylor coefficients")

@@ -198,6 +198,28 @@ def test_taylor_coefficient_bytes_at_the_boundary(monkeypatch, capsys):
     assert seconds < REFUSAL_SECONDS
 
 
+def test_fixup_bytes_per_sample_at_the_boundary(monkeypatch, capsys):
+    """``scaling --scheme fixup`` keeps one sample's forward pass, 8 L (d^2 + 2 d) bytes: at d = 62 (d^2 + 2 d =
+    3968 = 2^7 * 31), L = 2^31 / (8 * 3968) is not an integer, so the largest accepted depth is its floor,
+    and one more layer is refused."""
+    from residual_expansion.scaling import normalized
+
+    def sentinel(*args, **kwargs):
+        raise Reached("scaling --scheme fixup")
+
+    monkeypatch.setattr(normalized, "run_fixup", sentinel)
+    per_layer = 8 * (62 * 62 + 2 * 62)
+    depth = L.SCALING_MAX_FIXUP_BYTES // per_layer
+    base = "scaling --model res3 --scheme fixup --dim 62 --samples 2 --beta 1 --depths "
+    with pytest.raises(Reached):
+        main((base + str(depth)).split())
+    assert capsys.readouterr().err == ""
+    code, out, err, seconds = _refuse((base + str(depth + 1)).split(), capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"Fixup bytes per sample <= {L.SCALING_MAX_FIXUP_BYTES}" in err, err
+    assert seconds < REFUSAL_SECONDS
+
+
 def _arch(nodes: int, edges: int) -> dict:
     """A plain stack as an architecture dict with exactly ``nodes`` nodes and ``edges`` edges
     (junctions x0..xm, modules g1..gm, edges x_{i-1}->x_i, x_{i-1}->g_i, g_i->x_i; padded with
@@ -258,7 +280,8 @@ def test_boundary_table_covers_every_limit_constant():
                "CROSSCHECK_MAX_DIM", "CROSSCHECK_MAX_WIDTH", "CROSSCHECK_MAX_WEIGHTS", "LAMBDA_MIN", "LAMBDA_MAX",
                "SCALING_MAX_DEPTH", "SCALING_MAX_DEPTHS", "SCALING_MAX_SAMPLES", "SCALING_MAX_DIM", "SCALING_MAX_INPUT_DIM",
                "SCALING_MAX_ORDERS", "SCALING_MAX_SCHEDULES", "SCALING_MAX_BETA", "SCALING_MAX_WEIGHT_SCALE",
-               "SCALING_MAX_WORK", "SCALING_MAX_INPUT_WORK", "SCALING_MAX_TAYLOR_BYTES", "INT_DIGITS", "NUMBER_CHARS", "EXPONENT_MAX",
+               "SCALING_MAX_WORK", "SCALING_MAX_INPUT_WORK", "SCALING_MAX_TAYLOR_BYTES", "SCALING_MAX_FIXUP_BYTES",
+               "INT_DIGITS", "NUMBER_CHARS", "EXPONENT_MAX",
                "ARCH_MAX_BYTES", "ARCH_MAX_NODES", "ARCH_MAX_EDGES", "ARCH_MAX_NESTING"}
     not_limits = {"LAYER_OVERHEAD"}  # a cost-model constant of the work limit, not a limit
     assert names - not_limits <= covered, sorted(names - not_limits - covered)

@@ -364,6 +364,56 @@ def test_forward_is_the_taylor_series_for_linear_stacks():
     assert np.max(np.abs(od.forward(ts, 0.7) - series)) < 1e-12
 
 
+@pytest.mark.parametrize("norm,law,route", [("pre-rms", "iid-gaussian", "gaussian-vector"), ("pre-ln", "iid-uniform", "materialised"),
+                                            ("post-rms", "iid-gaussian", "materialised")])
+def test_normalized_numbers_do_not_depend_on_the_chunk(norm, law, route, monkeypatch):
+    """Each sample draws from its own stream: chunks of one sample give the numbers of one chunk (the post-RMS
+    homogeneity residual included)."""
+    args = (Model("res3", "relu", dim=5, input_dim=3), Init(law), nz.parse_norm(norm), [power(0.0), power(1.0)], 6, 9, 2,
+            route)
+    whole = nz.simulate_normalized(*args)
+    monkeypatch.setattr(nz, "LAYER_BUDGET", nz.DRAW_BUDGET + 1)
+    assert nz.chunk_samples(args[0], 2, 9) == 1
+    assert nz.simulate_normalized(*args) == whole
+
+
+def test_fixup_trace_does_not_depend_on_the_chunk_and_stays_within_the_budget(monkeypatch):
+    """Fixup's reverse pass keeps each sample's forward pass: chunks of one sample give the numbers of one
+    chunk, and with an 8 MiB budget the peak memory (tracemalloc) of three chunks stays within it."""
+    import tracemalloc
+
+    model = Model("res3", "relu", dim=24, input_dim=24)
+    whole = nz.fixup_ntk_trace(Model("res3", "relu", dim=5, input_dim=3), Init("iid-uniform"), 7, 9, 4, 0.5)
+    monkeypatch.setattr(nz, "LAYER_BUDGET", nz.DRAW_BUDGET + 1)
+    assert nz.fixup_ntk_trace(Model("res3", "relu", dim=5, input_dim=3), Init("iid-uniform"), 7, 9, 4, 0.5) == whole
+    monkeypatch.setattr(nz, "LAYER_BUDGET", 8 * 2**20)
+    per = nz.fixup_chunk_samples(model, 32, 10**9)
+    tracemalloc.start()
+    try:
+        nz.fixup_ntk_trace(model, Init("iid-gaussian"), 32, 2 * per + 5, 0, 32**-0.5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 0.3 * nz.LAYER_BUDGET <= peak <= nz.LAYER_BUDGET, (per, peak / nz.LAYER_BUDGET)
+
+
+def test_normalized_chunks_stay_within_the_layer_budget(monkeypatch):
+    """The peak memory (tracemalloc) of a normalized run of three chunks is within LAYER_BUDGET."""
+    import tracemalloc
+
+    monkeypatch.setattr(nz, "LAYER_BUDGET", 8 * 2**20)
+    model = Model("res3", "relu", dim=24, input_dim=24)
+    per = nz.chunk_samples(model, 3, 10**9)
+    tracemalloc.start()
+    try:
+        nz.simulate_normalized(model, Init("iid-uniform"), nz.parse_norm("post-rms"),
+                               [power(0.0), power(0.5), power(1.0)], 3, 2 * per + 5, 0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 0.3 * nz.LAYER_BUDGET <= peak <= nz.LAYER_BUDGET, (per, peak / nz.LAYER_BUDGET)
+
+
 def test_scaling_capacity_with_norm_has_no_prediction(capsys):
     assert main(["scaling", "--model", "res3", "--capacity", "--norm", "post-ln", "--beta", "0", "--depths", "4",
                  "--samples", "50", "--dim", "6", "--format", "json"]) == 0

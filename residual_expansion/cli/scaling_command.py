@@ -121,7 +121,7 @@ def _check_limits(args: argparse.Namespace) -> None:
     cheapest = (args.route if args.route != "auto" else "gaussian-radial") if shortcut_possible else "materialised"
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, schedules,
                   betas=args.beta or (), c=args.c, weight_scale=args.weight_scale, capacity=args.capacity,
-                  route=cheapest, taylor=_taylor_route(args))
+                  route=cheapest, taylor=_taylor_route(args), fixup=args.scheme == "fixup")
     if args.hurst is not None:
         # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.limits import check_hurst_map
@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     route = choose_route(model, init, args.route, args.orders) if plain_sweep else "materialised"
     check_scaling(depths, args.samples, args.dim, args.input_dim, args.orders, len(schedules),
                   betas=[s.beta for s in schedules if s.beta is not None], c=args.c, weight_scale=args.weight_scale,
-                  capacity=args.capacity, route=route, taylor=_taylor_route(args))
+                  capacity=args.capacity, route=route, taylor=_taylor_route(args), fixup=args.scheme == "fixup")
     if args.plot or args.spectrum_plot or args.heatmap or args.histogram:
         # start-up: commands register without loading numpy or sympy; a command's modules load when it runs
         from residual_expansion.render.figures import require_matplotlib

@@ -19,7 +19,6 @@ orders by the recursion J_k <- J_k + lambda_i J_i(x) J_(k-1).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,7 +28,7 @@ from residual_expansion.errors import UsageError
 from residual_expansion.scaling import predictions
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.montecarlo import (
-    DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layer_weights, input_state, layers_per_draw,
+    DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layers, input_state,
 )
 from residual_expansion.scaling.normalized import Norm, branch_kappa, normalize, require_iid
 from residual_expansion.scaling.streams import Draws
@@ -183,7 +182,6 @@ def simulate_capacity(
     lams = np.stack([sch.scales(depth) for sch in schedules])  # (m, L)
     split = placement is None and (model.kind == "linear" or model.activation in ("relu", "identity"))
     per = chunk_samples(model, m, orders if split else None, placement, samples)
-    std = model.s / math.sqrt(d)
     totals, parts = [], []
     eye = np.eye(d)
     with np.errstate(all="ignore"):
@@ -197,12 +195,7 @@ def simulate_capacity(
             if split:
                 T = np.zeros((c, m, orders + 1, d, d))
                 T[:, :, 0] = eye
-            batch = layers_per_draw(c, model.matrices * d * d, 8)
-            block = np.empty(0)
-            for k in range(depth):
-                if k % batch == 0:
-                    block = iid_layer_weights(init, draws, std, (min(batch, depth - k), model.matrices, d, d), "float64")
-                mats = [block[:, k % batch, j] for j in range(model.matrices)]
+            for k, mats in enumerate(iid_layers(model, init, draws, depth)):
                 lam = lams[:, k][None, :, None, None]
                 lam_v = lams[:, k][None, :, None]
                 if placement == "pre":

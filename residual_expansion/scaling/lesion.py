@@ -32,10 +32,8 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task, run_cells
-from residual_expansion.scaling.montecarlo import Model, Progress, chunk_starts, input_state, layers_per_draw, require_samples
-from residual_expansion.scaling.normalized import (
-    Norm, activation_fn, branch, draw_input, draw_matrices, normalize, require_iid,
-)
+from residual_expansion.scaling.montecarlo import Model, Progress, chunk_starts, iid_layers, input_state, require_samples
+from residual_expansion.scaling.normalized import Norm, activation_fn, branch, normalize, require_iid
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import Draws, in_sample_order, in_thread_groups
 
@@ -160,8 +158,7 @@ def lesion_chunk(model: Model, init: Init, norm: Norm, lams: np.ndarray, deletes
             start, stop, threads, join_lesion_chunks, tick)
     depth = len(lams)
     draws = Draws.of(seed, (LESION_KEY, depth), start, stop)
-    c, d, mats = draws.count, model.dim, model.matrices
-    std = model.s / math.sqrt(d)
+    c = draws.count
     act = activation_fn(model.activation)
     gain = plain_gain(model)
     ks = np.array(deletes)
@@ -172,16 +169,7 @@ def lesion_chunk(model: Model, init: Init, norm: Norm, lams: np.ndarray, deletes
         keep = np.ones((c, m, depth), dtype=bool)
         keep[:, 1:, :] = ranks[:, None, :] >= ks[None, :, None]
         h = np.repeat(h0[:, None, :], m, axis=1)
-        batch = layers_per_draw(c, mats * d * d, 8)
-        block = np.empty(0)
-        for k in range(depth):
-            if k % batch == 0:
-                shape = (min(batch, depth - k), mats, d, d)
-                if init.kind == "iid-uniform":
-                    block = draws.uniform(std * math.sqrt(3.0), shape, "float64")
-                else:
-                    block = draws.normal(std, shape, "float64")
-            layer = [block[:, k % batch, j] for j in range(mats)]
+        for k, layer in enumerate(iid_layers(model, init, draws, depth)):
             if plain:
                 new = gain * branch(model.kind, act, layer, h)
             elif norm.placement == "pre":

@@ -30,7 +30,7 @@ depend on the chunk size, the worker that ran a chunk, or the number of draw thr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -242,6 +242,33 @@ def iid_layer_weights(init: Init, draws: Draws, std: float, shape: tuple[int, ..
     if init.kind == "iid-uniform":
         return draws.uniform(std * math.sqrt(3.0), shape, dtype, out=out)
     return draws.normal(std, shape, dtype, out=out)
+
+
+def iid_layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool = False) -> Iterator[tuple[np.ndarray, ...]]:
+    """The i.i.d. weight matrices of layers 1..depth of the samples of ``draws`` (float64, each (c, d, d),
+    entries of variance s^2 / d), drawn from each sample's stream after its input, layer after layer
+    (W, then V for res-3, row-major), several layers per draw (:func:`layers_per_draw`: the numbers do
+    not depend on it); ``tied``: one layer drawn and used at every depth.
+
+    >>> from residual_expansion.scaling.streams import Draws
+    >>> a = [w.copy() for (w,) in iid_layers(Model("linear", dim=2), Init("iid-gaussian"), Draws.of(0, (5,), 0, 3), 4)]
+    >>> len(a), a[0].shape
+    (4, (3, 2, 2))
+    """
+    d, mats = model.dim, model.matrices
+    std = model.s / math.sqrt(d)
+    if tied:
+        block = iid_layer_weights(init, draws, std, (mats, d, d), "float64")
+        layer = tuple(block[:, j] for j in range(mats))
+        for _ in range(depth):
+            yield layer
+        return
+    batch = layers_per_draw(draws.count, mats * d * d, 8)
+    block = np.empty(0)
+    for k in range(depth):
+        if k % batch == 0:
+            block = iid_layer_weights(init, draws, std, (min(batch, depth - k), mats, d, d), "float64")
+        yield tuple(block[:, k % batch, j] for j in range(mats))
 
 
 def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):

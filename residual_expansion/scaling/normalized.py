@@ -39,12 +39,17 @@ from residual_expansion.models.activations import Activation, activation
 from residual_expansion.models.families import from_weights
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling import predictions
-from residual_expansion.scaling.montecarlo import DepthRun, Model, SampleStats, simulate
+from residual_expansion.scaling.montecarlo import (
+    DRAW_BUDGET, MIN_DRAW_ROW, DepthRun, Model, SampleStats, iid_layers, input_state, layers_per_draw, simulate,
+)
 from residual_expansion.scaling.schedules import Schedule
+from residual_expansion.scaling.streams import Draws
 
 NORMS = ("none", "pre-rms", "pre-ln", "post-rms", "post-ln")
-#: Memory budget (bytes) of one layer's weights in a chunk.
+#: Bytes of the arrays one chunk of samples may hold at once (:func:`chunk_samples`).
 LAYER_BUDGET = 32 * 2**20
+#: First spawn-key entries of the streams of normalized stacks and of the Fixup kernel trace.
+NORM_KEY, FIXUP_KEY = 11, 23
 
 
 @dataclass(frozen=True)
@@ -113,29 +118,27 @@ def branch(kind: str, act: Activation, mats: Sequence[np.ndarray], u: np.ndarray
     return from_weights(kind, mats, act).value(u)
 
 
-def draw_matrices(rng: np.random.Generator, model: Model, init: Init, c: int) -> list[np.ndarray]:
-    """One layer's weight matrices for c samples, i.i.d. entries of variance s^2/d (uniform or Gaussian)."""
+def chunk_bytes_per_sample(model: Model, schedules: int) -> int:
+    """Peak bytes one sample adds to a chunk of :func:`simulate_normalized`: the layers' weights drawn at
+    once (fewer than ``matrices d^2 +`` :data:`MIN_DRAW_ROW` numbers), the branch's intermediate and the
+    states (8 vectors of width d per schedule: h, the unnormalized h of post-RMS, the normalized
+    input, the branch, its pre-activation, the sums), and its stream (1 KiB).
+
+    >>> chunk_bytes_per_sample(Model("res3", dim=16), 3)  # 8 (2 * 256 + 2048 + 8 * 3 * 16) + 1024
+    24576
+    """
     d = model.dim
-    std = model.s / math.sqrt(d)
-    out = []
-    for _ in range(model.matrices):
-        if init.kind == "iid-uniform":
-            a = std * math.sqrt(3.0)
-            out.append(rng.uniform(-a, a, (c, d, d)))
-        else:
-            out.append(std * rng.standard_normal((c, d, d)))
-    return out
+    return 8 * (model.matrices * d * d + MIN_DRAW_ROW + 8 * schedules * d) + 1024
 
 
-def draw_input(rng: np.random.Generator, model: Model, init: Init, c: int) -> np.ndarray:
-    """h_0 = A x, x ~ U[0,1]^n_in, A (d x n_in) i.i.d. of variance 1/n_in; shape (c, d)."""
-    x = rng.random((c, model.input_dim))
-    std = 1.0 / math.sqrt(model.input_dim)
-    if init.kind == "iid-uniform":
-        a = rng.uniform(-std * math.sqrt(3.0), std * math.sqrt(3.0), (c, model.dim, model.input_dim))
-    else:
-        a = std * rng.standard_normal((c, model.dim, model.input_dim))
-    return np.einsum("cij,cj->ci", a, x)
+def chunk_samples(model: Model, schedules: int, samples: int) -> int:
+    """Samples per chunk: ``(LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample``, at least 1, at most
+    ``samples``. Each sample draws from its own stream, so the chunk size changes no number.
+
+    >>> chunk_samples(Model("res3", dim=16), 3, 100_000)
+    1280
+    """
+    return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, schedules)))
 
 
 def require_iid(init: Init, what: str) -> None:
@@ -242,7 +245,10 @@ def simulate_normalized(
 ) -> tuple[NormRun, ...]:
     """Run ``samples`` normalized networks of depth L under each schedule (common weights across schedules).
 
-    Draws come from ``numpy.random.default_rng([seed, depth, 11])``.
+    Draws: sample j of depth L draws from its own stream SeedSequence(seed, spawn_key=(11, L, j))
+    (:func:`residual_expansion.scaling.streams.sample_generator`): its input (x, then A), then its
+    weights layer after layer (``materialised``) or the Gaussian vectors of the shortcut
+    (``gaussian-vector``); the samples run in chunks (:func:`chunk_samples`), which changes no number.
 
     >>> from residual_expansion.scaling.schedules import power
     >>> (r,) = simulate_normalized(Model("linear", dim=6, input_dim=6), Init("iid-uniform"),
@@ -265,23 +271,28 @@ def simulate_normalized(
     lams = np.stack([sch.scales(depth) for sch in schedules])
     m = len(schedules)
     d = model.dim
-    rng = np.random.default_rng([seed, depth, 11])
-    per = max(1, min(samples, LAYER_BUDGET // (8 * d * d * model.matrices)))
+    per = chunk_samples(model, m, samples)
     sq_norm, sq_diff, inv0, homog = [], [], [], []
     bad = np.zeros(m, dtype=int)
     homogeneous = norm.label == "post-rms" and (model.kind == "linear" or model.activation in ("relu", "identity"))
     with np.errstate(all="ignore"):
         for start in range(0, samples, per):
-            c = min(per, samples - start)
-            h0 = draw_input(rng, model, init, c)
+            draws = Draws.of(seed, (NORM_KEY, depth), start, min(samples, start + per))
+            h0 = input_state(model, init, draws)
             h = np.repeat(h0[:, None, :], m, axis=1)
             raw = h.copy() if homogeneous else None
+            layers = iid_layers(model, init, draws, depth) if chosen != "gaussian-vector" else None
+            applies = 2 if model.kind == "res3" else 1
+            batch = layers_per_draw(draws.count, applies * m * d, 8)
+            z = np.empty(0)
             for k in range(depth):
                 lam = lams[:, k][None, :, None]
-                if chosen == "gaussian-vector":
-                    h = h + lam * _vector_branch(model, act, normalize(h, norm.kind), rng)
+                if layers is None:
+                    if k % batch == 0:  # each sample's next normals, several layers per draw (the same numbers)
+                        z = draws.normal(1.0, (min(batch, depth - k), applies, m, d), "float64")
+                    h = h + lam * _vector_branch(model, act, normalize(h, norm.kind), z[:, k % batch])
                 else:
-                    mats = draw_matrices(rng, model, init, c)
+                    mats = next(layers)
                     if norm.placement == "pre":
                         h = h + lam * branch(model.kind, act, mats, normalize(h, norm.kind))
                     else:
@@ -310,18 +321,19 @@ def simulate_normalized(
     return tuple(runs)
 
 
-def _vector_branch(model: Model, act: Callable, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """g(u) in law for fresh Gaussian weights independent of u: M v ~ (s ||v|| / sqrt d) z."""
+def _vector_branch(model: Model, act: Callable, u: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """g(u) in law for fresh Gaussian weights independent of u: M v ~ (s ||v|| / sqrt d) z, with z[:, i] the
+    standard normals of the i-th product (res-3: W, then V), shape (c, products, m, d)."""
     scale = model.s / math.sqrt(model.dim)
 
-    def apply(v: np.ndarray) -> np.ndarray:
-        return scale * np.linalg.norm(v, axis=-1, keepdims=True) * rng.standard_normal(v.shape)
+    def apply(v: np.ndarray, i: int) -> np.ndarray:
+        return scale * np.linalg.norm(v, axis=-1, keepdims=True) * z[:, i]
 
     if model.kind == "linear":
-        return apply(u)
+        return apply(u, 0)
     if model.kind == "res1":
-        return apply(act(u))
-    return apply(act(apply(u)))
+        return apply(act(u), 0)
+    return apply(act(apply(u, 0)), 1)
 
 
 # --------------------------------------------------------------------------- sweep
@@ -466,32 +478,58 @@ def fixup_ntk_trace(model: Model, init: Init, depth: int, samples: int, seed: in
     if model.kind != "res3":
         raise UsageError("Fixup is modelled for res3 branches (two weight layers)")
     act = activation_fn(model.activation)
-    d = model.dim
-    rng = np.random.default_rng([seed, depth, 23])
-    h0 = draw_input(rng, model, init, samples)
-    hs, zs, ws, vs = [h0], [], [], []
-    h = h0
-    for _ in range(depth):
-        w, _unused = draw_matrices(rng, model, init, samples)
-        w = inner_scale * w
-        v = np.zeros_like(w)
-        z = np.einsum("cab,cb->ca", w, h)
-        h = h + lam * np.einsum("cab,cb->ca", v, act(z))
-        hs.append(h)
-        zs.append(z)
-        ws.append(w)
-        vs.append(v)
     grad = (lambda z: (z > 0).astype(float)) if model.activation == "relu" else (
         (lambda z: 1.0 - np.tanh(z) ** 2) if model.activation == "tanh" else (lambda z: np.ones_like(z)))
-    p = np.broadcast_to(np.eye(d), (samples, d, d)).copy()  # (c, cotangent a, d)
-    total = np.zeros(samples)
-    for k in range(depth - 1, -1, -1):
-        z, w, v, hprev = zs[k], ws[k], vs[k], hs[k]
-        q = grad(z)[:, None, :] * np.einsum("cba,cxb->cxa", v, p)  # phi'(z) * V^T p, (c, a, d)
-        total += lam**2 * np.sum(p * p, axis=(1, 2)) * np.sum(act(z) ** 2, axis=-1)
-        total += lam**2 * np.sum(q * q, axis=(1, 2)) * np.sum(hprev * hprev, axis=-1)
-        p = p + lam * np.einsum("cba,cxb->cxa", w, q)
-    return SampleStats.of(total / (d * np.sum(h0 * h0, axis=-1)))
+    d = model.dim
+    per = fixup_chunk_samples(model, depth, samples)
+    out = []
+    for start in range(0, samples, per):
+        draws = Draws.of(seed, (FIXUP_KEY, depth), start, min(samples, start + per))
+        c = draws.count
+        h0 = input_state(model, init, draws)
+        hs, zs, ws = [h0], [], []
+        v = np.zeros((c, d, d))  # V_k = 0 in every layer (Fixup), one array for all of them
+        h = h0
+        for w, _unused in iid_layers(model, init, draws, depth):
+            w = inner_scale * w
+            z = np.einsum("cab,cb->ca", w, h)
+            h = h + lam * np.einsum("cab,cb->ca", v, act(z))
+            hs.append(h)
+            zs.append(z)
+            ws.append(w)
+        p = np.broadcast_to(np.eye(d), (c, d, d)).copy()  # (c, cotangent a, d)
+        total = np.zeros(c)
+        for k in range(depth - 1, -1, -1):
+            z, w, hprev = zs[k], ws[k], hs[k]
+            q = grad(z)[:, None, :] * np.einsum("cba,cxb->cxa", v, p)  # phi'(z) * V^T p, (c, a, d)
+            total += lam**2 * np.sum(p * p, axis=(1, 2)) * np.sum(act(z) ** 2, axis=-1)
+            total += lam**2 * np.sum(q * q, axis=(1, 2)) * np.sum(hprev * hprev, axis=-1)
+            p = p + lam * np.einsum("cba,cxb->cxa", w, q)
+        out.append(total / (d * np.sum(h0 * h0, axis=-1)))
+    return SampleStats.of(np.concatenate(out))
+
+
+def fixup_bytes_per_sample(model: Model, depth: int) -> int:
+    """Bytes one sample of :func:`fixup_ntk_trace` holds: its L scaled W_k (d x d) and states h_k, z_k for
+    the reverse pass, plus the per-chunk arrays (drawn weights, V = 0, the cotangents p and q, 6 d x d
+    blocks) and its stream (1 KiB).
+
+    >>> fixup_bytes_per_sample(Model("res3", dim=8), 64)  # 8 (64 (64 + 16) + 6 * 64 + 2048) + 1024
+    61440
+    """
+    d = model.dim
+    return 8 * (depth * (d * d + 2 * d) + 6 * d * d + MIN_DRAW_ROW) + 1024
+
+
+def fixup_chunk_samples(model: Model, depth: int, samples: int) -> int:
+    """Samples per chunk of :func:`fixup_ntk_trace` within ``LAYER_BUDGET`` (at least 1: the limit
+    ``SCALING_MAX_FIXUP_BYTES`` of limits.py bounds one sample). Each sample draws from its own stream
+    SeedSequence(seed, spawn_key=(23, L, j)), so the chunk size changes no number.
+
+    >>> fixup_chunk_samples(Model("res3", dim=8), 64, 10_000)
+    512
+    """
+    return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // fixup_bytes_per_sample(model, depth)))
 
 
 def fixup_prediction(activation: str, s: float, lam: float, inner_scale: float, depth: int) -> float | None:

@@ -22,7 +22,7 @@ Res-3 (g = V phi(W h)): D_0 = max_i ||g_i(x)||, D_m <= max_i ||V_i||_F max_j |ph
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,9 +30,7 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation as get_activation
 from residual_expansion.models.weights import Init
-from residual_expansion.scaling.montecarlo import (
-    DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layer_weights, input_state, layers_per_draw,
-)
+from residual_expansion.scaling.montecarlo import DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layers, input_state
 from residual_expansion.scaling.normalized import branch, require_iid
 from residual_expansion.scaling.streams import Draws
 
@@ -115,25 +113,6 @@ def chunk_samples(model: Model, order: int, samples: int) -> int:
     return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, order)))
 
 
-def _layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool) -> Iterator[tuple[np.ndarray, ...]]:
-    """The matrices of layers 1..depth of the samples of ``draws`` (each (c, d, d)), drawn after their input,
-    layer after layer (W, then V for res-3, row-major); ``tied``: one layer drawn and used at every depth."""
-    d, mats = model.dim, model.matrices
-    std = model.s / math.sqrt(d)
-    if tied:
-        block = iid_layer_weights(init, draws, std, (mats, d, d), "float64")
-        layer = tuple(block[:, j] for j in range(mats))
-        for _ in range(depth):
-            yield layer
-        return
-    batch = layers_per_draw(draws.count, mats * d * d, 8)
-    block = np.empty(0)
-    for k in range(depth):
-        if k % batch == 0:
-            block = iid_layer_weights(init, draws, std, (min(batch, depth - k), mats, d, d), "float64")
-        yield tuple(block[:, k % batch, j] for j in range(mats))
-
-
 def _taylor_chunk(model: Model, init: Init, draws: Draws, depth: int, order: int, tied: bool):
     """Coefficients (K+1, c, d) and bounds (c, K+1) of the samples of ``draws``."""
     act = get_activation(model.activation)
@@ -142,7 +121,7 @@ def _taylor_chunk(model: Model, init: Init, draws: Draws, depth: int, order: int
     X = np.zeros((order + 1, c, model.dim))
     X[0] = x
     bounds = np.zeros((c, order + 1))
-    for mats in _layers(model, init, draws, depth, tied):
+    for mats in iid_layers(model, init, draws, depth, tied):
         if model.kind == "linear":
             (a,) = mats
             G = np.einsum("cab,kcb->kca", a, X[:order])
@@ -230,7 +209,7 @@ def forward(ts: TaylorSample, lam: float) -> np.ndarray:
             stop = min(samples, start + per)
             draws = Draws.of(ts.seed, (ORDERS_KEY, ts.depth), start, stop)
             h = input_state(model, ts.init, draws)[:, None, :]
-            for mats in _layers(model, ts.init, draws, ts.depth, ts.tied):
+            for mats in iid_layers(model, ts.init, draws, ts.depth, ts.tied):
                 h = h + lam * branch(model.kind, act, mats, h)
             out[start:stop] = h[:, 0, :]
     return out
