@@ -267,7 +267,8 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
     orders <= 64, and the work passes * schedules * samples * sum(L) * (d^p + 64) <= 1e12, where p is 2
     on the materialised route, 1 on the Gaussian-vector and 0 on the Gaussian-radial shortcut
     (:data:`ROUTE_DIM_POWER`), and ``passes`` the forward passes per network (``lesion``: one per
-    deleted block, plus the full network). ``taylor`` (``--orders`` for res1/res3, which keeps every
+    deleted block, plus the full network); d^p is multiplied by d for ``capacity`` and ``fixup`` (a d x d
+    Jacobian or cotangent per sample and layer). ``taylor`` (``--orders`` for res1/res3, which keeps every
     sample's K + 1 Taylor coefficients): also 8 (K + 8) samples d bytes <= 2 GiB; ``fixup`` (``--scheme
     fixup``, whose reverse pass keeps a sample's forward pass): 8 L (d^2 + 2 d) bytes <= 2 GiB.
 
@@ -300,10 +301,10 @@ def check_scaling(depths: Sequence[int], samples: int, dim: int, input_dim: int,
                          "larger scales explode at the first layer anyway)", parameters=("weight_scale",))
     power = ROUTE_DIM_POWER.get(route, 2)
     # + LAYER_OVERHEAD: a layer costs numpy a few dozen operations per sample even at tiny d.
-    work = passes * schedules * samples * sum(depths) * (dim**power * (dim if capacity else 1) + LAYER_OVERHEAD)
+    work = passes * schedules * samples * sum(depths) * (dim**power * (dim if capacity or fixup else 1) + LAYER_OVERHEAD)
     _at_most("work", work, SCALING_MAX_WORK, "scaling",
              f"{'passes*' if passes > 1 else ''}schedules*samples*sum(depths)*(dim^{power} + {LAYER_OVERHEAD}) multiply-adds on the {route} route (dim^2 times dim for the "
-             "capacity, a d x d Jacobian per sample); the default sweep is 1.2e9 (~10 s)")
+             "capacity and Fixup, a d x d Jacobian or cotangent per sample); the default sweep is 1.2e9 (~10 s)")
     _at_most("input work", schedules * samples * dim * input_dim, SCALING_MAX_INPUT_WORK, "scaling",
              "schedules*samples*dim*input_dim for the inputs h_0 = A x")
     if fixup and depths:

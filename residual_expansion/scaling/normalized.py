@@ -501,10 +501,10 @@ def fixup_ntk_trace(model: Model, init: Init, depth: int, samples: int, seed: in
         total = np.zeros(c)
         for k in range(depth - 1, -1, -1):
             z, w, hprev = zs[k], ws[k], hs[k]
-            q = grad(z)[:, None, :] * np.einsum("cba,cxb->cxa", v, p)  # phi'(z) * V^T p, (c, a, d)
+            q = grad(z)[:, None, :] * np.matmul(p, v)  # phi'(z) * V^T p for every cotangent a: (c, a, d)
             total += lam**2 * np.sum(p * p, axis=(1, 2)) * np.sum(act(z) ** 2, axis=-1)
             total += lam**2 * np.sum(q * q, axis=(1, 2)) * np.sum(hprev * hprev, axis=-1)
-            p = p + lam * np.einsum("cba,cxb->cxa", w, q)
+            p = p + lam * np.matmul(q, w)  # p_(k-1) = p_k + lam W^T q, row a per cotangent
         out.append(total / (d * np.sum(h0 * h0, axis=-1)))
     return SampleStats.of(np.concatenate(out))
 
