@@ -307,7 +307,7 @@ def test_capacity_numbers_do_not_depend_on_the_chunk(kind, norm, monkeypatch):
 ])
 def test_capacity_chunks_stay_within_the_layer_budget(kind, schedules, orders, norm, monkeypatch):
     """The peak memory of a run of three chunks (tracemalloc, which sees numpy's arrays) is at most
-    capacity.LAYER_BUDGET and at least 30% of it: chunk_bytes_per_sample counts every array a chunk holds
+    capacity.LAYER_BUDGET and at least 25% of it: chunk_bytes_per_sample counts every array a chunk holds
     at once (J, the order split T, their updates, the weights drawn), without counting them twice over."""
     import tracemalloc
 
@@ -324,7 +324,7 @@ def test_capacity_chunks_stay_within_the_layer_budget(kind, schedules, orders, n
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert 0.3 * cap.LAYER_BUDGET <= peak <= cap.LAYER_BUDGET, (per, peak / cap.LAYER_BUDGET)
+    assert 0.25 * cap.LAYER_BUDGET <= peak <= cap.LAYER_BUDGET, (per, peak / cap.LAYER_BUDGET)
 
 
 @pytest.mark.parametrize("tied", [False, True])
@@ -394,7 +394,7 @@ def test_fixup_trace_does_not_depend_on_the_chunk_and_stays_within_the_budget(mo
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert 0.3 * nz.LAYER_BUDGET <= peak <= nz.LAYER_BUDGET, (per, peak / nz.LAYER_BUDGET)
+    assert 0.25 * nz.LAYER_BUDGET <= peak <= nz.LAYER_BUDGET, (per, peak / nz.LAYER_BUDGET)
 
 
 def test_normalized_chunks_stay_within_the_layer_budget(monkeypatch):
@@ -411,7 +411,7 @@ def test_normalized_chunks_stay_within_the_layer_budget(monkeypatch):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert 0.3 * nz.LAYER_BUDGET <= peak <= nz.LAYER_BUDGET, (per, peak / nz.LAYER_BUDGET)
+    assert 0.25 * nz.LAYER_BUDGET <= peak <= nz.LAYER_BUDGET, (per, peak / nz.LAYER_BUDGET)
 
 
 def test_scaling_capacity_with_norm_has_no_prediction(capsys):

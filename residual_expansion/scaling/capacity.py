@@ -28,7 +28,7 @@ from residual_expansion.errors import UsageError
 from residual_expansion.scaling import predictions
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.montecarlo import (
-    DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layers, input_state,
+    DRAW_BUDGET, Model, SampleStats, iid_layers, input_state, layer_draw_bytes,
 )
 from residual_expansion.scaling.normalized import Norm, branch_kappa, normalize, require_iid
 from residual_expansion.scaling.streams import Draws
@@ -47,12 +47,11 @@ def chunk_bytes_per_sample(model: Model, schedules: int, orders: int | None, pla
     K not None), T (m (K + 1)). At the peak of a layer, the largest of: the split's update
     J_i(x) T (m K), the final T * T (m (K + 1)), J_i J and its scaled copy (2 m), or with a
     normalization 5 m (the normalization's Jacobian, its products and the new J); plus the branch
-    Jacobians at h and at x (m + 1), one block for the vectors (m d), and the drawn weights: the
-    layers drawn at once hold fewer than ``matrices d^2 +`` :data:`MIN_DRAW_ROW` numbers a sample
-    (:func:`~residual_expansion.scaling.montecarlo.layers_per_draw`), and its stream about 1 KiB.
+    Jacobians at h and at x (m + 1), one block for the vectors (m d), and the drawn weights
+    (:func:`~residual_expansion.scaling.montecarlo.layer_draw_bytes`).
 
-    >>> chunk_bytes_per_sample(Model("linear", dim=8), 1, 3, None)  # 8 (64 (5 + 4 + 2 + 1 + 1) + 2048) + 1024
-    24064
+    >>> chunk_bytes_per_sample(Model("linear", dim=8), 1, 3, None)  # 8 * 64 * (5 + 4 + 2 + 1) + 16 (64 + 2048) + 1024
+    40960
 
     Reference: tests/test_normalization.py measures the peak of chunks (tracemalloc) against it.
     """
@@ -61,8 +60,7 @@ def chunk_bytes_per_sample(model: Model, schedules: int, orders: int | None, pla
         held, peak = m, (5 * m if placement is not None else 2 * m)
     else:
         held, peak = m * (orders + 2), max(m * orders, m * (orders + 1), 2 * m)
-    blocks = held + peak + (m + 1) + 1 + model.matrices
-    return 8 * (d * d * blocks + MIN_DRAW_ROW) + 1024
+    return 8 * d * d * (held + peak + (m + 1) + 1) + layer_draw_bytes(model)
 
 
 def chunk_samples(model: Model, schedules: int, orders: int | None, placement: str | None, samples: int) -> int:
@@ -73,7 +71,7 @@ def chunk_samples(model: Model, schedules: int, orders: int | None, placement: s
     memory and the speed, never a number.
 
     >>> chunk_samples(Model("linear", dim=8), 1, 3, None, 10_000)
-    1307
+    768
     """
     per = (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, schedules, orders, placement)
     return max(1, min(samples, per))

@@ -244,6 +244,18 @@ def iid_layer_weights(init: Init, draws: Draws, std: float, shape: tuple[int, ..
     return draws.normal(std, shape, dtype, out=out)
 
 
+def layer_draw_bytes(model: Model) -> int:
+    """Bytes a sample adds to a chunk through :func:`iid_layers`: the layers drawn at once (fewer than
+    ``matrices d^2 +`` :data:`MIN_DRAW_ROW` float64 numbers, :func:`layers_per_draw`), counted twice
+    (the next block is drawn while the last layer's matrices are still referenced), and the sample's
+    stream (1 KiB).
+
+    >>> layer_draw_bytes(Model("res3", dim=8))  # 16 (2 * 64 + 2048) + 1024
+    35840
+    """
+    return 16 * (model.matrices * model.dim * model.dim + MIN_DRAW_ROW) + 1024
+
+
 def iid_layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool = False) -> Iterator[tuple[np.ndarray, ...]]:
     """The i.i.d. weight matrices of layers 1..depth of the samples of ``draws`` (float64, each (c, d, d),
     entries of variance s^2 / d), drawn from each sample's stream after its input, layer after layer

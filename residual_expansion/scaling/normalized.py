@@ -40,7 +40,7 @@ from residual_expansion.models.families import from_weights
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling import predictions
 from residual_expansion.scaling.montecarlo import (
-    DRAW_BUDGET, MIN_DRAW_ROW, DepthRun, Model, SampleStats, iid_layers, input_state, layers_per_draw, simulate,
+    DRAW_BUDGET, DepthRun, Model, SampleStats, iid_layers, input_state, layer_draw_bytes, layers_per_draw, simulate,
 )
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import Draws
@@ -119,16 +119,15 @@ def branch(kind: str, act: Activation, mats: Sequence[np.ndarray], u: np.ndarray
 
 
 def chunk_bytes_per_sample(model: Model, schedules: int) -> int:
-    """Peak bytes one sample adds to a chunk of :func:`simulate_normalized`: the layers' weights drawn at
-    once (fewer than ``matrices d^2 +`` :data:`MIN_DRAW_ROW` numbers), the branch's intermediate and the
-    states (8 vectors of width d per schedule: h, the unnormalized h of post-RMS, the normalized
-    input, the branch, its pre-activation, the sums), and its stream (1 KiB).
+    """Peak bytes one sample adds to a chunk of :func:`simulate_normalized`: the states and the branch's
+    intermediates (8 vectors of width d per schedule: h, the unnormalized h of post-RMS, the normalized
+    input, the branch, its pre-activation, the sums) and the drawn weights or normals
+    (:func:`~residual_expansion.scaling.montecarlo.layer_draw_bytes`).
 
-    >>> chunk_bytes_per_sample(Model("res3", dim=16), 3)  # 8 (2 * 256 + 2048 + 8 * 3 * 16) + 1024
-    24576
+    >>> chunk_bytes_per_sample(Model("res3", dim=16), 3)  # 8 * 8 * 3 * 16 + 16 (2 * 256 + 2048) + 1024
+    45056
     """
-    d = model.dim
-    return 8 * (model.matrices * d * d + MIN_DRAW_ROW + 8 * schedules * d) + 1024
+    return 8 * 8 * schedules * model.dim + layer_draw_bytes(model)
 
 
 def chunk_samples(model: Model, schedules: int, samples: int) -> int:
@@ -136,7 +135,7 @@ def chunk_samples(model: Model, schedules: int, samples: int) -> int:
     ``samples``. Each sample draws from its own stream, so the chunk size changes no number.
 
     >>> chunk_samples(Model("res3", dim=16), 3, 100_000)
-    1280
+    698
     """
     return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, schedules)))
 
@@ -511,14 +510,14 @@ def fixup_ntk_trace(model: Model, init: Init, depth: int, samples: int, seed: in
 
 def fixup_bytes_per_sample(model: Model, depth: int) -> int:
     """Bytes one sample of :func:`fixup_ntk_trace` holds: its L scaled W_k (d x d) and states h_k, z_k for
-    the reverse pass, plus the per-chunk arrays (drawn weights, V = 0, the cotangents p and q, 6 d x d
-    blocks) and its stream (1 KiB).
+    the reverse pass, the per-chunk arrays (V = 0, the cotangents p and q and their products, 6 d x d
+    blocks) and the drawn weights (:func:`~residual_expansion.scaling.montecarlo.layer_draw_bytes`).
 
-    >>> fixup_bytes_per_sample(Model("res3", dim=8), 64)  # 8 (64 (64 + 16) + 6 * 64 + 2048) + 1024
-    61440
+    >>> fixup_bytes_per_sample(Model("res3", dim=8), 64)  # 8 (64 (64 + 16) + 6 * 64) + 16 (2 * 64 + 2048) + 1024
+    79872
     """
     d = model.dim
-    return 8 * (depth * (d * d + 2 * d) + 6 * d * d + MIN_DRAW_ROW) + 1024
+    return 8 * (depth * (d * d + 2 * d) + 6 * d * d) + layer_draw_bytes(model)
 
 
 def fixup_chunk_samples(model: Model, depth: int, samples: int) -> int:
@@ -527,7 +526,7 @@ def fixup_chunk_samples(model: Model, depth: int, samples: int) -> int:
     SeedSequence(seed, spawn_key=(23, L, j)), so the chunk size changes no number.
 
     >>> fixup_chunk_samples(Model("res3", dim=8), 64, 10_000)
-    512
+    393
     """
     return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // fixup_bytes_per_sample(model, depth)))
 

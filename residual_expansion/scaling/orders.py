@@ -30,7 +30,7 @@ import numpy as np
 from residual_expansion.errors import UsageError
 from residual_expansion.models.activations import activation as get_activation
 from residual_expansion.models.weights import Init
-from residual_expansion.scaling.montecarlo import DRAW_BUDGET, MIN_DRAW_ROW, Model, SampleStats, iid_layers, input_state
+from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, SampleStats, iid_layers, input_state, layer_draw_bytes
 from residual_expansion.scaling.normalized import branch, require_iid
 from residual_expansion.scaling.streams import Draws
 
@@ -92,15 +92,15 @@ class TaylorSample:
 
 def chunk_bytes_per_sample(model: Model, order: int) -> int:
     """Peak bytes one sample adds to a chunk of :func:`taylor_sample` or :func:`forward`, besides its
-    coefficients: the layers' weights drawn at once (fewer than ``matrices d^2 +`` :data:`MIN_DRAW_ROW`
-    numbers), ``matrices`` d x d blocks for the einsums and norms, 10 (K + 1) vectors of width d for
-    the series (Z, phi's series of Z, G, the derivatives, their products), and its stream (1 KiB).
+    coefficients: ``matrices`` d x d blocks for the einsums and norms, 10 (K + 1) vectors of width d
+    for the series (Z, phi's series of Z, G, the derivatives, their products), and the drawn weights
+    (:func:`~residual_expansion.scaling.montecarlo.layer_draw_bytes`).
 
-    >>> chunk_bytes_per_sample(Model("res3", "tanh", dim=8), 4)  # 8 (2 * 64 * 2 + 2048 + 50 * 8) + 1024
-    22656
+    >>> chunk_bytes_per_sample(Model("res3", "tanh", dim=8), 4)  # 8 (2 * 64 + 50 * 8) + 16 (2 * 64 + 2048) + 1024
+    40064
     """
     d = model.dim
-    return 8 * (2 * model.matrices * d * d + MIN_DRAW_ROW + 10 * (order + 1) * d) + 1024
+    return 8 * (model.matrices * d * d + 10 * (order + 1) * d) + layer_draw_bytes(model)
 
 
 def chunk_samples(model: Model, order: int, samples: int) -> int:
@@ -108,7 +108,7 @@ def chunk_samples(model: Model, order: int, samples: int) -> int:
     ``samples``. Each sample draws from its own stream, so the chunk size changes no number.
 
     >>> chunk_samples(Model("res3", "tanh", dim=8), 4, 10_000)
-    1388
+    785
     """
     return max(1, min(samples, (LAYER_BUDGET - DRAW_BUDGET) // chunk_bytes_per_sample(model, order)))
 

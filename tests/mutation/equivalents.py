@@ -67,7 +67,7 @@ EQUIVALENT: dict[str, str] = {
     P + "claims/parallel.py:162:14:drop_clause:emitted in results":
         "`results` is keyed by claim indices 0..n-1 only (settle is called with a claim's index), so "
         "`emitted in results` is already False once emitted reaches n: the dropped `emitted < n` never decides.",
-    P + "scaling/normalized.py:484:23:compare:z >= 0":
+    P + "scaling/normalized.py:481:23:compare:z >= 0":
         "ReLU's derivative at z = 0 in fixup_ntk_trace only multiplies V_k^T p_k, and V_k is Fixup's zero "
         "last layer: q is the zero array (NaN in both if p overflows) whether phi'(0) is 0 or 1.",
     P + "claims/marion_claims.py:202:15:drop_clause:meas is not None and abs(meas - derived) <= tol":
@@ -77,8 +77,8 @@ EQUIVALENT: dict[str, str] = {
         "the smooth factor is only a cache: correlated_paths computes smooth_factor(n_layers, init.bandwidth) "
         "itself when given None (the same deterministic eigendecomposition, the same bits) and ignores it for "
         "fBm weights: the same weights, more work.",
-    P + "scaling/normalized.py:479:12:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
-        "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros_like(w)`), so "
+    P + "scaling/normalized.py:496:16:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
+        "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros((c, d, d))`), so "
         "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
         "the same h (up to the sign of an exact zero, which only enters squares and products with zeros).",
 }
