@@ -10,7 +10,9 @@ child (``time.process_time``, less sensitive to other jobs on a loaded machine),
 2. growth of build and formats against depth (order 6) and against order (depth 8),
    with the exponent b of a least-squares fit time ~ terms^b;
 3. ``verify`` at depth 8 and 16, the bare import of its dependencies, and the sympy.series
-   anchor of REX;
+   anchor of REX; the bare import and ``verify --depth 8`` run alternately (at least 5 pairs),
+   so that a change of the machine's load falls on both, and the pairs' own ratios are printed
+   next to the ratio of the best runs;
 4. ``expand --tied --order 8`` against depth (exact at every depth) and its ratio to verify;
 5. ``crosscheck`` against depth and order;
 6. ``paths`` text and JSON against depth, time and peak memory, with fitted growth: the

@@ -8,29 +8,30 @@ P = "residual_expansion/"
 
 #: Where and how the reported run was made (printed in docs/soundness.md).
 RUN_NOTE = (
-    "Source: main at 0743f4f (2 Dec 2026, 06:33 UTC). Every result comes from a run on this source or on 2db208c "
-    "(05:24 UTC), whose mathematics modules differ from it only in four claim modules (501e9ee: evidence values "
-    "converted to float): their 23 mutants were run again on 0743f4f (06:33 to 06:35 UTC) and their survivors "
-    "re-confirmed. Selection: 240 mutants over "
-    "39 modules of theorem/, paths/, models/, numeric/, scaling/, claims/ (`--limit 240 --seed 0`): the "
-    "previous run's 182 located again (10 whose line had changed dropped), then new ones spread over every "
-    "module. Coverage map: rebuilt on 8ceb3a3 (`--build-map`: the whole suite traced in 613 s, then `verify` "
-    "at depths 5, 8, 12), carried to 2db208c and 0743f4f with `--remap` (changed lines run the wider "
-    "import-time stages), the new kill tests merged with `--map-tests`. Runs: a first pass on 8ceb3a3 (05:11 to 05:31 "
-    "UTC, 2 shards); main then moved to 2db208c (lazy claim registry, quiet clusters, Monte Carlo draws), and "
-    "**every one of the 240 mutants was run again on 2db208c**: the mutants of the changed modules "
-    "(claims/parallel.py, scaling/execution.py, gradients.py, lesion.py, montecarlo.py, streams.py) and every "
-    "survivor (05:37 to 05:43), then the results still carried over from earlier commits (5cb4f6d, a469ee6, "
-    "98b8c1b: 120, one of which had been a timeout under load and now survived) and from 8ceb3a3 (74) "
-    "(`--rerun-reused-from`, 05:53 to 06:06); no result in this report comes from a run on a source before 2db208c. The "
-    "machine (2 cores) was shared with two other engineers: load average 2 to 5.5, at most two harness "
-    "processes at once, under `nice -n 5`; stage budgets 240 s per verify depth and 900 s per test stage "
-    "(no stage timed out). Every first-pass survivor was re-run: those a new test targets with "
-    "`--confirm --first-pass` after `--map-tests` (each killed by its test), the argued equivalents with the "
+    "Source: main at 7b434eb (2 Dec 2026, 07:55 UTC). Every module's results come from a run on the module as "
+    "it is in this source. Since the previous report (0743f4f) six mathematics modules changed: scaling/streams.py "
+    "(a refactor), montecarlo.py, capacity.py, orders.py, normalized.py and lesion.py (per-sample streams, chunk "
+    "budgets, one i.i.d. layer generator). Their mutants were run again as each changed, the last time on the source "
+    "where it last changed: streams.py on 47879fe (07:20 UTC); lesion.py on 5d8ea9d (07:48); montecarlo.py, "
+    "capacity.py, orders.py and normalized.py on 7b434eb (07:56). The results of the 33 other modules, unchanged "
+    "since 0743f4f, are those of the previous report: runs on 0743f4f or on 2db208c, whose mathematics modules "
+    "differ from 0743f4f only in four claim modules (501e9ee: evidence values converted to float), and those "
+    "four modules' 23 mutants were run again on 0743f4f. Selection: 240 mutants over 39 modules of theorem/, "
+    "paths/, models/, numeric/, scaling/, claims/ (`--limit 240 --seed 0`): the previous run's mutants located "
+    "again where their line is unchanged, the others replaced by new ones spread over every module (this stop: "
+    "claims/parallel.py:90, claims/path_claims.py:142, scaling/lesion.py:211, claims/scaling_claims.py:47, "
+    "models/activations.py:266). Coverage map: built on 8ceb3a3 (`--build-map`: the whole suite traced in "
+    "613 s, then `verify` at depths 5, 8, 12) and carried from source to source with `--remap` (changed lines "
+    "run the wider import-time stages); the tests written this stop merged with `--map-tests`. The machine "
+    "(2 cores) was otherwise idle: one harness process at a time, under `nice -n 5`; stage budgets 240 s per "
+    "verify depth and 900 s per test stage (no stage timed out). Every first-pass survivor was re-run with the "
     "full `--confirm` (every claim at every depth, every test file that executes the statement plus the "
-    "module's own test files, the whole suite for an import-time statement; end-to-end files included): "
-    "all survived it."
+    "module's own test files, the whole suite for an import-time statement; end-to-end files included): the "
+    "new one (claims/parallel.py:90, whose line the map did not cover) was killed by the suite, the two Fixup "
+    "equivalents of scaling/normalized.py survived it on 7b434eb (08:00 to 08:03 UTC), and the other argued "
+    "equivalents, in unchanged modules, survived it on 0743f4f."
 )
+
 
 #: Test files written to kill earlier runs' survivors: a first-pass kill by one of them is listed.
 NEW_TEST_FILES: tuple[str, ...] = ("tests/test_mutation_kills.py", "tests/test_soundness.py", "tests/test_limits_boundary.py")
@@ -67,7 +68,7 @@ EQUIVALENT: dict[str, str] = {
     P + "claims/parallel.py:162:14:drop_clause:emitted in results":
         "`results` is keyed by claim indices 0..n-1 only (settle is called with a claim's index), so "
         "`emitted in results` is already False once emitted reaches n: the dropped `emitted < n` never decides.",
-    P + "scaling/normalized.py:481:23:compare:z >= 0":
+    P + "scaling/normalized.py:480:23:compare:z >= 0":
         "ReLU's derivative at z = 0 in fixup_ntk_trace only multiplies V_k^T p_k, and V_k is Fixup's zero "
         "last layer: q is the zero array (NaN in both if p overflows) whether phi'(0) is 0 or 1.",
     P + "claims/marion_claims.py:202:15:drop_clause:meas is not None and abs(meas - derived) <= tol":
@@ -77,7 +78,7 @@ EQUIVALENT: dict[str, str] = {
         "the smooth factor is only a cache: correlated_paths computes smooth_factor(n_layers, init.bandwidth) "
         "itself when given None (the same deterministic eigendecomposition, the same bits) and ignores it for "
         "fBm weights: the same weights, more work.",
-    P + "scaling/normalized.py:496:16:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
+    P + "scaling/normalized.py:495:16:arith:h - lam * np.einsum('cab,cb->ca', v, act(z))":
         "in fixup_ntk_trace V_k is Fixup's zero-initialised last layer (`v = np.zeros((c, d, d))`), so "
         "lam * einsum(v, act(z)) is a zero array (NaN in both versions if act(z) overflows): h + 0 and h - 0 are "
         "the same h (up to the sign of an exact zero, which only enters squares and products with zeros).",
