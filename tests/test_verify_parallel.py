@@ -159,3 +159,30 @@ def test_the_command_line_forks_only_a_single_threaded_process():
 
     if threads_alive() > 1:
         assert default_jobs(24) == 1
+
+
+FORK_THREADS = r"""
+import contextlib, io, json, os, sys
+from residual_expansion.claims.parallel import threads_alive
+from residual_expansion.cli import main
+seen = []
+real = os.fork
+
+def fork():
+    seen.append(threads_alive())
+    return real()
+
+os.fork = fork
+with contextlib.redirect_stdout(io.StringIO()):
+    status = main(["verify", "--depth", "3", "--jobs", "2", "--claims", "REX2,COUNT,TIED"])
+print(json.dumps([status, seen]))
+"""
+
+
+def test_verify_forks_its_workers_before_any_thread_starts():
+    """The progress bar (tqdm starts a monitor thread with its first bar) starts with the first result,
+    after the workers are forked: every fork sees one thread (with the bar made first, it saw two)."""
+    p = subprocess.run([sys.executable, "-c", FORK_THREADS], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stderr
+    status, seen = json.loads(p.stdout)
+    assert status == 0 and len(seen) == 2 and seen == [1, 1], seen

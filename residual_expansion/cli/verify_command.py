@@ -84,16 +84,24 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--depth is required (or --list to list the claims)")
     claims = select(ids, lazy=True)  # handles: each claim's module loads in the process that runs it
     backend = backend_of(args)
-    jobs = default_jobs(len(claims)) if args.jobs is None else args.jobs  # before tqdm starts a thread
+    jobs = default_jobs(len(claims)) if args.jobs is None else args.jobs
     if jobs > 1 and (not fork_available() or not backend.in_process):
         jobs = 1  # no forks next to a Dask client's threads: the Monte Carlo claims go to the cluster instead
+    # The bar starts with the first result, after the workers are forked: a tqdm bar starts tqdm's
+    # monitor thread, and a process with a second thread must not fork (default_jobs).
+    bars = []
 
     def done(result) -> None:
-        bar.set_postfix_str(result.claim)
-        bar.update(1)
+        if not bars:
+            bars.append(progress(len(claims), desc="verify", quiet=args.quiet, unit="claim"))
+        bars[0].set_postfix_str(result.claim)
+        bars[0].update(1)
 
-    with progress(len(claims), desc="verify", quiet=args.quiet, unit="claim") as bar:
+    try:
         results = run_claims(claims, args.depth, args.order, args.seed, jobs=jobs, done=done, backend=backend)
+    finally:
+        for bar in bars:
+            bar.close()
     emit(args, render_results(results, args.format, depth=args.depth, order=args.order, seed=args.seed,
                               timings=args.timings), title="Verification")
     return 1 if any(r.status == "FAIL" for r in results) else 0
