@@ -137,3 +137,14 @@ def test_gradient_weights_drawn_many_layers_at_once_are_the_same_networks(monkey
     monkeypatch.setattr(montecarlo, "MIN_DRAW_ROW", 1)
     monkeypatch.setattr(montecarlo, "DRAW_BUDGET", 1)
     assert gradients.simulate_gradients(*args) == ref
+
+
+def test_route_keys_are_distinct_and_used_by_their_routes():
+    """No two routes share a stream: each keyed route (key, n, j) has its own first entry, and the modules
+    read theirs from streams.ROUTE_KEYS."""
+    from residual_expansion.scaling import capacity, lesion, normalized, orders
+    from residual_expansion.scaling.streams import ROUTE_KEYS
+
+    assert len(set(ROUTE_KEYS.values())) == len(ROUTE_KEYS)
+    assert (capacity.CAPACITY_KEY, lesion.LESION_KEY, orders.ORDERS_KEY, normalized.NORM_KEY, normalized.FIXUP_KEY) == (
+        ROUTE_KEYS["capacity"], ROUTE_KEYS["lesion"], ROUTE_KEYS["orders"], ROUTE_KEYS["norm"], ROUTE_KEYS["fixup"])

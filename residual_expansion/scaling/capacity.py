@@ -31,13 +31,12 @@ from residual_expansion.scaling.montecarlo import (
     DRAW_BUDGET, Model, SampleStats, iid_layers, input_state, layer_draw_bytes,
 )
 from residual_expansion.scaling.normalized import Norm, branch_kappa, normalize, require_iid
-from residual_expansion.scaling.streams import Draws
+from residual_expansion.scaling.streams import ROUTE_KEYS, Draws
 from residual_expansion.scaling.schedules import Schedule
 
 #: Bytes of the arrays one chunk of samples may hold at once (:func:`chunk_samples`).
 LAYER_BUDGET = 32 * 2**20
-#: First spawn-key entry of the capacity streams (lesions use 13).
-CAPACITY_KEY = 19
+CAPACITY_KEY = ROUTE_KEYS["capacity"]  # first spawn-key entry of the samples' streams
 
 
 def chunk_bytes_per_sample(model: Model, schedules: int, orders: int | None, placement: str | None) -> int:

@@ -35,7 +35,7 @@ from residual_expansion.scaling.execution import Backend, Cell, Checkpoint, Task
 from residual_expansion.scaling.montecarlo import Model, Progress, chunk_starts, iid_layers, input_state, require_samples
 from residual_expansion.scaling.normalized import Norm, activation_fn, branch, normalize, require_iid
 from residual_expansion.scaling.schedules import Schedule
-from residual_expansion.scaling.streams import Draws, in_sample_order, in_thread_groups
+from residual_expansion.scaling.streams import ROUTE_KEYS, Draws, in_sample_order, in_thread_groups
 
 LAYER_BUDGET = 32 * 2**20
 
@@ -120,7 +120,7 @@ def ratio_of_means(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 #: The first entry of a lesion cell's stream key (sample j of depth L: spawn_key=(13, L, j)).
-LESION_KEY = 13
+LESION_KEY = ROUTE_KEYS["lesion"]
 #: The lesion seed scheme, part of a checkpoint's fingerprint.
 SEED_SCHEME = "lesion sample j at depth L: SeedSequence(seed, spawn_key=(13, L, j))"
 

@@ -43,13 +43,13 @@ from residual_expansion.scaling.montecarlo import (
     DRAW_BUDGET, DepthRun, Model, SampleStats, iid_layers, input_state, layer_draw_bytes, layers_per_draw, simulate,
 )
 from residual_expansion.scaling.schedules import Schedule
-from residual_expansion.scaling.streams import Draws
+from residual_expansion.scaling.streams import ROUTE_KEYS, Draws
 
 NORMS = ("none", "pre-rms", "pre-ln", "post-rms", "post-ln")
 #: Bytes of the arrays one chunk of samples may hold at once (:func:`chunk_samples`).
 LAYER_BUDGET = 32 * 2**20
 #: First spawn-key entries of the streams of normalized stacks and of the Fixup kernel trace.
-NORM_KEY, FIXUP_KEY = 11, 23
+NORM_KEY, FIXUP_KEY = ROUTE_KEYS["norm"], ROUTE_KEYS["fixup"]
 
 
 @dataclass(frozen=True)

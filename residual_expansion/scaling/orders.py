@@ -32,12 +32,11 @@ from residual_expansion.models.activations import activation as get_activation
 from residual_expansion.models.weights import Init
 from residual_expansion.scaling.montecarlo import DRAW_BUDGET, Model, SampleStats, iid_layers, input_state, layer_draw_bytes
 from residual_expansion.scaling.normalized import branch, require_iid
-from residual_expansion.scaling.streams import Draws
+from residual_expansion.scaling.streams import ROUTE_KEYS, Draws
 
 #: The share of ||x_n - x|| under which the remainder counts as negligible (1 %).
 NEGLIGIBLE = 0.01
-#: First spawn-key entry of the per-order streams (lesions use 13, capacity 19).
-ORDERS_KEY = 17
+ORDERS_KEY = ROUTE_KEYS["orders"]  # first spawn-key entry of the samples' streams
 #: Bytes of the arrays one chunk of samples may hold at once, besides the coefficients it fills
 #: (:func:`chunk_samples`).
 LAYER_BUDGET = 32 * 2**20

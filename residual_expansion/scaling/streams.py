@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TypeVar
 
 import numpy as np
@@ -36,6 +37,10 @@ from residual_expansion.errors import UsageError
 LAYER_BLOCK = 256
 #: Floating-point types the weight draws may use.
 DTYPES = ("float64", "float32")
+#: First spawn-key entry of the routes whose sample streams are SeedSequence(seed, spawn_key=(key, n, j))
+#: (n the depth, j the sample): one key per route, so no two routes share a stream. The sweeps and
+#: their gradients use (L, j), two entries.
+ROUTE_KEYS = MappingProxyType({"norm": 11, "lesion": 13, "orders": 17, "capacity": 19, "fixup": 23})
 #: A row of at most this many entries is scaled with the whole array after every row is
 #: drawn (two array operations instead of two per sample); a longer row is scaled right after
 #: its draw, while it is in cache. The same operations on the same numbers either way.
