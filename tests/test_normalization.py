@@ -301,6 +301,23 @@ def test_capacity_numbers_do_not_depend_on_the_chunk(kind, norm, monkeypatch):
         assert cap.simulate_capacity(*args) == whole
 
 
+@pytest.mark.parametrize("schedules,orders,placement,blocks", [
+    (1, 3, None, 5 + 4 + 2 + 1),   # J and T (K + 2), T * T (K + 1), branch Jacobians (m + 1), vectors (1)
+    (3, 0, None, 6 + 6 + 4 + 1),   # K = 0: J and T (2 m); J_i J and its copy (2 m) beat T * T (m)
+    (2, 4, None, 12 + 10 + 3 + 1),
+    (3, None, None, 3 + 6 + 4 + 1),  # no split: J (m), J_i J and its copy (2 m)
+    (2, None, "pre", 2 + 10 + 3 + 1),  # a normalization: 5 m at the peak
+    (1, None, "post", 1 + 5 + 2 + 1),
+])
+def test_capacity_chunk_bytes_count_the_documented_blocks(schedules, orders, placement, blocks):
+    """chunk_bytes_per_sample counts the d x d blocks its docstring lists, per schedule and order, plus the
+    drawn weights (layer_draw_bytes); the tracemalloc test below checks that the count covers the real peak."""
+    from residual_expansion.scaling.montecarlo import layer_draw_bytes
+
+    model = Model("res3", "relu", dim=6)
+    assert cap.chunk_bytes_per_sample(model, schedules, orders, placement) == 8 * 36 * blocks + layer_draw_bytes(model)
+
+
 @pytest.mark.parametrize("kind,schedules,orders,norm", [
     ("linear", 1, 0, None), ("linear", 3, 4, None), ("res3", 1, 4, None), ("res3", 3, 2, None),
     ("linear", 3, 2, "pre-rms"), ("res3", 2, 2, "post-ln"),

@@ -43,9 +43,9 @@ def chunk_bytes_per_sample(model: Model, schedules: int, orders: int | None, pla
     """Peak bytes one sample adds to a chunk of :func:`simulate_capacity` (float64 d x d blocks).
 
     Held through the run: J (m blocks, m = ``schedules``) and, with the order split (``orders``
-    K not None), T (m (K + 1)). At the peak of a layer, the largest of: the split's update
-    J_i(x) T (m K), the final T * T (m (K + 1)), J_i J and its scaled copy (2 m), or with a
-    normalization 5 m (the normalization's Jacobian, its products and the new J); plus the branch
+    K not None), T (m (K + 1)). At the peak of a layer, the larger of the final T * T (m (K + 1),
+    which also covers the split's update J_i(x) T, m K) and J_i J with its scaled copy (2 m), or
+    with a normalization 5 m (the normalization's Jacobian, its products and the new J); plus the branch
     Jacobians at h and at x (m + 1), one block for the vectors (m d), and the drawn weights
     (:func:`~residual_expansion.scaling.montecarlo.layer_draw_bytes`).
 
@@ -58,7 +58,7 @@ def chunk_bytes_per_sample(model: Model, schedules: int, orders: int | None, pla
     if orders is None:
         held, peak = m, (5 * m if placement is not None else 2 * m)
     else:
-        held, peak = m * (orders + 2), max(m * orders, m * (orders + 1), 2 * m)
+        held, peak = m * (orders + 2), max(m * (orders + 1), 2 * m)
     return 8 * d * d * (held + peak + (m + 1) + 1) + layer_draw_bytes(model)
 
 
