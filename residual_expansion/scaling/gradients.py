@@ -49,8 +49,8 @@ from residual_expansion.models.activations import LEAKY_SLOPE, activation
 from residual_expansion.models.families import WEIGHT_MATRICES, from_weights
 from residual_expansion.models.weights import Init, smooth_factor
 from residual_expansion.scaling.montecarlo import (
-    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, iid_layer_weights, input_state, join_chunks,
-    layers_per_draw, reduce_chunks, require_samples, summarise, weight_paths,
+    ChunkResult, DepthRun, Model, Progress, SampleStats, chunk_starts, iid_layers, input_state, join_chunks,
+    reduce_chunks, require_samples, summarise, weight_paths,
 )
 from residual_expansion.scaling.schedules import Schedule
 from residual_expansion.scaling.streams import Draws, in_thread_groups
@@ -274,25 +274,21 @@ def gradient_chunk(model: Model, init: Init, lams: np.ndarray, seed: int, start:
             start, stop, threads, join_gradient_chunks, tick)
     act = pointwise(model.activation)
     draws = Draws.of(seed, (depth,), start, stop)
-    c, d, std = draws.count, model.dim, model.s / math.sqrt(model.dim)
-    mats = model.matrices
+    d, mats = model.dim, model.matrices
     with np.errstate(all="ignore"):
         h0 = input_state(model, init, draws)
         paths = None
         if not init.iid:
             factor = smooth_factor(depth, init.bandwidth) if init.kind == "smooth" else None
             paths = weight_paths(model, init, draws, depth, factor)
-        drawn: dict[int, list[np.ndarray]] = {}
-        batch = layers_per_draw(c, mats * d * d, 8)
+        drawn: list[tuple[np.ndarray, ...]] = []
+        layers = iid_layers(model, init, draws, depth) if paths is None else None
 
-        def weights(k: int) -> list[np.ndarray]:
-            if paths is not None:
-                return [paths[:, k, j] for j in range(mats)]
-            if k not in drawn:  # first call: the forward pass (layers_per_draw at once); the backward pass reuses them
-                layers = min(batch, depth - k)
-                w = iid_layer_weights(init, draws, std, (layers, mats, d, d), "float64")
-                for i in range(layers):
-                    drawn[k + i] = [w[:, i, j] for j in range(mats)]
+        def weights(k: int) -> tuple[np.ndarray, ...]:
+            if layers is None:
+                return tuple(paths[:, k, j] for j in range(mats))
+            if k == len(drawn):  # first call: the forward pass, in layer order; the backward pass reuses them
+                drawn.append(next(layers))
             return drawn[k]
 
         def cotangent_of(h: np.ndarray) -> np.ndarray:

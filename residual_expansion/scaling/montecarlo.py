@@ -256,11 +256,14 @@ def layer_draw_bytes(model: Model) -> int:
     return 16 * (model.matrices * model.dim * model.dim + MIN_DRAW_ROW) + 1024
 
 
-def iid_layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool = False) -> Iterator[tuple[np.ndarray, ...]]:
-    """The i.i.d. weight matrices of layers 1..depth of the samples of ``draws`` (float64, each (c, d, d),
+def iid_layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool = False, dtype: str = "float64",
+               reuse: bool = False) -> Iterator[tuple[np.ndarray, ...]]:
+    """The i.i.d. weight matrices of layers 1..depth of the samples of ``draws`` (``dtype``, each (c, d, d),
     entries of variance s^2 / d), drawn from each sample's stream after its input, layer after layer
     (W, then V for res-3, row-major), several layers per draw (:func:`layers_per_draw`: the numbers do
-    not depend on it); ``tied``: one layer drawn and used at every depth.
+    not depend on it); ``tied``: one layer drawn and used at every depth. ``reuse``: each draw overwrites
+    the previous one's buffer (cache-sized, so a layer is drawn, scaled and used while in cache), so a
+    layer's matrices are valid only until the next layer is taken.
 
     >>> from residual_expansion.scaling.streams import Draws
     >>> a = [w.copy() for (w,) in iid_layers(Model("linear", dim=2), Init("iid-gaussian"), Draws.of(0, (5,), 0, 3), 4)]
@@ -270,16 +273,18 @@ def iid_layers(model: Model, init: Init, draws: Draws, depth: int, tied: bool = 
     d, mats = model.dim, model.matrices
     std = model.s / math.sqrt(d)
     if tied:
-        block = iid_layer_weights(init, draws, std, (mats, d, d), "float64")
+        block = iid_layer_weights(init, draws, std, (mats, d, d), dtype)
         layer = tuple(block[:, j] for j in range(mats))
         for _ in range(depth):
             yield layer
         return
-    batch = layers_per_draw(draws.count, mats * d * d, 8)
+    batch = layers_per_draw(draws.count, mats * d * d, np.dtype(dtype).itemsize)
     block = np.empty(0)
     for k in range(depth):
         if k % batch == 0:
-            block = iid_layer_weights(init, draws, std, (min(batch, depth - k), mats, d, d), "float64")
+            shape = (min(batch, depth - k), mats, d, d)
+            out = block if reuse and block.shape[1:] == shape else None
+            block = iid_layer_weights(init, draws, std, shape, dtype, out=out)
         yield tuple(block[:, k % batch, j] for j in range(mats))
 
 
@@ -296,8 +301,7 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     """
     m, n_layers = lams.shape
     c = draws.count
-    d, std = model.dim, model.s / math.sqrt(model.dim)
-    mats = model.matrices
+    d, mats = model.dim, model.matrices
     dt = np.dtype(draws.dtype)
     lams = lams.astype(dt)
     phi = activation(model.activation)
@@ -306,19 +310,14 @@ def _materialised_chunk(model, init, lams, draws, orders, tick, factor=None):
     paths = None
     if not init.iid:
         paths = weight_paths(model, init, draws, n_layers, factor).astype(dt, copy=False)
-    # layers per draw (layers_per_draw): the buffer stays cache-sized and is reused, so each
-    # layer's weights are drawn, scaled and multiplied while they are in cache
-    batch = layers_per_draw(c, mats * d * d, dt.itemsize)
-    buf: list[np.ndarray] = []
+    # i.i.d. layers: a cache-sized buffer, reused, so each layer's weights are drawn, scaled and
+    # multiplied while they are in cache
+    layers = iid_layers(model, init, draws, n_layers, dtype=dt.name, reuse=True) if paths is None else None
 
-    def weights(k: int) -> list[np.ndarray]:
-        if paths is not None:
-            return [paths[:, k, j] for j in range(mats)]
-        if k % batch == 0:
-            shape = (min(batch, n_layers - k), mats, d, d)
-            reuse = buf[0] if buf and buf[0].shape[1:] == shape else None
-            buf[:] = [iid_layer_weights(init, draws, std, shape, out=reuse)]
-        return [buf[0][:, k % batch, j] for j in range(mats)]
+    def weights(k: int) -> tuple[np.ndarray, ...]:
+        if layers is None:
+            return tuple(paths[:, k, j] for j in range(mats))
+        return next(layers)  # layer k: weights(k) is called once per layer, in order
 
     if model.kind == "linear" and orders is not None:
         t = np.zeros((c, m, orders + 2, d), dtype=dt)
