@@ -8,12 +8,13 @@ P = "residual_expansion/"
 
 #: Where and how the reported run was made (printed in docs/soundness.md).
 RUN_NOTE = (
-    "Source: main at e440597 (2 Dec 2026, 08:41 UTC). Every module's results come from a run on the module as "
-    "it is in this source. Since the previous report (0743f4f) six mathematics modules changed: scaling/streams.py, "
-    "montecarlo.py, capacity.py, orders.py, normalized.py and lesion.py (per-sample streams, chunk budgets, one "
+    "Source: main at 23017fe (2 Dec 2026, 09:24 UTC). Every module's results come from a run on the module as "
+    "it is in this source. Since the previous report (0743f4f) seven mathematics modules changed: scaling/streams.py, "
+    "montecarlo.py, gradients.py, capacity.py, orders.py, normalized.py and lesion.py (per-sample streams, chunk budgets, one "
     "i.i.d. layer generator, one table of stream keys). Their mutants were run again as each changed, the last "
-    "time on the source where it last changed: montecarlo.py on 7b434eb (07:56 UTC), streams.py, normalized.py, "
-    "orders.py and lesion.py on 200965f (08:21), capacity.py on e440597 (08:42). The results of the 33 other modules, unchanged since 0743f4f, are those of the previous report: "
+    "time on the source where it last changed: streams.py, normalized.py, orders.py and lesion.py on 200965f "
+    "(08:21 UTC), capacity.py on e440597 (08:42), montecarlo.py and gradients.py on 23017fe (09:25). The results "
+    "of the 32 other modules, unchanged since 0743f4f, are those of the previous report: "
     "runs on 0743f4f or on 2db208c, whose mathematics modules differ from 0743f4f only in four claim modules "
     "(501e9ee: evidence values converted to float), and those four modules' 23 mutants were run again on "
     "0743f4f. Selection: 240 mutants over 39 modules of theorem/, paths/, models/, numeric/, scaling/, claims/ "
@@ -28,7 +29,7 @@ RUN_NOTE = (
     "every depth, every test file that executes the statement plus the module's own test files, the whole suite "
     "for an import-time statement; end-to-end files included): the new one (claims/parallel.py:90, whose line "
     "the map did not cover) was killed by the suite, the two Fixup equivalents of scaling/normalized.py "
-    "survived it on 200965f, and the other argued equivalents, in unchanged modules, survived it on 0743f4f. "
+    "survived it on 200965f, the gradients.py equivalent on 23017fe, and the other argued equivalents, in unchanged modules, survived it on 0743f4f. "
     "Outside the selection, the new chunk-budget code (capacity, orders, normalized and Fixup byte counts, "
     "montecarlo.layer_draw_bytes) had 105 mutants run (`--packages scaling --limit 100000 --only LINE`): 96 "
     "killed; the 9 survivors, all in capacity's two block-count lines, led to a test of the documented counts, "
@@ -78,7 +79,7 @@ EQUIVALENT: dict[str, str] = {
     P + "claims/marion_claims.py:202:15:drop_clause:meas is not None and abs(meas - derived) <= tol":
         "when se is None the tolerance is NaN (`tol = ... if se is not None else math.nan`), and "
         "abs(meas - derived) <= NaN is False: the dropped `se is not None` never decides.",
-    P + "scaling/gradients.py:283:61:compare:init.kind != 'smooth'":
+    P + "scaling/gradients.py:282:61:compare:init.kind != 'smooth'":
         "the smooth factor is only a cache: correlated_paths computes smooth_factor(n_layers, init.bandwidth) "
         "itself when given None (the same deterministic eigendecomposition, the same bits) and ignores it for "
         "fBm weights: the same weights, more work.",
